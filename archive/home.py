@@ -1,0 +1,62 @@
+"""Where generated state lives: one archive home per user (or per --home / BAOGAO_HOME)."""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+
+
+class ArchiveBusy(RuntimeError):
+    """Another writer holds the archive lock."""
+
+
+def default_home() -> Path:
+    """BAOGAO_HOME if set, else the XDG data folder."""
+    if os.environ.get("BAOGAO_HOME"):
+        return Path(os.environ["BAOGAO_HOME"]).expanduser()
+    data = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(data) / "baogao"
+
+
+@dataclass(frozen=True)
+class Home:
+    """The files of one archive home."""
+
+    root: Path
+
+    @classmethod
+    def resolve(cls, root: Path | str | None = None) -> Home:
+        home = cls(Path(root).expanduser() if root else default_home())
+        home.root.mkdir(parents=True, exist_ok=True)
+        return home
+
+    @property
+    def database(self) -> Path:
+        return self.root / "archive.db"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.root / "index"
+
+    @property
+    def uploads_dir(self) -> Path:
+        return self.root / "uploads"
+
+    @contextmanager
+    def writing(self, timeout: float = 600):
+        """Hold the writer lock: two writers never interleave; readers never take it."""
+        lock = FileLock(self.root / "write.lock")
+        try:
+            lock.acquire(timeout=timeout)
+        except Timeout as e:
+            raise ArchiveBusy(
+                f"another baogao process is writing to {self.root}; try again when it finishes"
+            ) from e
+        try:
+            yield
+        finally:
+            lock.release()

@@ -1,0 +1,103 @@
+"""The archive schema as numbered migrations, applied once each and recorded in `_migrations`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import sqlite_utils
+
+Migration = Callable[[sqlite_utils.Database], None]
+MIGRATIONS: list[tuple[str, Migration]] = []
+
+
+def migration(fn: Migration) -> Migration:
+    MIGRATIONS.append((fn.__name__, fn))
+    return fn
+
+
+@migration
+def m001_create_tables(db: sqlite_utils.Database) -> None:
+    # AUTOINCREMENT: chunk ids are vector ids in the index, so an id is never reused.
+    db.executescript(
+        """
+        CREATE TABLE reports (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            title TEXT NOT NULL,
+            issuer TEXT,
+            year INTEGER,
+            kind TEXT,
+            language TEXT,
+            file_name TEXT,
+            format TEXT,
+            sha256 TEXT NOT NULL UNIQUE,
+            chars INTEGER NOT NULL,
+            added_at TEXT NOT NULL
+        );
+        CREATE TABLE texts (
+            report_id INTEGER PRIMARY KEY REFERENCES reports(id) ON DELETE CASCADE,
+            text TEXT NOT NULL
+        );
+        CREATE TABLE sections (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            report_id INTEGER NOT NULL REFERENCES reports(id) ON DELETE CASCADE,
+            ordinal INTEGER NOT NULL,
+            level INTEGER NOT NULL,
+            title TEXT NOT NULL,
+            parent_id INTEGER REFERENCES sections(id) ON DELETE CASCADE,
+            path TEXT NOT NULL,
+            char_start INTEGER NOT NULL,
+            body_start INTEGER NOT NULL,
+            char_end INTEGER NOT NULL
+        );
+        CREATE TABLE chunks (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            report_id INTEGER NOT NULL REFERENCES reports(id) ON DELETE CASCADE,
+            section_id INTEGER REFERENCES sections(id) ON DELETE CASCADE,
+            ordinal INTEGER NOT NULL,
+            section_path TEXT NOT NULL,
+            text TEXT NOT NULL,
+            char_start INTEGER NOT NULL,
+            char_end INTEGER NOT NULL
+        );
+        CREATE TABLE figures (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            report_id INTEGER NOT NULL REFERENCES reports(id) ON DELETE CASCADE,
+            chunk_id INTEGER REFERENCES chunks(id) ON DELETE CASCADE,
+            value REAL NOT NULL,
+            unit TEXT NOT NULL,
+            raw TEXT NOT NULL,
+            char_start INTEGER NOT NULL,
+            char_end INTEGER NOT NULL,
+            context TEXT NOT NULL
+        );
+        CREATE INDEX sections_report ON sections(report_id, ordinal);
+        CREATE INDEX chunks_report ON chunks(report_id, ordinal);
+        CREATE INDEX chunks_section ON chunks(section_id);
+        CREATE INDEX figures_report ON figures(report_id);
+        CREATE INDEX figures_chunk ON figures(chunk_id);
+        -- jieba-segmented chunk text (body) and its report title + section path (context);
+        -- rowid = chunks.id. Filled by the archive, since FTS5 cannot segment Chinese itself.
+        CREATE VIRTUAL TABLE chunks_fts USING fts5(body, context, tokenize = 'unicode61');
+        -- A counter bumped by every write: the index manifest records the state it matches.
+        CREATE TABLE state (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+        INSERT INTO state VALUES ('generation', 0);
+        """
+    )
+
+
+def migrate(db: sqlite_utils.Database) -> list[str]:
+    """Apply the migrations not yet applied; return their names."""
+    db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
+    done = {row[0] for row in db.execute("SELECT name FROM _migrations").fetchall()}
+    applied = []
+    for name, fn in MIGRATIONS:
+        if name in done:
+            continue
+        with db.conn:
+            fn(db)
+            db.execute(
+                "INSERT INTO _migrations VALUES (?, ?)", [name, datetime.now(UTC).isoformat()]
+            )
+        applied.append(name)
+    return applied

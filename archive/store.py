@@ -1,0 +1,291 @@
+"""The SQLite archive: the one source of truth for reports, sections, chunks and figures."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlite_utils
+
+from archive.migrations import migrate
+from archive.models import Chunk, Figure, Report, Section
+from archive.tokens import segment
+
+PATH_SEPARATOR = " › "
+EDITABLE_FIELDS = ("title", "issuer", "year", "kind", "language")
+
+
+class ReportNotFound(LookupError):
+    """No report has this id."""
+
+
+@dataclass
+class Parsed:
+    """Everything the pipeline derived from one file, ready to store in one transaction."""
+
+    report: Report
+    text: str
+    sections: list[Section]
+    chunks: list[Chunk]
+    figures: list[Figure]
+
+
+@dataclass
+class StoredChunk:
+    """A chunk row joined with its report's metadata: what search results and citations show."""
+
+    id: int
+    report_id: int
+    section_id: int | None
+    section_path: list[str]
+    text: str
+    char_start: int
+    char_end: int
+    title: str
+    year: int | None
+    issuer: str | None
+    kind: str | None
+    file_name: str | None
+
+
+def section_paths(sections: list[Section]) -> list[list[str]]:
+    """Each section's titles from the top of the tree down to itself."""
+    paths: list[list[str]] = []
+    for s in sections:
+        parent = paths[s.parent] if s.parent is not None else []
+        paths.append([*parent, s.title])
+    return paths
+
+
+class Archive:
+    """One SQLite file: WAL so readers never wait for a writer, foreign keys on."""
+
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
+        self.db = sqlite_utils.Database(conn)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA foreign_keys=ON")
+        self.db.execute("PRAGMA busy_timeout=30000")
+        migrate(self.db)
+
+    def close(self) -> None:
+        self.db.conn.close()
+
+    # -- writes -----------------------------------------------------------------------------
+
+    def find_duplicate(self, sha256: str) -> int | None:
+        row = self.db.execute("SELECT id FROM reports WHERE sha256 = ?", [sha256]).fetchone()
+        return row[0] if row else None
+
+    def add(self, parsed: Parsed) -> int:
+        """Store a parsed report and everything under it in one transaction; return its id."""
+        report = parsed.report
+        report.added_at = report.added_at or datetime.now(UTC).isoformat(timespec="seconds")
+        report.chars = len(parsed.text)
+        fields = {k: v for k, v in asdict(report).items() if k != "id"}
+        with self.db.conn:
+            report_id = self.db["reports"].insert(fields).last_pk
+            self.db["texts"].insert({"report_id": report_id, "text": parsed.text})
+            paths = section_paths(parsed.sections)
+            section_ids: list[int] = []
+            for s, path in zip(parsed.sections, paths, strict=True):
+                parent_id = section_ids[s.parent] if s.parent is not None else None
+                section_ids.append(
+                    self.db["sections"]
+                    .insert(
+                        {
+                            "report_id": report_id,
+                            "ordinal": s.ordinal,
+                            "level": s.level,
+                            "title": s.title,
+                            "parent_id": parent_id,
+                            "path": PATH_SEPARATOR.join(path),
+                            "char_start": s.start,
+                            "body_start": s.body_start,
+                            "char_end": s.end,
+                        }
+                    )
+                    .last_pk
+                )
+            chunk_ids: list[int] = []
+            for c in parsed.chunks:
+                path = paths[c.section] if c.section is not None else []
+                chunk_id = (
+                    self.db["chunks"]
+                    .insert(
+                        {
+                            "report_id": report_id,
+                            "section_id": section_ids[c.section] if c.section is not None else None,
+                            "ordinal": c.ordinal,
+                            "section_path": json.dumps(path, ensure_ascii=False),
+                            "text": c.text,
+                            "char_start": c.start,
+                            "char_end": c.end,
+                        }
+                    )
+                    .last_pk
+                )
+                chunk_ids.append(chunk_id)
+                self.db.execute(
+                    "INSERT INTO chunks_fts(rowid, body, context) VALUES (?, ?, ?)",
+                    [chunk_id, segment(c.text), segment(" ".join([report.title, *path]))],
+                )
+            self.db["figures"].insert_all(
+                {
+                    "report_id": report_id,
+                    "chunk_id": _containing_chunk(f, parsed.chunks, chunk_ids),
+                    "value": f.value,
+                    "unit": f.unit,
+                    "raw": f.raw,
+                    "char_start": f.start,
+                    "char_end": f.end,
+                    "context": f.context,
+                }
+                for f in parsed.figures
+            )
+            self._bump()
+        return report_id
+
+    def remove(self, report_id: int) -> list[int]:
+        """Delete a report and everything under it in one transaction; return its chunk ids."""
+        self.report(report_id)
+        with self.db.conn:
+            ids = self.chunk_ids(report_id)
+            self.db.execute(
+                "DELETE FROM chunks_fts WHERE rowid IN "
+                "(SELECT id FROM chunks WHERE report_id = ?)",
+                [report_id],
+            )
+            self.db.execute("DELETE FROM reports WHERE id = ?", [report_id])
+            self._bump()
+        return ids
+
+    def edit(self, report_id: int, **fields) -> Report:
+        """Change metadata; the title also feeds the keyword context, so that is refreshed too."""
+        unknown = set(fields) - set(EDITABLE_FIELDS)
+        if unknown:
+            raise ValueError(f"cannot edit {', '.join(sorted(unknown))}")
+        self.report(report_id)
+        with self.db.conn:
+            self.db["reports"].update(report_id, fields)
+            if "title" in fields:
+                rows = self.db.execute(
+                    "SELECT id, section_path FROM chunks WHERE report_id = ?", [report_id]
+                ).fetchall()
+                for chunk_id, path in rows:
+                    self.db.execute(
+                        "UPDATE chunks_fts SET context = ? WHERE rowid = ?",
+                        [segment(" ".join([fields["title"], *json.loads(path)])), chunk_id],
+                    )
+            self._bump()
+        return self.report(report_id)
+
+    def _bump(self) -> None:
+        self.db.execute("UPDATE state SET value = value + 1 WHERE key = 'generation'")
+
+    # -- reads ------------------------------------------------------------------------------
+
+    @property
+    def generation(self) -> int:
+        return self.db.execute("SELECT value FROM state WHERE key = 'generation'").fetchone()[0]
+
+    def report(self, report_id: int) -> Report:
+        rows = list(self.db["reports"].rows_where("id = ?", [report_id]))
+        if not rows:
+            raise ReportNotFound(f"no report with id {report_id}")
+        return Report(**rows[0])
+
+    def reports(self) -> list[dict]:
+        """Every report with its section, chunk and figure counts, for listings."""
+        return list(
+            self.db.query(
+                """
+                SELECT r.*,
+                  (SELECT count(*) FROM sections s WHERE s.report_id = r.id) AS sections,
+                  (SELECT count(*) FROM chunks c WHERE c.report_id = r.id) AS chunks,
+                  (SELECT count(*) FROM figures f WHERE f.report_id = r.id) AS figures
+                FROM reports r ORDER BY r.id
+                """
+            )
+        )
+
+    def text(self, report_id: int) -> str:
+        row = self.db.execute("SELECT text FROM texts WHERE report_id = ?", [report_id]).fetchone()
+        if row is None:
+            raise ReportNotFound(f"no report with id {report_id}")
+        return row[0]
+
+    def sections(self, report_id: int) -> list[dict]:
+        """Sections in document order, each with its chunk count."""
+        return list(
+            self.db.query(
+                """
+                SELECT s.*, (SELECT count(*) FROM chunks c WHERE c.section_id = s.id) AS chunks
+                FROM sections s WHERE s.report_id = ? ORDER BY s.ordinal
+                """,
+                [report_id],
+            )
+        )
+
+    def chunk_ids(self, report_id: int | None = None) -> list[int]:
+        if report_id is None:
+            rows = self.db.execute("SELECT id FROM chunks ORDER BY id")
+        else:
+            rows = self.db.execute("SELECT id FROM chunks WHERE report_id = ? ORDER BY id", [report_id])
+        return [r[0] for r in rows.fetchall()]
+
+    def chunks(self, ids: Iterable[int] | None = None) -> list[StoredChunk]:
+        """Chunks with their report metadata, in the order of `ids` (all chunks if None)."""
+        sql = """
+            SELECT c.id, c.report_id, c.section_id, c.section_path, c.text, c.char_start,
+                   c.char_end, r.title, r.year, r.issuer, r.kind, r.file_name
+            FROM chunks c JOIN reports r ON r.id = c.report_id
+        """
+        if ids is None:
+            rows = self.db.execute(sql + " ORDER BY c.id").fetchall()
+        else:
+            ids = list(ids)
+            rows = []
+            for batch in _batches(ids, 500):
+                marks = ",".join("?" * len(batch))
+                rows += self.db.execute(sql + f" WHERE c.id IN ({marks})", batch).fetchall()
+            order = {chunk_id: i for i, chunk_id in enumerate(ids)}
+            rows.sort(key=lambda r: order[r[0]])
+        return [
+            StoredChunk(r[0], r[1], r[2], json.loads(r[3]), *r[4:]) for r in rows
+        ]
+
+    def figures(self, chunk_ids: Iterable[int]) -> list[dict]:
+        ids = list(chunk_ids)
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        return list(
+            self.db.query(
+                f"SELECT * FROM figures WHERE chunk_id IN ({marks}) ORDER BY chunk_id, char_start", ids
+            )
+        )
+
+    def counts(self) -> dict[str, int]:
+        return {
+            t: self.db.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+            for t in ("reports", "sections", "chunks", "figures", "chunks_fts")
+        }
+
+
+def _containing_chunk(figure: Figure, chunks: list[Chunk], ids: list[int]) -> int | None:
+    for chunk, chunk_id in zip(chunks, ids, strict=True):
+        if chunk.start <= figure.start and figure.end <= chunk.end:
+            return chunk_id
+    return None
+
+
+def _batches(items: list, size: int) -> Iterator[list]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]

@@ -1,0 +1,29 @@
+"""Word segmentation for the keyword index: jieba splits Chinese so FTS5 can rank words, not characters."""
+
+from __future__ import annotations
+
+import logging
+import re
+from functools import lru_cache
+
+import jieba
+
+jieba.setLogLevel(logging.WARNING)
+
+_WORD = re.compile(r"\w", re.UNICODE)
+
+
+@lru_cache(maxsize=1)
+def _ready() -> None:
+    jieba.initialize()
+
+
+def tokens(text: str) -> list[str]:
+    """Search-mode jieba tokens (棚户区 also yields 棚户), punctuation and blanks dropped, lower-cased."""
+    _ready()
+    return [t.lower() for t in jieba.lcut_for_search(text) if _WORD.search(t)]
+
+
+def segment(text: str) -> str:
+    """Tokens joined by spaces: the form stored in the FTS5 table."""
+    return " ".join(tokens(text))
