@@ -39,7 +39,9 @@ def load_manifest(path: Path) -> dict[str, dict]:
     manifest = {}
     for row in rows:
         fields = {k: (row.get(k) or "").strip() or None for k in MANIFEST_FIELDS}
-        fields["year"] = int(fields["year"]) if fields["year"] and fields["year"].isdigit() else None
+        fields["year"] = (
+            int(fields["year"]) if fields["year"] and fields["year"].isdigit() else None
+        )
         manifest[row["file"].strip()] = {k: v for k, v in fields.items() if v is not None}
     return manifest
 

@@ -158,8 +158,7 @@ class Archive:
         with self.db.conn:
             ids = self.chunk_ids(report_id)
             self.db.execute(
-                "DELETE FROM chunks_fts WHERE rowid IN "
-                "(SELECT id FROM chunks WHERE report_id = ?)",
+                "DELETE FROM chunks_fts WHERE rowid IN (SELECT id FROM chunks WHERE report_id = ?)",
                 [report_id],
             )
             self.db.execute("DELETE FROM reports WHERE id = ?", [report_id])
@@ -237,7 +236,9 @@ class Archive:
         if report_id is None:
             rows = self.db.execute("SELECT id FROM chunks ORDER BY id")
         else:
-            rows = self.db.execute("SELECT id FROM chunks WHERE report_id = ? ORDER BY id", [report_id])
+            rows = self.db.execute(
+                "SELECT id FROM chunks WHERE report_id = ? ORDER BY id", [report_id]
+            )
         return [r[0] for r in rows.fetchall()]
 
     def chunks(self, ids: Iterable[int] | None = None) -> list[StoredChunk]:
@@ -257,9 +258,7 @@ class Archive:
                 rows += self.db.execute(sql + f" WHERE c.id IN ({marks})", batch).fetchall()
             order = {chunk_id: i for i, chunk_id in enumerate(ids)}
             rows.sort(key=lambda r: order[r[0]])
-        return [
-            StoredChunk(r[0], r[1], r[2], json.loads(r[3]), *r[4:]) for r in rows
-        ]
+        return [StoredChunk(r[0], r[1], r[2], json.loads(r[3]), *r[4:]) for r in rows]
 
     def figures(self, chunk_ids: Iterable[int]) -> list[dict]:
         ids = list(chunk_ids)
@@ -268,7 +267,8 @@ class Archive:
         marks = ",".join("?" * len(ids))
         return list(
             self.db.query(
-                f"SELECT * FROM figures WHERE chunk_id IN ({marks}) ORDER BY chunk_id, char_start", ids
+                f"SELECT * FROM figures WHERE chunk_id IN ({marks}) ORDER BY chunk_id, char_start",
+                ids,
             )
         )
 

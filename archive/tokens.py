@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 from functools import lru_cache
 
 import jieba
@@ -19,8 +20,12 @@ def _ready() -> None:
 
 
 def tokens(text: str) -> list[str]:
-    """Search-mode jieba tokens (棚户区 also yields 棚户), punctuation and blanks dropped, lower-cased."""
+    """Search-mode jieba tokens (棚户区 also yields 棚户), punctuation and blanks dropped, lower-cased.
+
+    NFKC first, so full-width digits (１９９６) match the ASCII digits a user types.
+    """
     _ready()
+    text = unicodedata.normalize("NFKC", text)
     return [t.lower() for t in jieba.lcut_for_search(text) if _WORD.search(t)]
 
 

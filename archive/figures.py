@@ -1,0 +1,290 @@
+"""Figures in report text: numbers with their units, scaled, so answers can quote the figure.
+
+Choices (documented because a reader cannot guess them):
+- Qualifiers outside the number stay out of `raw` (`4%左右` -> raw `4%`, `近万人` is skipped);
+  `多`/`余` between number and unit stay in (`6000多起` -> raw `6000多起`, value 6000).
+- A range whose first number has no unit of its own is one figure: `2至3个` -> raw `2至3个`,
+  value 2 (the lower bound). `5%-6%` is two figures.
+- Years are not figures (`1998年`, `１９９６年`, `一九五三年`); other numbers before 年 are
+  durations (`8年之久` -> 8 年). Dates (`9月底`, `3月15日`) are skipped because 月/日 are no units.
+- Chinese numerals need a place value or a decimal point (`一千二百`, `四點二`): a lone digit
+  (`一是`, `两个`, `一张网`) or a digit string (`十四五`, `三四十`) is a word, not a figure.
+- An Arabic number scaled by 万/亿/million with no unit after it is kept with unit "" (`人口1.4亿`);
+  other bare numbers are skipped, as are numbers after 第 (ordinals) or glued to Latin letters.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from decimal import Decimal
+
+from archive.models import Figure
+
+# Canonical unit -> the ways reports write it (traditional forms, full-width, English).
+UNITS: dict[str, tuple[str, ...]] = {
+    # rates
+    "%": ("%", "％", "percent", "per cent"),
+    "‰": ("‰",),
+    "个百分点": (
+        "个百分点",
+        "個百分點",
+        "百分点",
+        "百分點",
+        "percentage points",
+        "percentage point",
+    ),
+    "倍": ("倍",),
+    # money
+    "元": ("元", "yuan"),
+    "美元": ("美元", "US dollars", "dollars"),
+    "欧元": ("欧元", "歐元"),
+    "港元": ("港元", "港币", "港幣"),
+    # people and households
+    "人次": ("人次",),
+    "人": ("人", "people", "persons"),
+    "名": ("名",),
+    "位": ("位",),
+    "户": ("户", "戶", "households"),
+    "岁": ("岁", "歲"),
+    # measure words
+    "个": ("个", "個"),
+    "家": ("家",),
+    "所": ("所",),
+    "套": ("套",),
+    "项": ("项", "項"),
+    "条": ("条", "條"),
+    "场次": ("场次", "場次"),
+    "场": ("场", "場"),
+    "次": ("次",),
+    "起": ("起",),
+    "株": ("株",),
+    "组": ("组", "組"),
+    "处": ("处", "處"),
+    "座": ("座",),
+    "台": ("台", "臺"),
+    "辆": ("辆", "輛"),
+    "张": ("张", "張"),
+    "件": ("件",),
+    "种": ("种", "種"),
+    "批次": ("批次",),
+    "批": ("批",),
+    "支": ("支",),
+    "块": ("块", "塊"),
+    "头": ("头", "頭"),
+    "只": ("只", "隻"),
+    "架": ("架",),
+    "艘": ("艘",),
+    "宗": ("宗",),
+    "例": ("例",),
+    "篇": ("篇",),
+    "册": ("册", "冊"),
+    "间": ("间", "間"),
+    "栋": ("栋", "棟"),
+    "标准箱": ("标准箱", "標準箱", "标箱", "TEU"),
+    # length, area, volume, mass
+    "公里": ("公里", "km", "kilometres", "kilometers"),
+    "千米": ("千米",),
+    "米": ("米",),
+    "平方公里": ("平方公里", "平方千米"),
+    "平方米": ("平方米", "平米", "㎡", "square metres", "square meters"),
+    "亩": ("亩", "畝"),
+    "公顷": ("公顷", "公頃", "hectares"),
+    "立方米": ("立方米",),
+    "吨": ("吨", "噸", "tons", "tonnes"),
+    "公斤": ("公斤", "千克", "kg"),
+    "斤": ("斤",),
+    # energy
+    "千瓦时": ("千瓦时", "千瓦時"),
+    "千瓦": ("千瓦",),
+    "千伏": ("千伏", "kV"),
+    "度": ("度",),
+    # durations (年 only when the number is not a year)
+    "年": ("年",),
+    "个月": ("个月", "個月"),
+    "天": ("天",),
+    "小时": ("小时", "小時"),
+}
+# A unit character that starts a longer word is not a unit: 两千三百万台湾, 2900多万家庭.
+NOT_BEFORE: dict[str, str] = {
+    "台": "湾灣州", "家": "庭乡鄉长長属屬", "所": "有属屬以在谓謂", "名": "单單称稱义義",
+    "处": "理于於", "种": "植类類子", "位": "于於置列", "条": "件例款", "起": "来來步草码",
+    "只": "有要是能", "度": "假过", "头": "脑部", "支": "持出付柱", "场": "所景合", "米": "饭",
+    "元": "旦素", "间": "隔接",
+}  # fmt: skip
+SCALES: dict[str, float] = {
+    "万": 1e4, "萬": 1e4, "亿": 1e8, "億": 1e8, "千": 1e3, "百": 1e2,
+    "thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12,
+}  # fmt: skip
+CN_DIGITS = dict(zip("零一二三四五六七八九", range(10), strict=True)) | {
+    "〇": 0, "两": 2, "兩": 2, "壹": 1, "贰": 2, "貳": 2, "叁": 3, "參": 3, "肆": 4,
+    "伍": 5, "陆": 6, "陸": 6, "柒": 7, "捌": 8, "玖": 9,
+}  # fmt: skip
+CN_PLACES = {"十": 10, "拾": 10, "百": 100, "佰": 100, "千": 1000, "仟": 1000}
+CN_BIG = {"万": 10**4, "萬": 10**4, "亿": 10**8, "億": 10**8}
+_CN_CHARS = "".join(CN_DIGITS) + "".join(CN_PLACES) + "".join(CN_BIG)
+
+
+def _unit_pattern(form: str) -> str:
+    """One written unit as a regex: English words end at a word boundary, see NOT_BEFORE."""
+    if form[-1].isascii() and form[-1].isalpha():
+        return re.escape(form) + "(?![A-Za-z])"
+    blocked = NOT_BEFORE.get(form, "")
+    return re.escape(form) + (f"(?![{blocked}])" if blocked else "")
+
+
+_CANON = {form: unit for unit, forms in UNITS.items() for form in forms}
+_UNIT = "|".join(map(_unit_pattern, sorted(_CANON, key=len, reverse=True)))
+_D = "[0-9０-９]"
+_SPACED = (  # 1 9 9 7, 1 5 ．3: every digit its own token, as in some 1990s texts
+    rf"{_D}(?: {_D})+(?!{_D})(?: ?[.．] ?{_D}(?: {_D})*(?!{_D}))?"
+    rf"|{_D} ?[.．] ?{_D}(?: {_D})*(?!{_D})"
+)
+_COMPACT = rf"{_D}+(?:,[0-9]{{3}}(?![0-9]))*(?:[.．]{_D}+)?"
+_CN = rf"[{_CN_CHARS}]+(?:[点點][{''.join(CN_DIGITS)}]+)?"
+_SCALE_CHAR = rf"(?!{_UNIT})[万萬亿億千百]"
+_TAIL = rf"(?: ?(?:[多余]|{_SCALE_CHAR}|{_D}+(?=[多余]?{_SCALE_CHAR})))*"  # 1万6千多, 3万多亿
+FIGURE_RE = re.compile(
+    rf"(?P<pct>[百千]分之)(?P<pnum>{_COMPACT}|{_CN})"
+    rf"|(?:(?P<ar>{_SPACED}|{_COMPACT})|(?P<cn>{_CN}))(?P<tail>{_TAIL})"
+    rf"(?P<escale> (?:thousand|million|billion|trillion)(?![A-Za-z]))?"
+    rf"(?: ?(?P<unit>{_UNIT}))?"
+)
+_RANGE_SEP = re.compile(r" ?(?:[至到~～\-－–]|—{1,2}) ?")
+_CLAUSE_BREAK = re.compile(r"[，；。！？\n;!?]|[,.](?=\s)")
+_YEAR_FOLLOWERS = "代级級度"
+CONTEXT_CHARS = 120
+
+
+def parse_number(raw: str) -> float | None:
+    """Turn a number as written (Arabic, full-width, spaced, Chinese, scaled) into a float."""
+    s = unicodedata.normalize("NFKC", raw).strip().removeprefix("百分之").removeprefix("千分之")
+    s = re.sub(r"[多余\s]|(?<=\d),(?=\d{3}(?!\d))", "", s)
+    if m := re.fullmatch(r"(\d+(?:\.\d+)?)(thousand|million|billion|trillion)", s):
+        return float(Decimal(m[1]) * int(SCALES[m[2]]))
+    parts = re.findall(r"(\d+(?:\.\d+)?)([万萬亿億千百]*)", s)
+    if parts and "".join(a + b for a, b in parts) == s:  # 2.7万, 1万6千, 3千万
+        return float(sum(Decimal(a) * math.prod(int(SCALES[c]) for c in b) for a, b in parts))
+    if s and all(c in CN_DIGITS for c in s):  # 一九九三
+        return float("".join(str(CN_DIGITS[c]) for c in s))
+    value = _parse_chinese(s)
+    return None if value is None else float(value)
+
+
+def _parse_chinese(s: str) -> Decimal | None:
+    """Chinese numerals with 万/亿 sections, decimals (四點二) and colloquial tails (一万五)."""
+    s = s.replace("萬萬", "亿").replace("万万", "亿")  # 六萬萬 = 6亿 in older texts
+    if not s or any(c not in _CN_CHARS and c not in "点點" for c in s):
+        return None
+    for big in ("亿", "億", "万", "萬"):
+        if big in s:
+            head, tail = s.split(big, 1)
+            high = _parse_chinese(head) if head else Decimal(1)
+            if high is None:
+                return None
+            if len(tail) == 1 and tail in CN_DIGITS and not head.endswith(("零", "〇")):
+                return (high + Decimal(CN_DIGITS[tail]) / 10) * CN_BIG[big]  # 一万五 = 15000
+            low = _parse_chinese(tail) if tail else Decimal(0)
+            return None if low is None else high * CN_BIG[big] + low
+    whole, _, frac = s.replace("點", "点").partition("点")
+    if any(c not in CN_DIGITS for c in frac):
+        return None
+    total, digit, place = 0, None, 10
+    for c in whole:
+        if c in CN_DIGITS:
+            digit = CN_DIGITS[c]
+            if digit == 0:
+                place = 10
+        elif c in CN_PLACES:
+            total += (1 if digit is None else digit) * CN_PLACES[c]
+            digit, place = None, CN_PLACES[c]
+    if digit:
+        total += digit * max(place // 10, 1)  # 二百十七 = 217, 三百五 = 350
+    return Decimal(f"{total}.{''.join(str(CN_DIGITS[c]) for c in frac) or 0}")
+
+
+def _plausible_chinese(run: str) -> bool:
+    """A Chinese run is a quantity only with a place value or decimal point: not 一是, 十四五, 百万."""
+    whole = re.split("[点點]", run)[0]
+    has_place = any(c in CN_PLACES or c in CN_BIG for c in whole) or whole != run
+    has_digit = any(c in CN_DIGITS for c in whole) or whole.startswith(("十", "拾"))
+    nonzero = [c in CN_DIGITS and CN_DIGITS[c] != 0 for c in whole]
+    adjacent = any(a and b for a, b in zip(nonzero, nonzero[1:], strict=False))
+    return len(run) > 1 and has_place and has_digit and not adjacent
+
+
+def clause_around(text: str, start: int, end: int, limit: int = CONTEXT_CHARS) -> str:
+    """The clause holding text[start:end], from the previous clause break to the next."""
+    left = max(start - limit, 0)
+    breaks = [m.end() for m in _CLAUSE_BREAK.finditer(text, left, start)]
+    lo = breaks[-1] if breaks else left
+    nxt = _CLAUSE_BREAK.search(text, end, min(end + limit, len(text)))
+    hi = nxt.start() if nxt else min(end + limit, len(text))
+    if hi - lo > limit:  # keep the figure in view, trimmed to the limit
+        lo = max(lo, min(start - (limit - (end - start)) // 2, hi - limit))
+        hi = min(hi, lo + limit)
+    return text[lo:hi].strip()
+
+
+def extract_figures(text: str) -> list[Figure]:
+    """Every figure in the text, in order, with value scaled and unit made canonical."""
+    figures: list[Figure] = []
+    bare: tuple[int, int, float | None] | None = None  # a unit-less number: a range's first half
+    for m in FIGURE_RE.finditer(text):
+        start, end = m.span()
+        if _glued(m, text):
+            continue
+        if m["pct"]:
+            value, unit = parse_number(m["pnum"]), "%" if m["pct"][0] == "百" else "‰"
+        else:
+            unit = _CANON[m["unit"]] if m["unit"] else ""
+            value = parse_number(text[start : end - len(m["unit"] or "")])
+            scaled = bool(m["escale"] or re.search("[万萬亿億千百]", m["tail"]))
+            if m["ar"] and not unit and not scaled:
+                bare = (start, end, value)
+                continue
+            if not _is_quantity(m, unit, scaled, text):
+                continue
+        if value is None:
+            continue
+        if bare and unit and bare[2] is not None and _RANGE_SEP.fullmatch(text, bare[1], start):
+            start, value = bare[0], bare[2]
+        bare = None
+        figures.append(Figure(value, unit, text[start:end], start, end, ""))
+    for f in figures:
+        f.context = clause_around(text, f.start, f.end)
+    return figures
+
+
+def _glued(m: re.Match[str], text: str) -> bool:
+    """Ordinals (第3), codes (G20, PM2.5) and digits inside Chinese year strings (二０一０)."""
+    before = text[m.start() - 1] if m.start() else ""
+    if before == "第" or (before.isascii() and before.isalpha()):
+        return True
+    return bool(m["ar"]) and before in CN_DIGITS
+
+
+def _is_quantity(m: re.Match[str], unit: str, scaled: bool, text: str) -> bool:
+    """Whether a matched number reads as a figure rather than a word, a year or a list number."""
+    if m["cn"] and not (unit and _plausible_chinese(m["cn"])):
+        return False
+    if not unit:
+        return scaled  # 人口1.4亿: a scaled number is a quantity even without a unit
+    if unit == "年":
+        return not _is_year(m, text)
+    return True
+
+
+def _is_year(m: re.Match[str], text: str) -> bool:
+    """A number before 年 is a year (1998年, 90年代) unless it reads as a duration (8年之久)."""
+    if text[m.end() : m.end() + 1] in set(_YEAR_FOLLOWERS):
+        return True
+    value = parse_number(m["ar"]) if m["ar"] else None
+    return value is not None and value.is_integer() and 1000 <= value <= 2999 and not m["tail"]
+
+
+def number_spans(text: str) -> list[tuple[int, int]]:
+    """Every number-like run with its unit, figure or not (years, dates too): never cut these."""
+    spans = [m.span() for m in FIGURE_RE.finditer(text)]
+    return sorted(spans + [(f.start, f.end) for f in extract_figures(text)])

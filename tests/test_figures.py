@@ -1,0 +1,235 @@
+"""Figures come out of real reports with the value, unit and span a reader would quote."""
+
+from __future__ import annotations
+
+import math
+import time
+from pathlib import Path
+
+import pytest
+
+from archive.figures import UNITS, extract_figures, parse_number
+from archive.models import Figure
+
+REPORTS = Path(__file__).parent.parent / "data" / "reports"
+
+
+def read_report(name: str) -> str:
+    """Bundled .txt reports are UTF-8, except two district reports kept in GBK with CRLF."""
+    raw = (REPORTS / name).read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = raw.decode("gb18030")
+    return text.replace("\r\n", "\n")
+
+
+def find(figures: list[Figure], raw: str) -> Figure:
+    """The first figure written exactly as `raw`."""
+    matches = [f for f in figures if f.raw == raw]
+    assert matches, f"{raw!r} not among {[f.raw for f in figures][:50]}"
+    return matches[0]
+
+
+@pytest.fixture(scope="module")
+def seed() -> tuple[str, list[Figure]]:
+    text = read_report("district-deputy-duty-report.txt")
+    return text, extract_figures(text)
+
+
+@pytest.mark.parametrize(
+    ("raw", "value", "unit"),
+    [
+        ("2206户", 2206, "户"),
+        ("34.6%", 34.6, "%"),
+        ("6359万元", 63_590_000, "元"),
+        ("743万人次", 7_430_000, "人次"),
+        ("22.5％", 22.5, "%"),
+        ("2831张", 2831, "张"),
+        ("286个", 286, "个"),
+        ("2318个", 2318, "个"),
+        ("57亿元", 5_700_000_000, "元"),
+        ("68起", 68, "起"),
+        ("20座", 20, "座"),
+        ("2万户", 20_000, "户"),
+        ("4个", 4, "个"),
+        ("11场次", 11, "场次"),
+        ("2次", 2, "次"),
+        ("1100万元", 11_000_000, "元"),
+        ("2.7万平方米", 27_000, "平方米"),
+        ("6000多起", 6000, "起"),
+        ("8年", 8, "年"),  # 长达8年之久: a duration, kept
+    ],
+)
+def test_seed_report_figures(seed: tuple[str, list[Figure]], raw: str, value: float, unit: str):
+    text, figures = seed
+    f = find(figures, raw)
+    assert (f.value, f.unit) == (pytest.approx(value), unit)
+    assert text[f.start : f.end] == raw
+    assert raw in f.context and "，" not in f.context and len(f.context) <= 120
+
+
+def test_seed_clause_is_bounded_by_clause_breaks(seed: tuple[str, list[Figure]]):
+    _, figures = seed
+    assert find(figures, "743万人次").context == "全区接待游客743万人次"
+    assert find(figures, "22.5％").context == "同比增长22.5％"
+
+
+@pytest.mark.parametrize(
+    "word", ["9月底", "一是", "二是", "1.狠抓", "（一）", "近万人", "一岗双责", "两张皮"]
+)
+def test_seed_dates_ordinals_and_words_are_not_figures(seed: tuple[str, list[Figure]], word: str):
+    text, figures = seed
+    at = text.index(word)
+    assert not [f for f in figures if f.start < at + len(word) and at < f.end]
+
+
+def test_seed_has_no_unitless_figures(seed: tuple[str, list[Figure]]):
+    _, figures = seed
+    assert all(f.unit for f in figures) and len(figures) > 80
+
+
+@pytest.mark.parametrize(
+    ("report", "raw", "value", "unit"),
+    [
+        ("gwr_1954_state_council.txt", "八千一百九十九萬噸", 81_990_000, "吨"),
+        ("gwr_1954_state_council.txt", "二百十七萬噸", 2_170_000, "吨"),
+        ("gwr_1954_state_council.txt", "一百零八億度", 10_800_000_000, "度"),
+        ("gwr_1954_state_council.txt", "一萬三千五百十三台", 13_513, "台"),
+        ("gwr_1954_state_council.txt", "百分之三十六點九", 36.9, "%"),
+        ("gwr_1954_state_council.txt", "四點二倍", 4.2, "倍"),
+        ("gwr_1954_state_council.txt", "三億二千三百八十萬九千六百八十四人", 323_809_684, "人"),
+        ("gwr_1954_state_council.txt", "六萬萬人", 600_000_000, "人"),
+        ("gwr_1955_state_council.txt", "九千三百一十万吨", 93_100_000, "吨"),
+        ("gwr_1955_state_council.txt", "六千三百五十三万吨", 63_530_000, "吨"),
+        ("gwr_1955_state_council.txt", "百分之七十七点五", 77.5, "%"),
+        ("gwr_1997_state_council.txt", "１４．８％", 14.8, "%"),
+        ("gwr_1997_state_council.txt", "６７７００多亿元", 6_770_000_000_000, "元"),
+        ("gwr_1997_state_council.txt", "１０００亿美元", 100_000_000_000, "美元"),
+        ("gwr_1997_state_council.txt", "４８００亿公斤", 480_000_000_000, "公斤"),
+        ("gwr_1998_state_council.txt", "7 4 7 7 2 亿元", 7_477_200_000_000, "元"),
+        ("gwr_1998_state_council.txt", "1 5 ．3 ％", 15.3, "%"),
+        ("gwr_1998_state_council.txt", "4 9 2 5 0 万吨", 492_500_000, "吨"),
+        ("gwr_1998_state_council.txt", "1 0 ．0 6 ‰", 10.06, "‰"),
+        ("gwr_1998_state_council.txt", "3 0 0 多个", 300, "个"),
+    ],
+)
+def test_old_reports_numerals(report: str, raw: str, value: float, unit: str):
+    text = read_report(report)
+    f = find(extract_figures(text), raw)
+    assert (f.value, f.unit) == (pytest.approx(value), unit)
+    assert text[f.start : f.end] == raw
+
+
+@pytest.mark.parametrize(
+    ("report", "year"),
+    [
+        ("gwr_1997_state_council.txt", "１９９６年"),
+        ("gwr_1998_state_council.txt", "1 9 9 3 年"),
+        ("gwr_1998_state_council.txt", "1 9 9 7 年"),
+        ("gwr_1954_state_council.txt", "一九五三年"),
+        ("cpc_congress_16_report_2002.txt", "二０一０年"),
+    ],
+)
+def test_years_are_not_figures(report: str, year: str):
+    text = read_report(report)
+    at = text.index(year)
+    assert not [f for f in extract_figures(text) if f.start < at + len(year) and at < f.end]
+
+
+@pytest.mark.parametrize(
+    ("raw", "value"),
+    [
+        ("2206", 2206),
+        ("２２.５", 22.5),
+        ("２２．５", 22.5),
+        ("1 9 9 3", 1993),
+        ("1 5 ．3", 15.3),
+        ("1,256", 1256),
+        ("一千二百", 1200),
+        ("一千二百万", 12_000_000),
+        ("2.7万", 27_000),
+        ("4.06万亿", 4_060_000_000_000),
+        ("3千万", 30_000_000),
+        ("1万6千多", 16_000),
+        ("两万", 20_000),
+        ("二百十七", 217),
+        ("一百零八", 108),
+        ("一万五", 15_000),
+        ("十万", 100_000),
+        ("十亿三千万", 1_030_000_000),
+        ("四點二", 4.2),
+        ("零点五", 0.5),
+        ("六萬萬", 600_000_000),
+        ("一九九三", 1993),
+        ("百分之二十", 20),
+        ("1.2 trillion", 1.2e12),
+    ],
+)
+def test_parse_number(raw: str, value: float):
+    assert parse_number(raw) == value
+
+
+@pytest.mark.parametrize("raw", ["", "abc", "万元", "2.7.3", "一点点"])
+def test_parse_number_rejects_non_numbers(raw: str):
+    assert parse_number(raw) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("增长4%左右", [("4%", 4, "%")]),
+        ("提高0.5个百分点", [("0.5个百分点", 0.5, "个百分点")]),
+        ("年均增长百分之二十", [("百分之二十", 20, "%")]),
+        ("产量一千二百万吨", [("一千二百万吨", 12_000_000, "吨")]),
+        ("增加2至3个", [("2至3个", 2, "个")]),  # a range: raw spans it, value is the low end
+        ("增长5%-6%", [("5%", 5, "%"), ("6%", 6, "%")]),
+        ("共有1,256人", [("1,256人", 1256, "人")]),
+        ("减少1000万以上", [("1000万", 10_000_000, "")]),  # scaled, no unit: kept
+        ("由5千多户增加到1万6千多户", [("5千多户", 5000, "户"), ("1万6千多户", 16_000, "户")]),
+        ("减负3万多亿元", [("3万多亿元", 3e12, "元")]),
+        ("220千伏变电站", [("220千伏", 220, "千伏")]),
+        (
+            "GDP grew 5.2 percent to 126 trillion yuan",
+            [("5.2 percent", 5.2, "%"), ("126 trillion yuan", 1.26e14, "元")],
+        ),
+    ],
+)
+def test_extract_shapes(text: str, expected: list[tuple[str, float, str]]):
+    got = [(f.raw, f.value, f.unit) for f in extract_figures(text)]
+    assert got == [(r, pytest.approx(v), u) for r, v, u in expected]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2024年3月15日召开",  # a date
+        "9月底完成验收",
+        "第3个五年计划",  # an ordinal
+        "一是强化理论武装。二是深学相关政策。",
+        "（一）城市建设工作\n1.狠抓道路建设工程",  # list numbers
+        "PM2.5浓度下降",  # a code
+        "十四五时期，三四十个",  # digit strings and approximations in Chinese numerals
+        "两千三百万台湾同胞",  # 台 of 台湾 is no unit; a Chinese run needs a unit
+        "常住人口达到2500",  # a bare number without scale or unit
+        "千方百计，万众一心",
+    ],
+)
+def test_not_figures(text: str):
+    assert extract_figures(text) == []
+
+
+def test_every_bundled_report_extracts_fast_and_consistently():
+    texts = {p.name: read_report(p.name) for p in sorted(REPORTS.glob("*.txt"))}
+    started = time.perf_counter()
+    found = {name: extract_figures(text) for name, text in texts.items()}
+    assert time.perf_counter() - started < 5
+    for name, figures in found.items():
+        text = texts[name]
+        assert figures, name
+        assert [f.start for f in figures] == sorted(f.start for f in figures)
+        for f in figures:
+            assert text[f.start : f.end] == f.raw
+            assert f.unit in UNITS or f.unit == ""
+            assert math.isfinite(f.value) and f.value >= 0
+            assert f.raw.strip() in f.context
