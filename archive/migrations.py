@@ -19,7 +19,7 @@ def migration(fn: Migration) -> Migration:
 @migration
 def m001_create_tables(db: sqlite_utils.Database) -> None:
     # AUTOINCREMENT: chunk ids are vector ids in the index, so an id is never reused.
-    db.executescript(
+    for statement in _statements(
         """
         CREATE TABLE reports (
             id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -83,7 +83,14 @@ def m001_create_tables(db: sqlite_utils.Database) -> None:
         CREATE TABLE state (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
         INSERT INTO state VALUES ('generation', 0);
         """
-    )
+    ):
+        db.execute(statement)
+
+
+def _statements(script: str) -> list[str]:
+    """Split a script of plain statements; executescript would commit mid-migration."""
+    lines = [line for line in script.splitlines() if not line.strip().startswith("--")]
+    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
 
 
 def migrate(db: sqlite_utils.Database) -> list[str]:
@@ -94,7 +101,7 @@ def migrate(db: sqlite_utils.Database) -> list[str]:
     for name, fn in MIGRATIONS:
         if name in done:
             continue
-        with db.conn:
+        with db.atomic():
             fn(db)
             db.execute(
                 "INSERT INTO _migrations VALUES (?, ?)", [name, datetime.now(UTC).isoformat()]

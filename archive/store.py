@@ -89,7 +89,7 @@ class Archive:
         report.added_at = report.added_at or datetime.now(UTC).isoformat(timespec="seconds")
         report.chars = len(parsed.text)
         fields = {k: v for k, v in asdict(report).items() if k != "id"}
-        with self.db.conn:
+        with self.db.atomic():
             report_id = self.db["reports"].insert(fields).last_pk
             self.db["texts"].insert({"report_id": report_id, "text": parsed.text})
             paths = section_paths(parsed.sections)
@@ -155,7 +155,7 @@ class Archive:
     def remove(self, report_id: int) -> list[int]:
         """Delete a report and everything under it in one transaction; return its chunk ids."""
         self.report(report_id)
-        with self.db.conn:
+        with self.db.atomic():
             ids = self.chunk_ids(report_id)
             self.db.execute(
                 "DELETE FROM chunks_fts WHERE rowid IN (SELECT id FROM chunks WHERE report_id = ?)",
@@ -171,7 +171,7 @@ class Archive:
         if unknown:
             raise ValueError(f"cannot edit {', '.join(sorted(unknown))}")
         self.report(report_id)
-        with self.db.conn:
+        with self.db.atomic():
             self.db["reports"].update(report_id, fields)
             if "title" in fields:
                 rows = self.db.execute(

@@ -104,3 +104,12 @@ def test_migrations_apply_once(archive):
 def test_section_paths_follow_parents():
     sections = parsed().sections
     assert section_paths(sections) == [["一、城市建设"], ["一、城市建设", "（一）道路"], ["二、民政"]]
+
+
+def test_a_failure_mid_add_leaves_nothing_behind(archive):
+    broken = parsed()
+    broken.chunks.append(Chunk(2, 7, 0, 1, "一"))  # section 7 does not exist: fails after inserts
+    with pytest.raises(IndexError):
+        archive.add(broken)
+    assert archive.counts() == {"reports": 0, "sections": 0, "chunks": 0, "figures": 0, "chunks_fts": 0}
+    assert archive.generation == 0

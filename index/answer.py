@@ -1,0 +1,152 @@
+"""Extractive answers: the best sentence of the best passages, with the figure the question asks for."""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from archive.tokens import tokens
+
+QUANTITY = re.compile(
+    r"多少|几|多大|多高|多快|比例|比重|占比|增速|增长了|率是|是多少|"
+    r"\bhow (many|much|fast|large|big|high)\b|\bwhat (share|rate|ratio|percentage|proportion|level)\b|"
+    r"\b(rate|ratio|percent|percentage|share|total|number|amount|target|gdp)\b",
+    re.IGNORECASE,
+)
+UNIT_AFTER_ASK = re.compile(r"(?:多少|几)(个百分点|人次|万元|亿元|平方米|公里|[\u4e00-\u9fff])")
+SENTENCE = re.compile(r"[^。！？；\n]+[。！？；]?")
+# Words around a figure that belong to its meaning: 超35亿吨, 4%左右, 7%以上, 6800多万.
+QUALIFIER_BEFORE = re.compile(r"(?:超过|超|近|约|不少于|不低于|不超过|逾|高于|低于)$")
+QUALIFIER_AFTER = re.compile(r"^(?:左右|以上|以下|以内|多|余|上下)")
+
+
+@dataclass
+class Answer:
+    """The figure (if the question asks for one), the sentence that holds it, and where it is."""
+
+    figure: str | None
+    value: float | None
+    unit: str | None
+    sentence: str
+    chunk_id: int
+    char_start: int  # of the sentence, in the report's stored text
+    char_end: int
+    figure_start: int | None = None  # of the figure, in the report's stored text
+    figure_end: int | None = None
+
+
+@lru_cache(maxsize=1)
+def unit_words() -> dict[str, tuple[str, ...]]:
+    """Question word -> units that fit it, from the bundled table."""
+    with resources.files("index").joinpath("data/units.tsv").open(encoding="utf-8") as f:
+        rows = (
+            line.rstrip("\n").split("\t") for line in f if line.strip() and not line.startswith("#")
+        )
+        return {word: tuple(units.split("|")) for word, units in rows}
+
+
+def wanted_units(question: str) -> list[str]:
+    """Units the question asks for, most specific first: 多少户 -> 户; households -> 户."""
+    units: list[str] = []
+    for m in UNIT_AFTER_ASK.finditer(question):
+        unit = m.group(1)
+        units.append({"万元": "元", "亿元": "元"}.get(unit, unit))
+    table = unit_words()
+    lowered = question.lower()
+    for word in re.findall(r"[a-z]+", lowered):
+        units += table.get(word, ())
+    for word, fits in table.items():
+        if not word.isascii() and word in question:
+            units += fits
+    return list(dict.fromkeys(units))
+
+
+def is_quantity_question(question: str) -> bool:
+    return bool(QUANTITY.search(question)) or bool(wanted_units(question))
+
+
+def extract_answer(
+    question: str,
+    passages: list,
+    figures_by_chunk: dict[int, list[dict]],
+    *,
+    extra_terms: list[str] = (),
+) -> Answer | None:
+    """Pick the answer from the top passages (StoredChunk-like, best first).
+
+    Figures are scored by unit fit, by how many question words their clause shares, and by
+    the rank of their passage; a question that asks for no quantity gets the best sentence.
+    """
+    if not passages:
+        return None
+    terms = set(tokens(question)) | set(extra_terms)
+    units = wanted_units(question)
+    if is_quantity_question(question):
+        best = None
+        for rank, passage in enumerate(passages[:3]):
+            for f in figures_by_chunk.get(passage.id, []):
+                score = _figure_score(f, units, terms, rank)
+                if best is None or score > best[0]:
+                    best = (score, passage, f)
+        if best is not None:
+            _, passage, f = best
+            return _figure_answer(passage, f)
+    passage = passages[0]
+    start, end = max(_sentences(passage), key=lambda s: _overlap(passage.text[s[0] : s[1]], terms))
+    return Answer(
+        None,
+        None,
+        None,
+        passage.text[start:end],
+        passage.id,
+        passage.char_start + start,
+        passage.char_start + end,
+    )
+
+
+def _figure_score(f: dict, units: list[str], terms: set[str], rank: int) -> float:
+    unit_fit = 0.0
+    if f["unit"] in units:
+        unit_fit = 3.0 - 0.3 * units.index(f["unit"])
+    elif units and f["unit"] == "":
+        unit_fit = 0.5
+    return unit_fit + 2.0 * _overlap(f["context"], terms) - 0.6 * rank
+
+
+def _overlap(text: str, terms: set[str]) -> float:
+    if not terms:
+        return 0.0
+    words = set(tokens(text))
+    return sum(len(t) for t in terms if t in words) / sum(len(t) for t in terms)
+
+
+def _sentences(passage) -> list[tuple[int, int]]:
+    spans = [(m.start(), m.end()) for m in SENTENCE.finditer(passage.text) if m.group().strip()]
+    return spans or [(0, len(passage.text))]
+
+
+def _figure_answer(passage, f: dict) -> Answer:
+    local_start = f["char_start"] - passage.char_start
+    local_end = f["char_end"] - passage.char_start
+    text = passage.text
+    before = QUALIFIER_BEFORE.search(text[max(0, local_start - 4) : local_start])
+    after = QUALIFIER_AFTER.match(text[local_end : local_end + 3])
+    shown_start = local_start - (len(before.group()) if before else 0)
+    shown_end = local_end + (len(after.group()) if after else 0)
+    sentence = next(
+        ((s, e) for s, e in _sentences(passage) if s <= local_start < e), (0, len(text))
+    )
+    return Answer(
+        figure=text[shown_start:shown_end],
+        value=f["value"],
+        unit=f["unit"],
+        sentence=text[sentence[0] : sentence[1]],
+        chunk_id=passage.id,
+        char_start=passage.char_start + sentence[0],
+        char_end=passage.char_start + sentence[1],
+        figure_start=passage.char_start + shown_start,
+        figure_end=passage.char_start + shown_end,
+    )

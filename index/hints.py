@@ -1,0 +1,146 @@
+"""Query understanding: years, places, issuers and kinds a question names, matched to the archive.
+
+They become *soft* hints: a boost for the reports they point to, shown to the user, who can
+switch them off. Many reports share near-identical sentences ("城镇新增就业…万人"), so the
+report a question names is often the only thing that tells the right passage from the rest.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from pypinyin import lazy_pinyin
+from rapidfuzz import fuzz
+
+_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
+_ADMIN_UNIT = re.compile(r".+?(?:特别行政区|自治区|自治州|自治县|省|市|区|县|州|盟|旗)")
+_ADMIN_SUFFIX = re.compile(
+    r"(?:特别行政区|壮族自治区|回族自治区|维吾尔自治区|自治区|自治州|自治县|省|市|区|县|州|盟|旗)$"
+)
+_PARENS = re.compile(r"[（(]([^（）()]{2,12})[）)]\s*$")
+_CONGRESS = re.compile(r"^([一二三四五六七八九十]+)大$")
+_EN_WORD = re.compile(r"[a-z]+")
+
+# Words that name a kind of report, in Chinese and English.
+KIND_WORDS = {
+    "gov_work_report": ("政府工作报告", "government work report", "work report"),
+    "duty_report": ("述职", "duty report"),
+    "statistical_bulletin": ("统计公报", "statistical bulletin", "statistical communique"),
+}
+
+
+@dataclass(frozen=True)
+class Hint:
+    """One thing the question named, the reports it points to, and how strongly."""
+
+    kind: str  # "year", "place", "kind"
+    value: str
+    label: str
+    report_ids: frozenset[int]
+    weight: float
+
+    def as_dict(self) -> dict:
+        return {
+            "kind": self.kind,
+            "value": self.value,
+            "label": self.label,
+            "reports": sorted(self.report_ids),
+        }
+
+
+@lru_cache(maxsize=1)
+def english_place_names() -> dict[str, tuple[str, ...]]:
+    """Chinese place or body -> its English names, from the bundled gazetteer."""
+    with resources.files("index").joinpath("data/places.tsv").open(encoding="utf-8") as f:
+        return {
+            row["chinese"]: tuple(row["english"].split("|"))
+            for row in csv.DictReader(f, delimiter="\t")
+        }
+
+
+def report_names(report: dict) -> tuple[set[str], set[str]]:
+    """Chinese and English names a question may use for a report's issuer or body."""
+    zh: set[str] = set()
+    issuer = (report.get("issuer") or "").replace("人民政府", "").replace("中华人民共和国", "")
+    units = _ADMIN_UNIT.findall(issuer) or ([issuer] if issuer else [])
+    for unit in units[-1:]:  # the most specific unit: 海拉尔区 of 呼伦贝尔市海拉尔区
+        zh.add(unit)
+        core = _ADMIN_SUFFIX.sub("", unit)
+        if len(core) >= 2:
+            zh.add(core)
+    if m := _PARENS.search(report.get("title") or ""):
+        zh.add(m.group(1))
+    en: set[str] = set()
+    gazetteer = english_place_names()
+    for name in list(zh):
+        en.update(n.lower() for n in gazetteer.get(name, ()))
+        if m := _CONGRESS.match(name):
+            en.add(f"{_ordinal(_chinese_int(m.group(1)))} party congress")
+        elif name not in gazetteer and re.fullmatch(r"[\u4e00-\u9fff]{2,4}", name):
+            en.add("".join(lazy_pinyin(name)))  # 海拉尔 -> hailaer, fuzzy-matched to "Hailar"
+    for zh_name, names in gazetteer.items():
+        if zh_name in (report.get("issuer") or "") or zh_name in (report.get("title") or ""):
+            zh.add(zh_name)
+            en.update(n.lower() for n in names)
+    return {z for z in zh if len(z) >= 2}, en
+
+
+def find_hints(question: str, reports: list[dict]) -> list[Hint]:
+    """Years, places/bodies and report kinds named in the question, each with the reports it fits."""
+    hints: list[Hint] = []
+    lowered = question.lower()
+    words = _EN_WORD.findall(lowered)
+    for year in dict.fromkeys(int(y) for y in _YEAR.findall(question)):
+        exact = frozenset(r["id"] for r in reports if r.get("year") == year)
+        # A report reviews the year before it: "GDP in 2011" lives in the 2012 report.
+        following = frozenset(r["id"] for r in reports if r.get("year") == year + 1)
+        if exact:
+            hints.append(Hint("year", str(year), f"year {year}", exact, 1.0))
+        if following:
+            hints.append(
+                Hint("year", str(year + 1), f"year {year + 1} (reviews {year})", following, 0.5)
+            )
+    places: dict[str, set[int]] = {}
+    for r in reports:
+        zh, en = report_names(r)
+        matched = [n for n in zh if n in question]
+        matched += [n for n in en if _english_match(n, lowered, words)]
+        if matched:
+            places.setdefault(max(matched, key=len), set()).add(r["id"])
+    for name, ids in places.items():
+        hints.append(Hint("place", name, name, frozenset(ids), 1.0))
+    for kind, phrases in KIND_WORDS.items():
+        if any(p in lowered for p in phrases):
+            ids = frozenset(r["id"] for r in reports if r.get("kind") == kind)
+            if ids:
+                hints.append(Hint("kind", kind, kind.replace("_", " "), ids, 0.3))
+    return hints
+
+
+def _english_match(name: str, lowered: str, words: list[str]) -> bool:
+    if " " in name or not name.isalpha():
+        return name in lowered
+    if len(name) < 5:
+        return name in words
+    return any(fuzz.ratio(name, w) >= 85 for w in words if abs(len(w) - len(name)) <= 2)
+
+
+def _chinese_int(numeral: str) -> int:
+    digits = "一二三四五六七八九"
+    if numeral == "十":
+        return 10
+    if "十" in numeral:
+        tens, _, ones = numeral.partition("十")
+        return (digits.index(tens) + 1 if tens else 1) * 10 + (
+            digits.index(ones) + 1 if ones else 0
+        )
+    return digits.index(numeral) + 1
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"

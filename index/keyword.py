@@ -1,0 +1,106 @@
+"""Keyword leg: SQLite FTS5 BM25 over jieba tokens, with the filters as SQL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from archive.store import Archive
+from archive.tokens import tokens
+
+# Words that carry no topic in a question: left out of the FTS query so they do not
+# drown the rare words (多少 is in every quantity question, 的 in every sentence).
+STOP_WORDS = frozenset(
+    """
+    的 了 是 在 和 与 及 或 有 为 把 被 对 从 到 中 里 上 下 年 月 日 个 多少 几 几个 哪些 哪个 什么
+    怎么 怎样 如何 吗 呢 吧 啊 说 提到 提出 报告 工作 政府 政府工作报告 根据 按照 一共 总共 共 达到
+    达 多 少 大 这 那 这些 那些 其 之 所 于 以 而 并 也 都 就 还 又 再 已 已经 今年 去年 上一年 全年
+    """.split()
+)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Hard filters the user chose (as opposed to the soft hints read from the question)."""
+
+    year_from: int | None = None
+    year_to: int | None = None
+    issuer: str | None = None
+    kind: str | None = None
+    report_ids: tuple[int, ...] = field(default_factory=tuple)
+
+    def __bool__(self) -> bool:
+        return any([self.year_from, self.year_to, self.issuer, self.kind, self.report_ids])
+
+    def sql(self, alias: str = "r") -> tuple[str, list]:
+        """A WHERE fragment over the reports table (always parameterised) and its values."""
+        clauses, values = [], []
+        if self.year_from is not None:
+            clauses.append(f"{alias}.year >= ?")
+            values.append(self.year_from)
+        if self.year_to is not None:
+            clauses.append(f"{alias}.year <= ?")
+            values.append(self.year_to)
+        if self.issuer:
+            clauses.append(f"{alias}.issuer LIKE ? ESCAPE '\\'")
+            values.append("%" + _like_escape(self.issuer) + "%")
+        if self.kind:
+            clauses.append(f"{alias}.kind = ?")
+            values.append(self.kind)
+        if self.report_ids:
+            clauses.append(f"{alias}.id IN ({','.join('?' * len(self.report_ids))})")
+            values.extend(self.report_ids)
+        return (" AND ".join(clauses) or "1"), values
+
+
+def query_terms(question: str) -> list[str]:
+    """Distinct content tokens of a question, in order."""
+    seen: dict[str, None] = {}
+    for t in tokens(question):
+        if t not in STOP_WORDS and t not in seen:
+            seen[t] = None
+    return list(seen)
+
+
+def fts_query(terms: list[str]) -> str:
+    """An FTS5 OR-query of terms; each token is a quoted string, so no input is FTS syntax.
+
+    A term that jieba splits (城镇新增就业 -> 城镇 新增 就业) needs all its tokens.
+    """
+    groups = []
+    for term in terms:
+        parts = ['"' + t.replace('"', '""') + '"' for t in dict.fromkeys(tokens(term))]
+        if parts:
+            groups.append(parts[0] if len(parts) == 1 else "(" + " AND ".join(parts) + ")")
+    return " OR ".join(dict.fromkeys(groups))
+
+
+def keyword_search(
+    archive: Archive,
+    terms: list[str],
+    *,
+    filters: Filters | None = None,
+    limit: int = 50,
+    context_weight: float = 0.5,
+) -> list[tuple[int, float]]:
+    """(chunk id, BM25 score) best first; higher is better. Body matches count more than title/path."""
+    match = fts_query(terms)
+    if not match:
+        return []
+    where, values = (filters or Filters()).sql()
+    rows = archive.db.execute(
+        f"""
+        SELECT f.rowid, -bm25(chunks_fts, 1.0, ?) AS score
+        FROM chunks_fts f
+        JOIN chunks c ON c.id = f.rowid
+        JOIN reports r ON r.id = c.report_id
+        WHERE chunks_fts MATCH ? AND {where}
+        ORDER BY score DESC
+        LIMIT ?
+        """,
+        [context_weight, match, *values, limit],
+    ).fetchall()
+    return [(row[0], row[1]) for row in rows]
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

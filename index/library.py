@@ -1,0 +1,276 @@
+"""The library: one archive home's archive and index kept in step, behind the calls the UI makes."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+
+from archive.home import ArchiveBusy, Home
+from archive.ingest import Outcome, add_file, expand_paths
+from archive.metadata import ManifestError, load_manifest
+from archive.readers import DEFAULT_MAX_BYTES
+from archive.store import Archive, ReportNotFound, StoredChunk
+from index.answer import extract_answer
+from index.embedder import DEFAULT_MODEL, Embedder, ModelError
+from index.keyword import Filters
+from index.search import SearchResult, Searcher, SearchSettings
+from index.vectors import FaissStore, VectorStoreError
+from index.vectors import check as check_index
+
+
+class IndexNotReady(RuntimeError):
+    """The index is missing, stale or foreign; the message says which and how to fix it."""
+
+
+USER_ERRORS: tuple[type[Exception], ...] = (
+    ReportNotFound,
+    ManifestError,
+    ArchiveBusy,
+    ValueError,
+    IndexNotReady,
+    ModelError,
+)
+EMBED_BATCH = 64
+
+Progress = Callable[[str, int], object]  # progress(label, total) -> context manager with .update(n)
+
+
+class Library:
+    """Writers take the home's lock; readers just read."""
+
+    def __init__(
+        self,
+        home: Home,
+        model: str | Path | None = None,
+        settings: SearchSettings = SearchSettings(),
+    ):
+        self.home = home
+        self.archive = Archive(home.database)
+        self.model_name = str(model or os.environ.get("BAOGAO_MODEL") or DEFAULT_MODEL)
+        self.settings = settings
+        self._store: FaissStore | None = None
+
+    @classmethod
+    def open(cls, root: Path | str | None = None, model: str | Path | None = None) -> Library:
+        return cls(Home.resolve(root), model)
+
+    @cached_property
+    def embedder(self) -> Embedder:
+        """Loaded on first use: listing or adding with --no-index never pays for the model."""
+        return Embedder(self.model_name)
+
+    def close(self) -> None:
+        self.archive.close()
+
+    # -- writes -----------------------------------------------------------------------------
+
+    def add(
+        self,
+        paths: Iterable[Path],
+        *,
+        manifest: Path | None = None,
+        metadata: dict | None = None,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        index: bool = True,
+        progress: Progress | None = None,
+    ) -> list[Outcome]:
+        """Add files and folders; a folder's own manifest.tsv supplies metadata unless one is given."""
+        paths = [Path(p) for p in paths]
+        files, outcomes = expand_paths(paths)
+        entries = load_manifest(manifest) if manifest else {}
+        for folder in (p for p in paths if p.is_dir() and not manifest):
+            if (folder / "manifest.tsv").is_file():
+                entries.update(load_manifest(folder / "manifest.tsv"))
+        with self.home.writing():
+            with _bar(progress, "Adding reports", len(files)) as bar:
+                for f in files:
+                    fields = {**entries.get(f.name, {}), **(metadata or {})}
+                    outcomes.append(add_file(self.archive, f, fields, max_bytes=max_bytes))
+                    bar.update(1)
+            added = [o.report_id for o in outcomes if o.status == "added"]
+            if index and added and self.index_exists():
+                self._embed_into_index(
+                    [i for r in added for i in self.archive.chunk_ids(r)], progress
+                )
+        return outcomes
+
+    def remove(self, report_id: int) -> None:
+        with self.home.writing():
+            ids = self.archive.remove(report_id)
+            if self.index_exists():
+                store = self._open_store()
+                store.remove(ids)
+                store.save(self._manifest_state())
+
+    def edit(self, report_id: int, **fields):
+        """Metadata is part of the embedded text, so the report's vectors are refreshed too."""
+        with self.home.writing():
+            report = self.archive.edit(report_id, **fields)
+            if self.index_exists() and {"title"} & set(fields):
+                ids = self.archive.chunk_ids(report_id)
+                self._open_store().remove(ids)
+                self._embed_into_index(ids, None)
+            elif self.index_exists():
+                self._open_store().save(self._manifest_state())
+            return report
+
+    # -- the index --------------------------------------------------------------------------
+
+    def index_exists(self) -> bool:
+        return (self.home.index_dir / "manifest.json").exists()
+
+    def rebuild(self, progress: Progress | None = None) -> dict:
+        """Embed every chunk into a new index, swapped in atomically; the old one serves until then."""
+        with self.home.writing():
+            ids = self.archive.chunk_ids()
+            store = FaissStore.create(
+                self.home.index_dir, self.embedder.dimension, manifest=self._manifest_state()
+            )
+            self._embed(store, ids, progress)
+            store.save(self._manifest_state())
+            self._store = store
+            return store.manifest
+
+    def index_problems(self) -> list[str]:
+        """Why the index cannot be trusted (empty when it can)."""
+        if not self.index_exists():
+            return ["no index yet: run `baogao rebuild`"] if self.archive.chunk_ids() else []
+        manifest = self._open_store().manifest
+        identity = self.embedder.identity()
+        if manifest.get("archive_generation") == self.archive.generation and all(
+            manifest.get(k) == v for k, v in identity.items()
+        ):
+            return []
+        return check_index(
+            self.home.index_dir,
+            set(self.archive.chunk_ids()),
+            self.embedder.name,
+            self.embedder.fingerprint,
+            self.embedder.dimension,
+        )
+
+    def _open_store(self) -> FaissStore:
+        if self._store is None:
+            self._store = FaissStore.open(self.home.index_dir)
+        return self._store
+
+    def _manifest_state(self) -> dict:
+        return {**self.embedder.identity(), "archive_generation": self.archive.generation}
+
+    def _embed_into_index(self, ids: list[int], progress: Progress | None) -> None:
+        store = self._open_store()
+        self._embed(store, ids, progress)
+        store.save(self._manifest_state())
+
+    def _embed(self, store: FaissStore, ids: list[int], progress: Progress | None) -> None:
+        with _bar(progress, "Embedding chunks", len(ids)) as bar:
+            for start in range(0, len(ids), EMBED_BATCH * 4):
+                batch = self.archive.chunks(ids[start : start + EMBED_BATCH * 4])
+                vectors = self.embedder.embed(
+                    [embedding_text(c) for c in batch], batch_size=EMBED_BATCH
+                )
+                store.add(np.array([c.id for c in batch], dtype=np.int64), vectors)
+                bar.update(len(batch))
+
+    # -- questions --------------------------------------------------------------------------
+
+    def searcher(self) -> Searcher:
+        """A searcher over a trusted index; a clear error says how to fix one that is not."""
+        if not self.archive.chunk_ids():
+            raise IndexNotReady("the archive is empty: add reports with `baogao add PATH`")
+        try:
+            problems = self.index_problems()
+        except VectorStoreError as e:
+            raise IndexNotReady(f"{e}") from e
+        if problems:
+            raise IndexNotReady("; ".join(problems))
+        return Searcher(self.archive, self._embed_query, self._open_store(), self.settings)
+
+    def _embed_query(self, question: str) -> np.ndarray:
+        return self.embedder.embed([question])[0]
+
+    def ask(self, question: str, *, searcher: Searcher | None = None, **options) -> dict:
+        """The documented `ask --json` shape: question, answer (or null), ranked passages, hints."""
+        if not question or not question.strip():
+            raise ValueError("the question is empty")
+        question = question.strip()[:MAX_QUESTION_CHARS]
+        result = (searcher or self.searcher()).search(question, **options)
+        return answer_dict(self.archive, result)
+
+
+MAX_QUESTION_CHARS = 1000
+
+
+def embedding_text(chunk: StoredChunk) -> str:
+    """What is embedded: the passage with its report title and section path as context."""
+    return "\n".join([chunk.title, " › ".join(chunk.section_path), chunk.text])
+
+
+def answer_dict(archive: Archive, result: SearchResult) -> dict:
+    passages = [hit.chunk for hit in result.hits]
+    figures: dict[int, list[dict]] = {}
+    for f in archive.figures(p.id for p in passages[:3]):
+        figures.setdefault(f["chunk_id"], []).append(f)
+    answer = (
+        extract_answer(result.question, passages, figures, extra_terms=result.terms)
+        if result.found
+        else None
+    )
+    by_id = {p.id: p for p in passages}
+    return {
+        "question": result.question,
+        "answer": None
+        if answer is None
+        else {
+            "figure": answer.figure,
+            "value": answer.value,
+            "unit": answer.unit,
+            "sentence": answer.sentence,
+            "citation": citation(by_id[answer.chunk_id], answer.char_start, answer.char_end),
+        },
+        "found": result.found,
+        "hints": [h.as_dict() for h in result.hints],
+        "terms": result.terms,
+        "passages": [
+            {
+                "rank": rank,
+                "score": round(hit.score, 5),
+                "chunk_id": hit.chunk.id,
+                **citation(hit.chunk, hit.chunk.char_start, hit.chunk.char_end),
+                "text": hit.chunk.text,
+            }
+            for rank, hit in enumerate(result.hits, start=1)
+        ],
+    }
+
+
+def citation(chunk: StoredChunk, start: int, end: int) -> dict:
+    return {
+        "report_id": chunk.report_id,
+        "title": chunk.title,
+        "year": chunk.year,
+        "issuer": chunk.issuer,
+        "file_name": chunk.file_name,
+        "section_path": chunk.section_path,
+        "char_start": start,
+        "char_end": end,
+    }
+
+
+class _NoBar:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def update(self, n: int) -> None:
+        pass
+
+
+def _bar(progress: Progress | None, label: str, total: int):
+    return progress(label, total) if progress else _NoBar()

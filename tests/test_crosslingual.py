@@ -1,0 +1,200 @@
+"""The dictionary leg: English questions must yield Chinese keywords that occur in the answer."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+from index import crosslingual
+from index.crosslingual import chinese_terms, is_english
+
+HERE = Path(__file__).parent
+SEED_REPORT = HERE.parent / "data" / "reports" / "district-deputy-duty-report.txt"
+
+
+def _english(name: str) -> list[dict]:
+    rows = [json.loads(line) for line in (HERE / "fixtures" / name).read_text().splitlines()]
+    return [r for r in rows if r["lang"] == "en"]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def reverse_index(tmp_path_factory: pytest.TempPathFactory):
+    """Build the CEDICT reverse index once into a temporary cache (about 5 s), not ~/.cache."""
+    cache = tmp_path_factory.mktemp("xdg-cache")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("XDG_CACHE_HOME", str(cache))
+        crosslingual.tables.cache_clear()
+        crosslingual.tables()
+        yield cache
+    crosslingual.tables.cache_clear()
+
+
+def _sentence_with(text: str, needle: str) -> str:
+    """The sentence of `text` that holds `needle` (sentences end at 。！？； or a line end)."""
+    at = text.index(needle)
+    start = max(text.rfind(c, 0, at) for c in "。！？；\n") + 1
+    ends = [j for j in (text.find(c, at) for c in "。！？；\n") if j >= 0]
+    return text[start : min(ends, default=len(text))]
+
+
+@pytest.mark.parametrize("row", _english("seed-dev.jsonl"), ids=lambda r: r["id"])
+def test_seed_questions_reach_the_answer_sentence(row: dict) -> None:
+    sentence = _sentence_with(SEED_REPORT.read_text(encoding="utf-8"), row["expect"][0])
+    terms = [t for t, _ in chinese_terms(row["question"])]
+    assert any(t in e for t in terms for e in row["expect"]) or any(t in sentence for t in terms)
+
+
+def test_most_corpus_questions_reach_the_expected_passage() -> None:
+    rows = _english("corpus-dev.jsonl")
+    hits = sum(
+        any(t in e for t, _ in chinese_terms(r["question"]) for e in r["expect"]) for r in rows
+    )
+    assert hits / len(rows) >= 0.9
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["", "   ", "?!", "。，！？", "...---", "how many were there?", "What is it, and why?"]
+    + [" ".join(sorted(crosslingual.STOP))],
+)
+def test_blank_punctuation_and_stop_words_give_nothing(question: str) -> None:
+    assert chinese_terms(question) == []
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("How many bus shelters were built?", True),
+        ("What GDP growth target did Tibet set for 2026?", True),
+        ("棚户区改造了多少户？", False),
+        ("GDP增长了多少？", False),
+        ("2024", False),
+        ("", False),
+    ],
+)
+def test_is_english(question: str, expected: bool) -> None:
+    assert is_english(question) is expected
+
+
+def test_glossary_phrase_wins_and_covers_its_words() -> None:
+    terms = dict(chinese_terms("minimum living allowance"))
+    assert terms == {
+        "低保": 1.0,
+        "最低生活保障": 1.0,
+    }  # no 最少 for "minimum", no 津贴 for "allowance"
+
+
+def test_longest_glossary_phrase_first() -> None:
+    terms = dict(chinese_terms("new urban jobs"))
+    assert terms["城镇新增就业"] == 1.0
+    assert "城镇" not in terms  # "urban" alone is not looked up again
+
+
+def test_dictionary_words_weigh_less_than_glossary_hits() -> None:
+    terms = dict(chinese_terms("How many marathons were held?"))
+    assert "马拉松" in terms
+    assert all(0 < w < 1 for w in terms.values())
+
+
+def test_document_names_yield_nothing() -> None:
+    assert chinese_terms("according to the 2024 government work report") == [
+        ("2024年", 0.5),
+        ("2024", 0.3),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("question", "term"),
+    [("GDP in 2007", "2007年"), ("jobs created in 1996", "1996年"), ("5,527 jobs", "5527")],
+)
+def test_numbers_and_years(question: str, term: str) -> None:
+    assert term in dict(chinese_terms(question))
+
+
+def test_weights_limit_and_order() -> None:
+    question = (
+        "How much in ultra-long-term special treasury bonds did Beijing plan to issue in 2025?"
+    )
+    terms = chinese_terms(question, limit=5)
+    assert 0 < len(terms) <= 5
+    weights = [w for _, w in terms]
+    assert weights == sorted(weights, reverse=True)
+    assert all(0 < w <= 1 for w in weights)
+    assert len({t for t, _ in terms}) == len(terms)
+
+
+@pytest.mark.parametrize(
+    ("word", "lemma"),
+    [
+        ("toilets", "toilet"),
+        ("households", "household"),
+        ("rates", "rate"),
+        ("taxes", "tax"),
+        ("buses", "bus"),
+        ("policies", "policy"),
+        ("planned", "plan"),
+        ("rebuilt", "rebuild"),
+        ("housing", "housing"),
+        ("news", "news"),
+        ("bus", "bus"),
+    ],
+)
+def test_lemmatiser(word: str, lemma: str) -> None:
+    assert crosslingual.tables().lemma(word) == lemma
+
+
+def test_british_spelling_and_possessives() -> None:
+    assert crosslingual.words("China's run-down neighbourhoods") == [
+        "china",
+        "run",
+        "down",
+        "neighborhoods",
+    ]
+
+
+def test_glossary_is_well_formed() -> None:
+    keys = []
+    for line in crosslingual.GLOSSARY.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        cols = line.split("\t")
+        assert 2 <= len(cols) <= 3, line
+        assert cols[0] == cols[0].strip().lower() and cols[0], line
+        for term in filter(None, cols[1].split("|")):
+            assert re.fullmatch(r"[\u4e00-\u9fffA-Z0-9.]+", term), line
+        if len(cols) == 3:
+            assert 0 < float(cols[2]) <= 1, line
+        keys.append(cols[0])
+    assert len(keys) == len(set(keys))
+    assert 150 <= len(keys) <= 400
+
+
+def test_warm_call_is_fast() -> None:
+    question = "According to Hailar District's 2014 report, how many new urban jobs were created?"
+    chinese_terms(question)
+    start = time.perf_counter()
+    for _ in range(50):
+        chinese_terms(question)
+    assert (time.perf_counter() - start) / 50 < 0.005
+
+
+def test_cache_is_reused_and_a_broken_one_rebuilt(
+    reverse_index: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(reverse_index))
+    path = crosslingual.cache_file()
+    assert path.is_relative_to(reverse_index) and path.exists()
+    start = time.perf_counter()
+    table = crosslingual.load_reverse_index()
+    assert time.perf_counter() - start < 2  # read, not rebuilt
+    assert table["phrases"]["bus shelter"].startswith("候车亭:")
+    with gzip.open(path, "wt") as f:
+        f.write("{not json")
+    assert "words" in crosslingual.load_reverse_index()
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        assert "shantytown" in json.load(f)["words"]

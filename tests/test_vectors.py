@@ -1,0 +1,229 @@
+"""The FAISS vector store: round trips, persistence, crash safety, and the archive check."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from index.vectors import (
+    MANIFEST_FILE,
+    VECTORS_FILE,
+    FaissStore,
+    IndexCorrupt,
+    IndexMissing,
+    check,
+    ids_fingerprint,
+)
+
+DIM = 32
+MODEL = {"model_name": "tiny", "model_fingerprint": "f" * 64}
+
+
+def unit(n: int, dim: int = DIM, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, dim)).astype(np.float32)
+    return x / np.linalg.norm(x, axis=1, keepdims=True)
+
+
+def clustered(n: int, dim: int, seed: int = 0) -> np.ndarray:
+    """Vectors around 100 topics: closer to real embeddings than uniform noise."""
+    rng = np.random.default_rng(seed)
+    centres = rng.standard_normal((100, dim)).astype(np.float32)
+    x = centres[rng.integers(0, 100, n)] + 0.05 * rng.standard_normal((n, dim)).astype(np.float32)
+    return x / np.linalg.norm(x, axis=1, keepdims=True)
+
+
+def make_store(folder: Path, n: int, *, threshold: int = 200_000, dim: int = DIM) -> FaissStore:
+    store = FaissStore.create(folder, dim, manifest=MODEL, approx_threshold=threshold)
+    store.add(range(10, 10 + n), unit(n, dim))
+    return store
+
+
+# threshold 100 with 300 vectors exercises the approximate (IVF) index
+KINDS = pytest.mark.parametrize("threshold,kind", [(200_000, "flat"), (100, "ivf")])
+
+
+@KINDS
+def test_add_search_remove_round_trip(tmp_path, threshold, kind):
+    store = make_store(tmp_path, 300, threshold=threshold)
+    assert store.describe()["index_type"] == kind
+    assert store.count == 300 and store.ids() == set(range(10, 310))
+    scores, ids = store.search(unit(300)[[5, 42]], 3)
+    assert ids[:, 0].tolist() == [15, 52]
+    assert scores[:, 0] == pytest.approx([1.0, 1.0], abs=1e-5)
+    assert store.remove([15, 16, 9999]) == 2
+    assert store.count == 298 and 15 not in store.ids()
+    assert store.search(unit(300)[5], 1)[1][0, 0] != 15
+
+
+@KINDS
+def test_add_replaces_an_existing_id(tmp_path, threshold, kind):
+    store = make_store(tmp_path, 300, threshold=threshold)
+    new = unit(1, seed=7)
+    store.add([20], new)
+    assert store.count == 300
+    assert store.search(new, 1)[1][0, 0] == 20
+    assert store.search(unit(300)[10], 1)[1][0, 0] != 20
+
+
+@pytest.mark.parametrize(
+    "ids,vectors,message",
+    [([1, 1], unit(2), "duplicate"), ([1], unit(1, 8), "dimension"), ([1, 2], unit(1), "2 ids")],
+)
+def test_add_rejects_bad_input(tmp_path, ids, vectors, message):
+    store = FaissStore.create(tmp_path, DIM, manifest=MODEL)
+    with pytest.raises(ValueError, match=message):
+        store.add(ids, vectors)
+
+
+def test_search_normalises_queries_and_pads_with_minus_one(tmp_path):
+    store = make_store(tmp_path, 3)
+    scores, ids = store.search(unit(3)[0] * 5.0, 5)
+    assert scores[0, 0] == pytest.approx(1.0, abs=1e-5)
+    assert sorted(ids[0, :3].tolist()) == [10, 11, 12] and ids[0, 3:].tolist() == [-1, -1]
+
+
+@KINDS
+def test_save_and_open_give_the_same_results(tmp_path, threshold, kind):
+    store = make_store(tmp_path, 300, threshold=threshold)
+    store.remove([11])
+    store.save({"archive_state": 7})
+    before = store.search(unit(20, seed=3), 5)
+    reopened = FaissStore.open(tmp_path)
+    after = reopened.search(unit(20, seed=3), 5)
+    np.testing.assert_array_equal(before[1], after[1])
+    np.testing.assert_allclose(before[0], after[0], atol=1e-6)
+    manifest = json.loads((tmp_path / MANIFEST_FILE).read_text())
+    assert manifest["archive_state"] == 7 and manifest["model_name"] == "tiny"
+    assert manifest["count"] == 299 and manifest["index_type"] == kind
+    assert manifest["ids_fingerprint"] == ids_fingerprint(set(range(10, 310)) - {11})
+    assert reopened.describe() == store.describe()
+
+
+def test_flat_index_turns_approximate_past_the_threshold_and_survives_reopening(tmp_path):
+    store = make_store(tmp_path, 900, threshold=1000)
+    assert store.describe()["index_type"] == "flat"
+    store.add(range(5000, 5300), unit(300, seed=1))
+    info = store.describe()
+    assert info["index_type"] == "ivf" and store.count == 1200
+    assert store.ids() == set(range(10, 910)) | set(range(5000, 5300))
+    store.save()
+    reopened = FaissStore.open(tmp_path)
+    assert reopened.describe()["nprobe"] == info["nprobe"]
+    # the index keeps growing: its cells are retrained once it is 4x the size they were fit to
+    reopened.add(range(10_000, 14_000), unit(4000, seed=2))
+    assert reopened.describe()["nlist"] > info["nlist"] and reopened.count == 5200
+    assert reopened.search(unit(4000, seed=2)[17], 1)[1][0, 0] == 10_017
+
+
+def test_approximate_index_finds_every_stored_vector_first(tmp_path):
+    vectors = unit(5000, 512)
+    store = FaissStore.create(tmp_path, 512, manifest=MODEL, approx_threshold=1000)
+    store.add(range(5000), vectors)
+    assert store.describe()["index_type"] == "ivf"
+    _, ids = store.search(vectors, 1)
+    assert (ids[:, 0] == np.arange(5000)).all()
+
+
+def test_approximate_recall_at_10_on_clustered_vectors(tmp_path):
+    vectors = clustered(5000, 128)
+    queries = clustered(200, 128, seed=1)
+    approx = FaissStore.create(tmp_path / "ivf", 128, manifest=MODEL, approx_threshold=1000)
+    exact = FaissStore.create(tmp_path / "flat", 128, manifest=MODEL)
+    for store in (approx, exact):
+        store.add(range(5000), vectors)
+    got, want = approx.search(queries, 10)[1], exact.search(queries, 10)[1]
+    recall = np.mean([len(set(g) & set(w)) / 10 for g, w in zip(got, want, strict=True)])
+    assert recall >= 0.9
+
+
+def test_leftover_temporary_files_from_a_crash_do_not_break_open(tmp_path):
+    make_store(tmp_path, 50).save()
+    (tmp_path / f".{VECTORS_FILE}.4242.tmp").write_bytes(b"half a faiss file")
+    (tmp_path / f".{MANIFEST_FILE}.4242.tmp").write_text("{")
+    store = FaissStore.open(tmp_path)
+    assert store.count == 50
+    store.save()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [MANIFEST_FILE, VECTORS_FILE]
+
+
+def test_vectors_replaced_but_manifest_not_is_reported_as_corrupt(tmp_path):
+    # a crash between the two renames leaves the new vectors beside the old manifest
+    make_store(tmp_path / "a", 50).save()
+    make_store(tmp_path / "b", 60).save()
+    (tmp_path / "a" / VECTORS_FILE).write_bytes((tmp_path / "b" / VECTORS_FILE).read_bytes())
+    with pytest.raises(IndexCorrupt, match="interrupted.*baogao rebuild"):
+        FaissStore.open(tmp_path / "a")
+
+
+@pytest.mark.parametrize("keep", [0.0, 0.1, 0.5, 0.99])
+def test_truncated_vectors_file_raises_index_corrupt(tmp_path, keep):
+    make_store(tmp_path, 50).save()
+    path = tmp_path / VECTORS_FILE
+    data = path.read_bytes()
+    path.write_bytes(data[: int(len(data) * keep)])
+    with pytest.raises(IndexCorrupt, match=r"vectors\.faiss.*baogao rebuild"):
+        FaissStore.open(tmp_path)
+
+
+def test_damaged_vectors_file_of_the_right_size_raises_index_corrupt(tmp_path):
+    make_store(tmp_path, 50).save()
+    path = tmp_path / VECTORS_FILE
+    path.write_bytes(b"\x00" * path.stat().st_size)
+    with pytest.raises(IndexCorrupt, match="unreadable"):
+        FaissStore.open(tmp_path)
+
+
+@pytest.mark.parametrize("content", ["{", "[]", '{"count": 50}'])
+def test_unreadable_manifest_raises_index_corrupt(tmp_path, content):
+    make_store(tmp_path, 50).save()
+    (tmp_path / MANIFEST_FILE).write_text(content)
+    with pytest.raises(IndexCorrupt, match="manifest.json"):
+        FaissStore.open(tmp_path)
+
+
+@pytest.mark.parametrize("remove", [[], [VECTORS_FILE], [MANIFEST_FILE]])
+def test_missing_files(tmp_path, remove):
+    make_store(tmp_path, 5).save()
+    for name in remove or [VECTORS_FILE, MANIFEST_FILE]:
+        (tmp_path / name).unlink()
+    expected = IndexCorrupt if remove else IndexMissing
+    with pytest.raises(expected, match="baogao rebuild"):
+        FaissStore.open(tmp_path)
+
+
+ARCHIVE = set(range(10, 60))
+
+
+@pytest.mark.parametrize(
+    "change,expected",
+    [
+        ({}, []),
+        ({"expected_ids": ARCHIVE | {100, 101}}, ["2 chunk(s) not indexed, 0 indexed"]),
+        ({"expected_ids": ARCHIVE - {10, 11, 12}}, ["0 chunk(s) not indexed, 3 indexed"]),
+        ({"model_name": "use-multilingual-v3"}, ["built with model 'tiny'"]),
+        ({"model_fingerprint": "0" * 64}, ["model 'tiny' has changed"]),
+        ({"dimension": 512}, ["holds 32-d vectors but the model makes 512-d"]),
+    ],
+)
+def test_check_reports_each_mismatch_with_its_fix(tmp_path, change, expected):
+    make_store(tmp_path, 50).save()
+    args = {"expected_ids": ARCHIVE, "dimension": DIM, **MODEL, **change}
+    problems = check(tmp_path, **args)
+    assert len(problems) == len(expected)
+    for problem, fragment in zip(problems, expected, strict=True):
+        assert fragment in problem and "baogao rebuild" in problem
+
+
+@pytest.mark.parametrize("damage", ["missing", "truncated"])
+def test_check_reports_missing_and_unreadable_files(tmp_path, damage):
+    if damage == "truncated":
+        make_store(tmp_path, 50).save()
+        path = tmp_path / VECTORS_FILE
+        path.write_bytes(path.read_bytes()[:100])
+    problems = check(tmp_path, ARCHIVE, dimension=DIM, **MODEL)
+    assert len(problems) == 1 and "baogao rebuild" in problems[0]
+    assert ("no vector index" if damage == "missing" else "bytes but its manifest") in problems[0]

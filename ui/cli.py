@@ -1,0 +1,275 @@
+"""The `baogao` command line: thin over the library, made for shell scripts and cron."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from index.evaluate import evaluate, load_questions
+from index.keyword import Filters
+from index.search import METHODS
+from ui import output
+from ui.session import open_library
+
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+def home_option(fn):
+    return click.option(
+        "--home",
+        type=click.Path(file_okay=False, path_type=Path),
+        envvar="BAOGAO_HOME",
+        help="Archive home folder (default: $BAOGAO_HOME or ~/.local/share/baogao).",
+    )(fn)
+
+
+def json_option(fn):
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")(fn)
+
+
+@click.group(context_settings=CONTEXT_SETTINGS)
+@click.version_option(package_name="baogao")
+def cli():
+    """baogao (报告): a searchable archive of reports with cited answers.
+
+    \b
+    Quick start:
+      baogao add data/reports        # the bundled reports (manifest.tsv is read)
+      baogao list
+      baogao ask "how many shantytown households were rebuilt"
+      baogao serve                   # the web page on http://localhost:8501
+    """
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--manifest", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="TSV of file, title, issuer, year, kind, language (a folder's own manifest.tsv is read by default).")
+@click.option("--title", help="Title for the added report(s).")
+@click.option("--year", type=int, help="Year for the added report(s).")
+@click.option("--issuer", help="Issuing body, e.g. 国务院.")
+@click.option("--kind", help="Report kind, e.g. gov_work_report, duty_report.")
+@click.option("--max-size", type=click.IntRange(min=1), default=50, show_default=True,
+              help="Refuse files larger than this many MB.")
+@click.option("--no-index", is_flag=True, help="Store only; embed later with `baogao rebuild`.")
+@click.option("-s", "--silent", is_flag=True, help="No progress bar.")
+@json_option
+@home_option
+def add(paths, manifest, title, year, issuer, kind, max_size, no_index, silent, as_json, home):
+    """Add report files or folders (.txt .md .docx .pdf .html) to the archive.
+
+    \b
+    Examples:
+      baogao add report.docx --year 2024 --issuer 国务院
+      baogao add reports/ --manifest reports/manifest.tsv
+    """
+    flags = {"title": title, "year": year, "issuer": issuer, "kind": kind}
+    with open_library(home) as library:
+        outcomes = library.add(
+            paths,
+            manifest=manifest,
+            metadata={k: v for k, v in flags.items() if v is not None},
+            max_bytes=max_size * 1024 * 1024,
+            index=not no_index,
+            progress=None if silent or as_json else output.progress_factory(),
+        )
+    if as_json:
+        click.echo(json.dumps([output.outcome_dict(o) for o in outcomes], ensure_ascii=False, indent=2))
+    else:
+        output.print_outcomes(outcomes)
+    if any(o.status == "failed" for o in outcomes):
+        sys.exit(1)
+
+
+@cli.command("list")
+@json_option
+@home_option
+def list_(as_json, home):
+    """List the reports in the archive with their section, chunk and figure counts."""
+    with open_library(home) as library:
+        reports = library.archive.reports()
+    if as_json:
+        click.echo(json.dumps(reports, ensure_ascii=False, indent=2))
+    elif not reports:
+        click.echo("The archive is empty. Add reports with: baogao add PATH")
+    else:
+        output.print_reports(reports)
+
+
+@cli.command()
+@click.argument("report_id", type=int)
+@click.option("--section", help="Print the text of the section whose title contains this.")
+@json_option
+@home_option
+def show(report_id, section, as_json, home):
+    """Show a report's section tree with chunk counts, or one section's text."""
+    with open_library(home) as library:
+        report = library.archive.report(report_id)
+        sections = library.archive.sections(report_id)
+        text = library.archive.text(report_id)
+    if section:
+        matches = [s for s in sections if section.strip() in s["title"]]
+        if not matches:
+            raise click.ClickException(f"report {report_id} has no section titled like {section!r}")
+        chosen = matches[0]
+        body = text[chosen["char_start"] : chosen["char_end"]]
+        if as_json:
+            click.echo(json.dumps({**chosen, "text": body}, ensure_ascii=False, indent=2))
+        else:
+            click.echo(body)
+        return
+    if as_json:
+        click.echo(json.dumps({"report": report.__dict__, "sections": sections}, ensure_ascii=False, indent=2))
+    else:
+        output.print_tree(report, sections)
+
+
+@cli.command()
+@click.argument("report_id", type=int)
+@click.option("--title")
+@click.option("--year", type=int)
+@click.option("--issuer")
+@click.option("--kind")
+@click.option("--language")
+@home_option
+def edit(report_id, home, **fields):
+    """Correct a report's metadata (title, year, issuer, kind, language)."""
+    changes = {k: v for k, v in fields.items() if v is not None}
+    if not changes:
+        raise click.UsageError("nothing to change: give --title, --year, --issuer, --kind or --language")
+    with open_library(home) as library:
+        report = library.edit(report_id, **changes)
+    click.echo(f"Updated report {report.id}: {report.title} ({report.year or '—'})")
+
+
+@cli.command()
+@click.argument("report_ids", nargs=-1, type=int, required=True)
+@home_option
+def remove(report_ids, home):
+    """Remove reports and everything under them (sections, chunks, figures, vectors)."""
+    with open_library(home) as library:
+        for report_id in report_ids:
+            report = library.archive.report(report_id)
+            library.remove(report_id)
+            click.echo(f"Removed report {report_id}: {report.title}")
+
+
+def filter_options(fn):
+    for option in reversed([
+        click.option("--year", type=int, help="Only reports of this year."),
+        click.option("--year-from", type=int, help="Only reports from this year on."),
+        click.option("--year-to", type=int, help="Only reports up to this year."),
+        click.option("--issuer", help="Only reports whose issuer contains this."),
+        click.option("--kind", help="Only reports of this kind (e.g. gov_work_report)."),
+        click.option("--report", "report_ids", type=int, multiple=True, help="Only this report id (repeatable)."),
+    ]):
+        fn = option(fn)
+    return fn
+
+
+def make_filters(year, year_from, year_to, issuer, kind, report_ids) -> Filters:
+    return Filters(
+        year_from=year if year is not None else year_from,
+        year_to=year if year is not None else year_to,
+        issuer=issuer, kind=kind, report_ids=tuple(report_ids),
+    )
+
+
+@cli.command()
+@click.option("-s", "--silent", is_flag=True, help="No progress bar.")
+@home_option
+def rebuild(silent, home):
+    """Embed every chunk and write a fresh vector index (atomic: the old one serves until done)."""
+    with open_library(home) as library:
+        manifest = library.rebuild(progress=None if silent else output.progress_factory())
+    click.echo(f"Indexed {manifest['count']} chunks with {manifest['model_name']} ({manifest['dimension']}-d).")
+
+
+@cli.command()
+@click.argument("question")
+@click.option("-k", "--top-k", type=click.IntRange(1, 100), default=5, show_default=True,
+              help="Passages to show.")
+@filter_options
+@click.option("--method", type=click.Choice(METHODS), default="hybrid", show_default=True,
+              help="Which legs to use.")
+@click.option("--no-hints", is_flag=True, help="Ignore years and places named in the question.")
+@json_option
+@home_option
+def ask(question, top_k, year, year_from, year_to, issuer, kind, report_ids, method, no_hints, as_json, home):
+    """Ask a question in Chinese or English; print the answer and cited passages.
+
+    \b
+    Examples:
+      baogao ask "how many shantytown households were rebuilt"
+      baogao ask "2024年政府工作报告的经济增长目标是多少" --year 2024 --json
+      printf 'q1\\nq2\\n' | baogao ask - --json     # one JSON object per line
+    """
+    filters = make_filters(year, year_from, year_to, issuer, kind, report_ids)
+    options = {"filters": filters, "top_k": top_k, "method": method, "use_hints": not no_hints}
+    with open_library(home) as library:
+        searcher = library.searcher()
+        questions = (line.strip() for line in sys.stdin) if question == "-" else [question]
+        for q in questions:
+            if not q:
+                continue
+            try:
+                result = library.ask(q, searcher=searcher, **options)
+            except ValueError as e:
+                if question != "-":
+                    raise
+                result = {"question": q, "error": str(e)}
+            if as_json:
+                click.echo(json.dumps(result, ensure_ascii=False, indent=None if question == "-" else 2))
+            else:
+                output.print_answer(result)
+
+
+@cli.command("eval")
+@click.argument("qa_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--method", type=click.Choice([*METHODS, "all"]), default="all", show_default=True)
+@click.option("--no-hints", is_flag=True, help="Ignore years and places named in the questions.")
+@click.option("-v", "--verbose", is_flag=True, help="List the questions missed.")
+@json_option
+@home_option
+def eval_(qa_file, method, no_hints, verbose, as_json, home):
+    """Score retrieval (hit@1, hit@5, MRR) and answers per language on a QA .jsonl file."""
+    methods = METHODS if method == "all" else (method,)
+    with open_library(home) as library:
+        questions = load_questions(qa_file)
+        searcher = library.searcher()
+        table = {
+            m: evaluate(questions, lambda q, m=m: library.ask(
+                q, searcher=searcher, method=m, top_k=5, use_hints=not no_hints))
+            for m in methods
+        }
+    if as_json:
+        click.echo(json.dumps({m: {lang: s.as_dict() for lang, s in scores.items()}
+                               for m, scores in table.items()}, indent=2))
+    else:
+        output.print_eval(table, verbose)
+
+
+@cli.command()
+@click.option("--port", type=int, default=8501, show_default=True)
+@click.option("--host", default="localhost", show_default=True)
+@home_option
+def serve(port, host, home):
+    """Start the web page (Streamlit); loads the bundled reports on first run."""
+    from ui.server import run_server
+
+    sys.exit(run_server(home=home, port=port, host=host))
+
+
+@cli.command()
+@home_option
+def path(home):
+    """Print the archive home folder."""
+    with open_library(home) as library:
+        click.echo(library.home.root)
+
+
+def main():
+    cli()
