@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -27,6 +27,19 @@ class SearchSettings:
     keyword_weight_en: float = 0.3  # dictionary-translated keywords are noisier
     hint_boost: float = 0.02  # added per unit of hint weight; RRF scores are ~1/61 per leg
     dense_floor: float = 0.25  # below this cosine and with no keyword match: "not found"
+
+
+@dataclass
+class Legs:
+    """What each leg found for one question, before fusion."""
+
+    question: str
+    method: str
+    english: bool
+    terms: list[str]
+    hints: list[Hint]
+    dense: dict[int, float] = field(default_factory=dict)  # chunk id -> cosine, best first
+    keyword: list[int] = field(default_factory=list)  # chunk ids, best first
 
 
 @dataclass
@@ -80,65 +93,81 @@ class Searcher:
         use_hints: bool = True,
         ignore_hints: tuple[str, ...] = (),
     ) -> SearchResult:
+        legs = self.gather(question, filters=filters, method=method, use_hints=use_hints,
+                           ignore_hints=ignore_hints)
+        return self.rank(legs, top_k=top_k)
+
+    def gather(
+        self,
+        question: str,
+        *,
+        filters: Filters | None = None,
+        method: str = "hybrid",
+        use_hints: bool = True,
+        ignore_hints: tuple[str, ...] = (),
+    ) -> Legs:
+        """Run the legs the method asks for; fusion is a separate, cheap step (see `rank`)."""
         if method not in METHODS:
             raise ValueError(f"unknown method {method!r} (choose from {', '.join(METHODS)})")
         question = question.strip()
         s = self.settings
         english = is_english(question)
         terms = [t for t, _ in chinese_terms(question)] if english else query_terms(question)
-        if english:
-            terms += [t for t in query_terms(question) if t.isascii() and t.isupper()]
         hints = find_hints(question, self.reports()) if use_hints else []
         hints = [h for h in hints if h.value not in ignore_hints and h.label not in ignore_hints]
-        allowed = self._allowed_chunks(filters)
-
-        legs, weights = [], []
-        dense_scores: dict[int, float] = {}
+        legs = Legs(question, method, english, terms, hints)
         if method in ("dense", "hybrid") and self.store is not None and self.embed_query:
-            dense_scores = self._dense(question, allowed)
-            legs.append(("dense", list(dense_scores)))
-            weights.append(s.dense_weight)
+            legs.dense = self._dense(question, self._allowed_chunks(filters))
         if method in ("keyword", "hybrid"):
-            keyword = [
-                cid
-                for cid, _ in keyword_search(
-                    self.archive, terms, filters=filters, limit=s.candidates
-                )
-            ]
+            keyword = [cid for cid, _ in keyword_search(self.archive, terms, filters=filters, limit=s.candidates)]
             hinted = _hinted_reports(hints)
             if hinted:  # make sure passages of the reports the question names are candidates
-                narrowed = Filters(
-                    **{**_filters_dict(filters), "report_ids": tuple(sorted(hinted))}
-                )
-                extra = keyword_search(self.archive, terms, filters=narrowed, limit=s.candidates)
-                keyword += [cid for cid, _ in extra if cid not in set(keyword)]
-            legs.append(("keyword", keyword))
-            weights.append(s.keyword_weight_en if english else s.keyword_weight_zh)
+                narrowed = _narrow(filters, hinted)
+                seen = set(keyword)
+                keyword += [c for c, _ in keyword_search(self.archive, terms, filters=narrowed,
+                                                         limit=s.candidates) if c not in seen]
+            legs.keyword = keyword
+        return legs
 
-        fused = rrf([ids for _, ids in legs], weights, k=s.rrf_k)
+    def rank(self, legs: Legs, *, top_k: int = 5, settings: SearchSettings | None = None) -> SearchResult:
+        """Weighted RRF of the legs plus the hint boost; best `top_k` with their passages."""
+        s = settings or self.settings
+        ranked, weights = [], []
+        if legs.dense:
+            ranked.append(("dense", list(legs.dense)))
+            weights.append(s.dense_weight)
+        if legs.keyword:
+            ranked.append(("keyword", legs.keyword))
+            weights.append(s.keyword_weight_en if legs.english else s.keyword_weight_zh)
+        fused = rrf([ids for _, ids in ranked], weights, k=s.rrf_k)
         if not fused:
-            return SearchResult(question, [], hints, terms, method, False)
-        chunks = {c.id: c for c in self.archive.chunks(list(fused))}
-        boosts = _report_boosts(hints)
+            return SearchResult(legs.question, [], legs.hints, legs.terms, legs.method, False)
+        boosts = _report_boosts(legs.hints)
+        report_of = self._report_of(list(fused))
         scored = sorted(
-            (
-                (fused[cid] + s.hint_boost * boosts.get(chunks[cid].report_id, 0.0), cid)
-                for cid in fused
-                if cid in chunks
-            ),
+            ((score + s.hint_boost * boosts.get(report_of[cid], 0.0), cid) for cid, score in fused.items()),
             reverse=True,
         )[:top_k]
-        ranks = {name: {cid: r for r, cid in enumerate(ids, start=1)} for name, ids in legs}
+        chunks = {c.id: c for c in self.archive.chunks([cid for _, cid in scored])}
+        ranks = {name: {cid: r for r, cid in enumerate(ids, start=1)} for name, ids in ranked}
         hits = [
-            Hit(
-                chunks[cid],
-                score,
-                {name: rk[cid] for name, rk in ranks.items() if cid in rk},
-                dense_scores.get(cid),
-            )
+            Hit(chunks[cid], score, {name: rk[cid] for name, rk in ranks.items() if cid in rk},
+                legs.dense.get(cid))
             for score, cid in scored
+            if cid in chunks
         ]
-        return SearchResult(question, hits, hints, terms, method, self._found(hits, dense_scores))
+        return SearchResult(legs.question, hits, legs.hints, legs.terms, legs.method,
+                            bool(hits) and self._found(hits, legs.dense))
+
+    def _report_of(self, chunk_ids: list[int]) -> dict[int, int]:
+        out: dict[int, int] = {}
+        for start in range(0, len(chunk_ids), 500):
+            batch = chunk_ids[start : start + 500]
+            rows = self.archive.db.execute(
+                f"SELECT id, report_id FROM chunks WHERE id IN ({','.join('?' * len(batch))})", batch
+            ).fetchall()
+            out.update(rows)
+        return out
 
     def _dense(self, question: str, allowed: set[int] | None) -> dict[int, float]:
         """Chunk id -> cosine, best first; over-fetches when a filter will drop most results."""
@@ -192,6 +221,8 @@ def _report_boosts(hints: list[Hint]) -> dict[int, float]:
     return boosts
 
 
-def _filters_dict(filters: Filters | None) -> dict:
+def _narrow(filters: Filters | None, report_ids: set[int]) -> Filters:
+    """The user's filters, limited to the given reports (and to their own report choice, if any)."""
     f = filters or Filters()
-    return {"year_from": f.year_from, "year_to": f.year_to, "issuer": f.issuer, "kind": f.kind}
+    ids = report_ids & set(f.report_ids) if f.report_ids else report_ids
+    return replace(f, report_ids=tuple(sorted(ids)) or (-1,))
