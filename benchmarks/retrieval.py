@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import json
 import sys
 import tempfile
 import time
-from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,6 +57,36 @@ def table_rows(label: str, scores: dict[str, Score]) -> list[str]:
     return rows
 
 
+def sweep(searcher, gathered, questions) -> None:
+    """Hit@1 of hybrid search over a grid of ranking weights; candidates are computed once."""
+    pools = [searcher.candidates(legs) for legs in gathered]
+    hits = [[is_hit({"text": c.chunk.text, "file_name": c.chunk.file_name}, q) for c in pool]
+            for pool, q in zip(pools, questions, strict=True)]
+    grid = {
+        "dense_weight": (0.3, 0.6, 1.0),
+        "keyword_weight_en": (0.3, 0.6, 1.0),
+        "rrf_k": (10, 60),
+        "hint_boost": (0.3, 0.6, 1.0),
+        "coverage_weight": (0.0, 0.3, 0.6),
+        "run_weight": (0.0, 0.3, 0.6),
+        "unit_weight": (0.0, 0.2, 0.4),
+    }
+    results = []
+    for values in itertools.product(*grid.values()):
+        settings = SearchSettings(**dict(zip(grid, values, strict=True)))
+        by_lang: dict[str, list[bool]] = {}
+        for legs, pool, hit, q in zip(gathered, pools, hits, questions, strict=True):
+            best = max(range(len(pool)), key=lambda i: pool[i].score(settings, legs.english), default=None)
+            by_lang.setdefault(q["set"] + "/" + q["lang"], []).append(best is not None and hit[best])
+        shares = {lang: sum(v) / len(v) for lang, v in by_lang.items()}
+        results.append((sum(shares.values()) / len(shares), shares, values))
+    print("-- sweep, hybrid hit@1 (best 10): " + " ".join(grid))
+    for _mean, shares, values in sorted(results, key=lambda r: -r[0])[:10]:
+        print("   " + "  ".join(f"{k} {v:.3f}" for k, v in sorted(shares.items())) + f"   {values}")
+    default = SearchSettings()
+    print("   default:", tuple(getattr(default, k) for k in grid))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sets", nargs="*", type=Path, default=DEFAULT_SETS)
@@ -65,6 +95,7 @@ def main() -> None:
     args = parser.parse_args()
     library = open_library(args.home)
     searcher = library.searcher()
+    everything: tuple[list, list] = ([], [])
     header = f"{'method':<34} {'lang':<4} {'n':>3} {'hit@1':>6} {'hit@5':>6} {'mrr':>6} {'answer':>6}"
     for path in args.sets:
         questions = load_questions(path)
@@ -82,19 +113,15 @@ def main() -> None:
         for method in gathered:
             for row in table_rows(method, score(library, searcher, gathered, questions, library.settings, method)):
                 print(row)
-        if args.sweep:
-            print("-- sweep (hybrid): dense weight, keyword zh/en weight, hint boost, rrf k")
-            results = []
-            for dw, kz, ke, hb, k in itertools.product(
-                (0.5, 1.0), (1.0, 1.5), (0.3, 0.6, 1.0), (0.0, 0.01, 0.02, 0.04), (20, 60)
-            ):
-                settings = replace(library.settings, dense_weight=dw, keyword_weight_zh=kz,
-                                   keyword_weight_en=ke, hint_boost=hb, rrf_k=k)
-                s = score(library, searcher, gathered, questions, settings, "hybrid")
-                results.append((s["all"].hit1, f"dw={dw} kz={kz} ke={ke} hb={hb} k={k}", s))
-            for _, label, s in sorted(results, key=lambda r: -r[0])[:8]:
-                for row in table_rows(label, s):
-                    print(row)
+        everything[0].extend(gathered["hybrid"])
+        everything[1].extend({**q, "set": path.stem} for q in questions)
+    offtopic = [json.loads(line) for line in (ROOT / "benchmarks" / "offtopic.jsonl").open()]
+    answered = [q["question"] for q in offtopic
+                if library.ask(q["question"], searcher=searcher)["answer"] is not None]
+    print(f"\noff-topic questions answered (should be 0): {len(answered)}/{len(offtopic)}"
+          + (f"  {answered}" if answered else ""))
+    if args.sweep:
+        sweep(searcher, *everything)
     library.close()
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
+from archive.figures import UNITS
 from archive.tokens import tokens
 
 QUANTITY = re.compile(
@@ -16,7 +16,11 @@ QUANTITY = re.compile(
     r"\b(rate|ratio|percent|percentage|share|total|number|amount|target|gdp)\b",
     re.IGNORECASE,
 )
-UNIT_AFTER_ASK = re.compile(r"(?:多少|几)(个百分点|人次|万元|亿元|平方米|公里|[\u4e00-\u9fff])")
+_UNIT_FORMS = sorted((f for forms in UNITS.values() for f in forms if not f.isascii()), key=len, reverse=True)
+UNIT_AFTER_ASK = re.compile(
+    r"(?:多少|几)(?:万|亿|千)?(" + "|".join(map(re.escape, _UNIT_FORMS)) + ")"
+)
+_CANONICAL = {form: unit for unit, forms in UNITS.items() for form in forms}
 SENTENCE = re.compile(r"[^。！？；\n]+[。！？；]?")
 # Words around a figure that belong to its meaning: 超35亿吨, 4%左右, 7%以上, 6800多万.
 QUALIFIER_BEFORE = re.compile(r"(?:超过|超|近|约|不少于|不低于|不超过|逾|高于|低于)$")
@@ -52,8 +56,7 @@ def wanted_units(question: str) -> list[str]:
     """Units the question asks for, most specific first: 多少户 -> 户; households -> 户."""
     units: list[str] = []
     for m in UNIT_AFTER_ASK.finditer(question):
-        unit = m.group(1)
-        units.append({"万元": "元", "亿元": "元"}.get(unit, unit))
+        units.append(_CANONICAL[m.group(1)])
     table = unit_words()
     lowered = question.lower()
     for word in re.findall(r"[a-z]+", lowered):

@@ -16,10 +16,10 @@ from archive.readers import DEFAULT_MAX_BYTES
 from archive.store import Archive, ReportNotFound, StoredChunk
 from index.answer import extract_answer
 from index.embedder import DEFAULT_MODEL, Embedder, ModelError
-from index.keyword import Filters
-from index.search import SearchResult, Searcher, SearchSettings
-from index.vectors import FaissStore, VectorStoreError
-from index.vectors import check as check_index
+from index.search import Searcher, SearchResult, SearchSettings
+from index.stores import check as check_index
+from index.stores import create_store, open_store, resolve
+from index.vectors import VectorStore, VectorStoreError
 
 
 class IndexNotReady(RuntimeError):
@@ -46,17 +46,24 @@ class Library:
         self,
         home: Home,
         model: str | Path | None = None,
-        settings: SearchSettings = SearchSettings(),
+        settings: SearchSettings | None = None,
+        vector_store: str | None = None,
     ):
         self.home = home
         self.archive = Archive(home.database)
         self.model_name = str(model or os.environ.get("BAOGAO_MODEL") or DEFAULT_MODEL)
-        self.settings = settings
-        self._store: FaissStore | None = None
+        self.settings = settings or SearchSettings()
+        self.vector_store = resolve(vector_store)  # faiss or a Milvus URI: index/stores.py
+        self._store: VectorStore | None = None
 
     @classmethod
-    def open(cls, root: Path | str | None = None, model: str | Path | None = None) -> Library:
-        return cls(Home.resolve(root), model)
+    def open(
+        cls,
+        root: Path | str | None = None,
+        model: str | Path | None = None,
+        vector_store: str | None = None,
+    ) -> Library:
+        return cls(Home.resolve(root), model, vector_store=vector_store)
 
     @cached_property
     def embedder(self) -> Embedder:
@@ -64,6 +71,8 @@ class Library:
         return Embedder(self.model_name)
 
     def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
         self.archive.close()
 
     # -- writes -----------------------------------------------------------------------------
@@ -115,7 +124,11 @@ class Library:
                 self._open_store().remove(ids)
                 self._embed_into_index(ids, None)
             elif self.index_exists():
-                self._open_store().save(self._manifest_state())
+                store = self._open_store()
+                if store.applies_where and {"year", "issuer", "kind"} & set(fields):
+                    ids = self.archive.chunk_ids(report_id)  # the store filters by these fields
+                    store.set_metadata(ids, self.archive.chunks(ids))
+                store.save(self._manifest_state())
             return report
 
     # -- the index --------------------------------------------------------------------------
@@ -127,11 +140,16 @@ class Library:
         """Embed every chunk into a new index, swapped in atomically; the old one serves until then."""
         with self.home.writing():
             ids = self.archive.chunk_ids()
-            store = FaissStore.create(
-                self.home.index_dir, self.embedder.dimension, manifest=self._manifest_state()
+            store = create_store(
+                self.home.index_dir,
+                self.embedder.dimension,
+                manifest=self._manifest_state(),
+                setting=self.vector_store,
             )
             self._embed(store, ids, progress)
             store.save(self._manifest_state())
+            if self._store is not None:
+                self._store.close()
             self._store = store
             return store.manifest
 
@@ -151,11 +169,12 @@ class Library:
             self.embedder.name,
             self.embedder.fingerprint,
             self.embedder.dimension,
+            setting=self.vector_store,
         )
 
-    def _open_store(self) -> FaissStore:
+    def _open_store(self) -> VectorStore:
         if self._store is None:
-            self._store = FaissStore.open(self.home.index_dir)
+            self._store = open_store(self.home.index_dir, self.vector_store)
         return self._store
 
     def _manifest_state(self) -> dict:
@@ -166,14 +185,14 @@ class Library:
         self._embed(store, ids, progress)
         store.save(self._manifest_state())
 
-    def _embed(self, store: FaissStore, ids: list[int], progress: Progress | None) -> None:
+    def _embed(self, store: VectorStore, ids: list[int], progress: Progress | None) -> None:
         with _bar(progress, "Embedding chunks", len(ids)) as bar:
             for start in range(0, len(ids), EMBED_BATCH * 4):
                 batch = self.archive.chunks(ids[start : start + EMBED_BATCH * 4])
                 vectors = self.embedder.embed(
                     [embedding_text(c) for c in batch], batch_size=EMBED_BATCH
                 )
-                store.add(np.array([c.id for c in batch], dtype=np.int64), vectors)
+                store.add(np.array([c.id for c in batch], dtype=np.int64), vectors, metadata=batch)
                 bar.update(len(batch))
 
     # -- questions --------------------------------------------------------------------------

@@ -8,10 +8,11 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from archive.store import Archive, StoredChunk
+from index.answer import wanted_units
 from index.crosslingual import chinese_terms, is_english
-from index.fusion import rrf
-from index.hints import Hint, find_hints
+from index.hints import Hint, find_hints, report_names
 from index.keyword import Filters, keyword_search, query_terms
+from index.rerank import longest_shared_run, normalise, term_coverage
 
 METHODS = ("keyword", "dense", "hybrid")
 
@@ -22,11 +23,18 @@ class SearchSettings:
 
     candidates: int = 100  # per leg, before fusion
     rrf_k: int = 60
-    dense_weight: float = 1.0
+    dense_weight: float = 0.3
     keyword_weight_zh: float = 1.0
-    keyword_weight_en: float = 0.3  # dictionary-translated keywords are noisier
-    hint_boost: float = 0.02  # added per unit of hint weight; RRF scores are ~1/61 per leg
-    dense_floor: float = 0.25  # below this cosine and with no keyword match: "not found"
+    keyword_weight_en: float = 1.0  # dictionary-translated keywords, as strong as Chinese ones
+    # Re-ranking, on a scale where the best possible fused rank score is 1.0:
+    hint_boost: float = 0.6  # per unit of hint weight (a named place 1.0, its year 1.0)
+    coverage_weight: float = 0.6  # share of the question's terms the passage contains
+    run_weight: float = 0.3  # longest verbatim run of question characters (Chinese), up to 8
+    unit_weight: float = 0.4  # the passage holds a figure in a unit the question asks for
+    # "Not found in the archive" unless the top passage has lexical or semantic support:
+    found_coverage: float = 0.4  # share of question terms, with (Chinese) ...
+    found_run: float = 0.5  # ... a verbatim run of 4+ question characters
+    dense_floor: float = 0.27  # or a cosine this high (off-topic questions stay below 0.26)
 
 
 @dataclass
@@ -38,8 +46,42 @@ class Legs:
     english: bool
     terms: list[str]
     hints: list[Hint]
+    weighted_terms: list[tuple[str, float]] = field(default_factory=list)
+    units: list[str] = field(default_factory=list)  # units a fitting answer carries
     dense: dict[int, float] = field(default_factory=dict)  # chunk id -> cosine, best first
     keyword: list[int] = field(default_factory=list)  # chunk ids, best first
+
+
+@dataclass
+class Candidate:
+    """One fused candidate and its evidence; `score` weighs it by the settings."""
+
+    chunk: StoredChunk
+    dense_rank: int | None
+    keyword_rank: int | None
+    hint: float  # summed weight of the hints pointing at its report
+    coverage: float  # 0..1
+    run: float  # 0..1
+    unit_fit: bool
+
+    def score(self, s: SearchSettings, english: bool, method: str = "hybrid") -> float:
+        """Weighted reciprocal-rank fusion, scaled so a top rank in every leg is 1.0, plus evidence."""
+        dense_weight = s.dense_weight if method in ("dense", "hybrid") else 0.0
+        keyword_weight = 0.0 if method == "dense" else (
+            s.keyword_weight_en if english else s.keyword_weight_zh)
+        fused = 0.0
+        if self.dense_rank:
+            fused += dense_weight / (s.rrf_k + self.dense_rank)
+        if self.keyword_rank:
+            fused += keyword_weight / (s.rrf_k + self.keyword_rank)
+        best_possible = (dense_weight + keyword_weight) / (s.rrf_k + 1)
+        return (
+            fused / best_possible
+            + s.hint_boost * self.hint
+            + s.coverage_weight * self.coverage
+            + s.run_weight * self.run
+            + (s.unit_weight if self.unit_fit else 0.0)
+        )
 
 
 @dataclass
@@ -112,10 +154,12 @@ class Searcher:
         question = question.strip()
         s = self.settings
         english = is_english(question)
-        terms = [t for t, _ in chinese_terms(question)] if english else query_terms(question)
+        weighted = chinese_terms(question) if english else [(t, 1.0) for t in query_terms(question)]
         hints = find_hints(question, self.reports()) if use_hints else []
         hints = [h for h in hints if h.value not in ignore_hints and h.label not in ignore_hints]
-        legs = Legs(question, method, english, terms, hints)
+        weighted = _without_place_names(weighted, hints, self.reports())
+        terms = [t for t, _ in weighted]
+        legs = Legs(question, method, english, terms, hints, weighted, wanted_units(question))
         if method in ("dense", "hybrid") and self.store is not None and self.embed_query:
             legs.dense = self._dense(question, self._allowed_chunks(filters))
         if method in ("keyword", "hybrid"):
@@ -129,45 +173,52 @@ class Searcher:
             legs.keyword = keyword
         return legs
 
-    def rank(self, legs: Legs, *, top_k: int = 5, settings: SearchSettings | None = None) -> SearchResult:
-        """Weighted RRF of the legs plus the hint boost; best `top_k` with their passages."""
-        s = settings or self.settings
-        ranked, weights = [], []
-        if legs.dense:
-            ranked.append(("dense", list(legs.dense)))
-            weights.append(s.dense_weight)
-        if legs.keyword:
-            ranked.append(("keyword", legs.keyword))
-            weights.append(s.keyword_weight_en if legs.english else s.keyword_weight_zh)
-        fused = rrf([ids for _, ids in ranked], weights, k=s.rrf_k)
-        if not fused:
-            return SearchResult(legs.question, [], legs.hints, legs.terms, legs.method, False)
+    def candidates(self, legs: Legs) -> list[Candidate]:
+        """Every chunk a leg found, with the evidence the ranking weighs (settings-independent)."""
+        ids = list(dict.fromkeys([*legs.dense, *legs.keyword]))
+        if not ids:
+            return []
+        chunks = {c.id: c for c in self.archive.chunks(ids)}
+        fitting = self._chunks_with_units(ids, legs.units)
         boosts = _report_boosts(legs.hints)
-        report_of = self._report_of(list(fused))
-        scored = sorted(
-            ((score + s.hint_boost * boosts.get(report_of[cid], 0.0), cid) for cid, score in fused.items()),
-            reverse=True,
-        )[:top_k]
-        chunks = {c.id: c for c in self.archive.chunks([cid for _, cid in scored])}
-        ranks = {name: {cid: r for r, cid in enumerate(ids, start=1)} for name, ids in ranked}
+        dense_rank = {cid: r for r, cid in enumerate(legs.dense, start=1)}
+        keyword_rank = {cid: r for r, cid in enumerate(legs.keyword, start=1)}
+        question = normalise(legs.question)
+        out = []
+        for cid in ids:
+            if cid not in chunks:
+                continue  # removed since the legs ran
+            text = normalise(chunks[cid].text)
+            out.append(Candidate(
+                chunk=chunks[cid],
+                dense_rank=dense_rank.get(cid),
+                keyword_rank=keyword_rank.get(cid),
+                hint=boosts.get(chunks[cid].report_id, 0.0),
+                coverage=term_coverage(legs.weighted_terms, text),
+                run=0.0 if legs.english else longest_shared_run(question, text) / 8,
+                unit_fit=cid in fitting,
+            ))
+        return out
+
+    def rank(self, legs: Legs, *, top_k: int = 5, settings: SearchSettings | None = None,
+             candidates: list[Candidate] | None = None) -> SearchResult:
+        """Weighted RRF of the legs plus the re-ranking evidence; the best `top_k`."""
+        s = settings or self.settings
+        pool = self.candidates(legs) if candidates is None else candidates
+        scored = sorted(pool, key=lambda c: -c.score(s, legs.english, legs.method))[:top_k]
         hits = [
-            Hit(chunks[cid], score, {name: rk[cid] for name, rk in ranks.items() if cid in rk},
-                legs.dense.get(cid))
-            for score, cid in scored
-            if cid in chunks
+            Hit(c.chunk, c.score(s, legs.english, legs.method),
+                {k: v for k, v in (("dense", c.dense_rank), ("keyword", c.keyword_rank)) if v},
+                legs.dense.get(c.chunk.id))
+            for c in scored
         ]
         return SearchResult(legs.question, hits, legs.hints, legs.terms, legs.method,
-                            bool(hits) and self._found(hits, legs.dense))
+                            bool(scored) and self._found(scored[0], legs.dense))
 
-    def _report_of(self, chunk_ids: list[int]) -> dict[int, int]:
-        out: dict[int, int] = {}
-        for start in range(0, len(chunk_ids), 500):
-            batch = chunk_ids[start : start + 500]
-            rows = self.archive.db.execute(
-                f"SELECT id, report_id FROM chunks WHERE id IN ({','.join('?' * len(batch))})", batch
-            ).fetchall()
-            out.update(rows)
-        return out
+    def _chunks_with_units(self, chunk_ids: list[int], units: list[str]) -> set[int]:
+        if not units:
+            return set()
+        return {f["chunk_id"] for f in self.archive.figures(chunk_ids) if f["unit"] in units}
 
     def _dense(self, question: str, allowed: set[int] | None) -> dict[int, float]:
         """Chunk id -> cosine, best first; over-fetches when a filter will drop most results."""
@@ -198,14 +249,16 @@ class Searcher:
         ).fetchall()
         return {r[0] for r in rows}
 
-    def _found(self, hits: list[Hit], dense_scores: dict[int, float]) -> bool:
-        """Something answers when a leg agrees strongly enough; calibrated on off-topic questions."""
-        top = hits[0]
-        if "keyword" in top.ranks and "dense" in top.ranks:
-            return True
-        if dense_scores:
-            return (top.dense_score or 0.0) >= self.settings.dense_floor
-        return "keyword" in top.ranks
+    def _found(self, top: Candidate, dense: dict[int, float]) -> bool:
+        """Does the best passage share enough with the question to count as an answer?
+
+        Calibrated on off-topic questions (benchmarks/offtopic.jsonl) against the dev sets.
+        """
+        s = self.settings
+        english = top.run == 0.0
+        lexical = top.coverage >= s.found_coverage and (english or top.run >= s.found_run)
+        named = top.hint >= 1.0 and top.coverage >= s.found_coverage / 2  # its report is named
+        return lexical or named or top.run >= 0.75 or dense.get(top.chunk.id, 0.0) >= s.dense_floor
 
 
 def _hinted_reports(hints: list[Hint]) -> set[int]:
@@ -219,6 +272,17 @@ def _report_boosts(hints: list[Hint]) -> dict[int, float]:
         for rid in h.report_ids:
             boosts[rid] = boosts.get(rid, 0.0) + h.weight
     return boosts
+
+
+def _without_place_names(
+    terms: list[tuple[str, float]], hints: list[Hint], reports: list[dict]
+) -> list[tuple[str, float]]:
+    """Drop the words that only name the report (北京, 海拉尔区): the hint boost already uses them,
+    and as keywords they pull in every passage that mentions the place, like the title line."""
+    hinted = _hinted_reports(hints)
+    names = set().union(*(report_names(r)[0] for r in reports if r["id"] in hinted)) if hinted else set()
+    kept = [(t, w) for t, w in terms if not any(t in n or n in t for n in names)]
+    return kept or terms
 
 
 def _narrow(filters: Filters | None, report_ids: set[int]) -> Filters:

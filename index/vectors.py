@@ -13,7 +13,7 @@ import json
 import math
 import os
 from abc import ABC, abstractmethod
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -55,13 +55,22 @@ def ids_fingerprint(ids: Iterable[int]) -> str:
 
 
 class VectorStore(ABC):
-    """What the search code needs from a vector backend (FAISS here, Milvus later)."""
+    """What the search code needs from a vector backend (FAISS here, Milvus in milvus_store.py).
+
+    `metadata` (one item per id: a mapping or object with report_id, year, issuer, kind) and
+    `where` (the `Filters` fields as a dict: year_from, year_to, issuer, kind, report_ids) are
+    for backends that filter by them; a store with `applies_where = False` ignores both and its
+    callers filter the results themselves.
+    """
 
     manifest: dict
     dimension: int
+    applies_where: bool = False
 
     @abstractmethod
-    def add(self, ids: Iterable[int], vectors: np.ndarray) -> None:
+    def add(
+        self, ids: Iterable[int], vectors: np.ndarray, metadata: Sequence | None = None
+    ) -> None:
         """Insert or replace the vectors of these ids."""
 
     @abstractmethod
@@ -69,7 +78,9 @@ class VectorStore(ABC):
         """Drop these ids; return how many were present."""
 
     @abstractmethod
-    def search(self, vectors: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    def search(
+        self, vectors: np.ndarray, k: int, *, where: dict | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Top-k (scores, ids) per query row; id -1 pads rows with fewer hits."""
 
     @property
@@ -88,6 +99,18 @@ class VectorStore(ABC):
     @abstractmethod
     def describe(self) -> dict:
         """Backend facts for `baogao` status output and the benchmarks."""
+
+    def id_array(self) -> np.ndarray:
+        """Stored ids as int64 (backends override this with something cheaper than a set)."""
+        return _as_ids(self.ids())
+
+    def set_metadata(self, ids: Iterable[int], metadata: Sequence) -> None:
+        """Refresh the filter fields of stored ids; stores that keep none have nothing to do."""
+        return None
+
+    def close(self) -> None:
+        """Release connections; a FAISS store holds none."""
+        return None
 
 
 def _now() -> str:
@@ -276,7 +299,9 @@ class FaissStore(VectorStore):
     def ids(self) -> set[int]:
         return set(self.id_array().tolist())
 
-    def add(self, ids: Iterable[int], vectors: np.ndarray) -> None:
+    def add(
+        self, ids: Iterable[int], vectors: np.ndarray, metadata: Sequence | None = None
+    ) -> None:
         ids, vectors = _as_ids(ids), _as_vectors(vectors, self.dimension)
         if len(ids) != len(vectors):
             raise ValueError(f"{len(ids)} ids for {len(vectors)} vectors")
@@ -302,7 +327,9 @@ class FaissStore(VectorStore):
         ids = _as_ids(ids)
         return int(self.index.remove_ids(ids)) if len(ids) else 0
 
-    def search(self, vectors: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    def search(
+        self, vectors: np.ndarray, k: int, *, where: dict | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         if k < 1:
             raise ValueError("k must be at least 1")
         queries = _as_vectors(vectors, self.dimension)
@@ -368,6 +395,17 @@ def check(
         store = FaissStore.open(folder)
     except VectorStoreError as e:
         return [str(e)]
+    return store_problems(store, expected_ids, model_name, model_fingerprint, dimension)
+
+
+def store_problems(
+    store: VectorStore,
+    expected_ids: Iterable[int],
+    model_name: str,
+    model_fingerprint: str,
+    dimension: int,
+) -> list[str]:
+    """The checks of `check` on an open store of any backend."""
     problems = []
     built_name = store.manifest.get("model_name")
     built_fingerprint = str(store.manifest.get("model_fingerprint"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from contextlib import contextmanager
 
 import click
@@ -18,7 +19,7 @@ def progress_factory():
     @contextmanager
     def progress(label: str, total: int):
         with click.progressbar(
-            length=total, label=label, show_percent=True, show_pos=True, file=click.get_text_stream("stderr")
+            length=total, label=label, show_percent=True, show_pos=True, file=sys.stderr
         ) as bar:
             yield bar
 

@@ -1,0 +1,416 @@
+"""The Milvus backend: the `VectorStore` interface over pymilvus `MilvusClient`.
+
+One client talks to Milvus Lite (a local `.db` folder, in this process) and to a Milvus
+server or cluster (`http://host:19530`). A collection row is a chunk id, its unit vector and the
+report fields filters use (report_id, year, issuer, kind), so a filtered search is one Milvus
+query instead of an over-fetch. The manifest stays in `<home>/index/manifest.json` with the
+FAISS keys plus the URI and collection name: a rebuild fills a new collection, the manifest
+swap makes it current, and only then is the old collection dropped.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import os
+import re
+import secrets
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from index.vectors import (
+    FIX,
+    FORMAT,
+    MANIFEST_FILE,
+    VECTORS_FILE,
+    IndexCorrupt,
+    IndexMissing,
+    VectorStore,
+    VectorStoreError,
+    _as_ids,
+    _as_vectors,
+    _fsync,
+    _now,
+    ids_fingerprint,
+)
+
+try:
+    import pymilvus
+    from pymilvus import DataType, MilvusClient, MilvusException
+
+    MILVUS = True
+except ImportError:  # the optional extra: pip install 'baogao[milvus]'
+    MILVUS = False
+
+MAX_TOPK = 16_384  # Milvus refuses a larger limit per query
+BATCH = 2_000  # rows per upsert (about 4 MB of 512-d vectors, well under gRPC's 64 MB)
+ID_BATCH = 16_384
+TEXT_MAX = 1_024
+METRIC = "IP"  # vectors are unit length, so inner product is cosine, as in FAISS
+# index type -> (build params, search params for top-k)
+INDEXES = {
+    "HNSW": ({"M": 16, "efConstruction": 200}, lambda k: {"ef": max(k, 128)}),
+    "FLAT": ({}, lambda k: {}),
+    "IVF_FLAT": ({"nlist": 1024}, lambda k: {"nprobe": 32}),
+    "AUTOINDEX": ({}, lambda k: {}),
+}
+DEFAULT_INDEX = "HNSW"
+
+
+class _NoMvccWarning(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "mvccTs" not in record.getMessage()  # Milvus Lite has no server timestamps
+
+
+logging.getLogger("pymilvus.client.iterator.query_iterator").addFilter(_NoMvccWarning())
+
+
+def _require_milvus() -> None:
+    if not MILVUS:
+        raise ImportError("the Milvus vector store needs pymilvus: pip install 'baogao[milvus]'")
+
+
+def is_lite(uri: str) -> bool:
+    return uri.endswith(".db")
+
+
+def connect(uri: str, token: str = "") -> MilvusClient:
+    """A client for a Milvus Lite folder (`/abs/x.db`) or a server URL, with a clear failure."""
+    _require_milvus()
+    if is_lite(uri):
+        Path(uri).parent.mkdir(parents=True, exist_ok=True)
+        _refuse_if_locked(uri)
+    try:
+        return MilvusClient(uri=uri, token=token)
+    except MilvusException as e:
+        raise VectorStoreError(f"cannot connect to Milvus at {uri}: {e.message}") from e
+
+
+def _refuse_if_locked(uri: str) -> None:
+    """Milvus Lite serves one process per file: say so instead of a connection traceback."""
+    from milvus_lite.server_manager import server_manager_instance
+
+    served = getattr(server_manager_instance, "_servers", None)
+    lock = Path(uri) / "LOCK"
+    if served is None or os.path.abspath(uri) in served or not lock.exists():
+        return
+    with open(lock, "a") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(f, fcntl.LOCK_UN)
+        except BlockingIOError:
+            raise VectorStoreError(
+                f"the Milvus Lite file {uri} is open in another process (Milvus Lite serves one "
+                "process at a time): close it, or use a Milvus server"
+            ) from None
+
+
+def release_lite(uri: str) -> None:
+    """Stop this process's Milvus Lite server for `uri` and free its file lock."""
+    if MILVUS and is_lite(uri):
+        from milvus_lite.server_manager import server_manager_instance
+
+        server_manager_instance.release_server(uri)
+
+
+def where_expression(where: Mapping | None) -> str:
+    """A Milvus boolean expression for the `Filters` fields (SQLite semantics: issuer is a
+    case-insensitive substring, and a report without a year never passes a year bound)."""
+    if not where:
+        return ""
+    clauses = []
+    if where.get("year_from") is not None:
+        clauses.append(f"year >= {int(where['year_from'])}")
+    if where.get("year_to") is not None:
+        clauses.append(f"year <= {int(where['year_to'])}")
+    if where.get("issuer"):
+        pattern = re.sub(r"([\\%_])", r"\\\1", _fold(where["issuer"]))
+        clauses.append(f"issuer like {_literal('%' + pattern + '%')}")
+    if where.get("kind"):
+        clauses.append(f"kind == {_literal(where['kind'])}")
+    if where.get("report_ids"):
+        clauses.append(f"report_id in [{', '.join(str(int(r)) for r in where['report_ids'])}]")
+    return " and ".join(clauses)
+
+
+def _literal(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _fold(text: str | None) -> str:
+    """Issuers are stored folded so `like` matches as SQLite's case-insensitive LIKE does."""
+    return (text or "").lower()[:TEXT_MAX]
+
+
+def _field(item, name: str):
+    return item.get(name) if isinstance(item, Mapping) else getattr(item, name, None)
+
+
+def _scalars(item) -> dict:
+    if item is None:
+        return {"report_id": None, "year": None, "issuer": "", "kind": ""}
+    year, report_id = _field(item, "year"), _field(item, "report_id")
+    return {
+        "report_id": None if report_id is None else int(report_id),
+        "year": None if year is None else int(year),
+        "issuer": _fold(_field(item, "issuer")),
+        "kind": (_field(item, "kind") or "")[:TEXT_MAX],
+    }
+
+
+def _read_manifest(folder: Path) -> dict:
+    path = Path(folder) / MANIFEST_FILE
+    if not path.exists():
+        raise IndexMissing(f"there is no vector index in {folder}: {FIX}")
+    try:
+        manifest = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError) as e:
+        raise IndexCorrupt(f"{path} is unreadable ({e}): {FIX}") from e
+    missing = {"collection", "milvus_uri", "dimension"} - set(
+        manifest if isinstance(manifest, dict) else ()
+    )
+    if missing:
+        raise IndexCorrupt(f"{path} lacks {', '.join(sorted(missing))}: {FIX}")
+    return manifest
+
+
+class MilvusStore(VectorStore):
+    """A Milvus collection whose primary keys are chunk ids, with its manifest in `folder`."""
+
+    applies_where = True
+
+    def __init__(self, folder: Path, client: MilvusClient, manifest: dict):
+        self.folder = Path(folder)
+        self.client = client
+        self.manifest = manifest
+        self.collection: str = manifest["collection"]
+        self.uri: str = manifest["milvus_uri"]
+        self.dimension = int(manifest["dimension"])
+        self.index_type: str = manifest.get("index_type", DEFAULT_INDEX)
+
+    @classmethod
+    def create(
+        cls,
+        folder: Path,
+        dimension: int,
+        *,
+        manifest: dict,
+        uri: str,
+        token: str = "",
+        index_type: str = DEFAULT_INDEX,
+    ) -> MilvusStore:
+        """A new, empty collection; the current one (if any) serves until `save()`."""
+        if index_type not in INDEXES:
+            raise ValueError(f"unknown Milvus index {index_type!r} (choose from {', '.join(INDEXES)})")
+        client = connect(uri, token)
+        try:
+            previous = _read_manifest(folder)
+        except VectorStoreError:
+            previous = {}
+        same_place = previous.get("milvus_uri") == uri
+        home_key = previous.get("home_key") if same_place else None
+        home_key = home_key or secrets.token_hex(4)
+        prefix = f"baogao_{home_key}_"
+        for name in client.list_collections():  # leftovers of an interrupted rebuild
+            if name.startswith(prefix) and name != previous.get("collection"):
+                client.drop_collection(name)
+        collection = prefix + secrets.token_hex(4)
+        _create_collection(client, collection, dimension, index_type)
+        now = _now()
+        manifest = {
+            **manifest,
+            "format": FORMAT,
+            "backend": "milvus",
+            "milvus_uri": uri,
+            "collection": collection,
+            "home_key": home_key,
+            "metric": METRIC,
+            "index_type": index_type,
+            "dimension": dimension,
+            "created": now,
+            "updated": now,
+        }
+        return cls(folder, client, manifest)
+
+    @classmethod
+    def open(cls, folder: Path, uri: str, token: str = "") -> MilvusStore:
+        """Reconnect to the collection the manifest names, refusing one that is gone or foreign."""
+        manifest = _read_manifest(folder)
+        if manifest["milvus_uri"] != uri:
+            raise VectorStoreError(
+                f"the index was built in Milvus at {manifest['milvus_uri']}, but the vector store "
+                f"setting names {uri}: {FIX}"
+            )
+        client = connect(uri, token)
+        name = manifest["collection"]
+        if not client.has_collection(name):
+            client.close()
+            raise IndexCorrupt(f"collection {name} is missing from Milvus at {uri}: {FIX}")
+        field = next(f for f in client.describe_collection(name)["fields"] if f["name"] == "vector")
+        if int(field["params"]["dim"]) != manifest.get("dimension"):
+            client.close()
+            raise IndexCorrupt(
+                f"collection {name} holds {field['params']['dim']}-d vectors, its manifest says "
+                f"{manifest.get('dimension')}: {FIX}"
+            )
+        client.load_collection(name)
+        return cls(folder, client, manifest)
+
+    @property
+    def count(self) -> int:
+        rows = self.client.query(self.collection, filter="", output_fields=["count(*)"])
+        return int(rows[0]["count(*)"])
+
+    def id_array(self) -> np.ndarray:
+        iterator = self.client.query_iterator(
+            self.collection, batch_size=ID_BATCH, filter="", output_fields=["id"]
+        )
+        parts = []
+        while batch := iterator.next():
+            parts.append(np.fromiter((r["id"] for r in batch), dtype=np.int64, count=len(batch)))
+        iterator.close()
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
+    def ids(self) -> set[int]:
+        return set(self.id_array().tolist())
+
+    def add(
+        self, ids: Iterable[int], vectors: np.ndarray, metadata: Sequence | None = None
+    ) -> None:
+        ids, vectors = _as_ids(ids), _as_vectors(vectors, self.dimension)
+        if len(ids) != len(vectors):
+            raise ValueError(f"{len(ids)} ids for {len(vectors)} vectors")
+        if len(np.unique(ids)) != len(ids):
+            raise ValueError("duplicate ids in one add()")
+        if metadata is not None and len(metadata) != len(ids):
+            raise ValueError(f"{len(metadata)} metadata items for {len(ids)} ids")
+        for start in range(0, len(ids), BATCH):
+            stop = min(start + BATCH, len(ids))
+            rows = [
+                {
+                    "id": int(ids[i]),
+                    "vector": vectors[i],
+                    **_scalars(None if metadata is None else metadata[i]),
+                }
+                for i in range(start, stop)
+            ]
+            self.client.upsert(self.collection, rows)
+
+    def set_metadata(self, ids: Iterable[int], metadata: Sequence) -> None:
+        """Rewrite the filter fields of stored ids (a report's year or issuer was edited)."""
+        ids = _as_ids(ids)
+        by_id = dict(zip(ids.tolist(), metadata, strict=True))
+        for start in range(0, len(ids), BATCH):
+            rows = self.client.get(
+                self.collection, ids=ids[start : start + BATCH].tolist(), output_fields=["vector"]
+            )
+            if rows:
+                self.client.upsert(
+                    self.collection,
+                    [{"id": r["id"], "vector": r["vector"], **_scalars(by_id[r["id"]])} for r in rows],
+                )
+
+    def remove(self, ids: Iterable[int]) -> int:
+        ids = np.unique(_as_ids(ids))
+        removed = 0
+        for start in range(0, len(ids), ID_BATCH):
+            batch = ids[start : start + ID_BATCH].tolist()
+            present = [
+                r["id"] for r in self.client.get(self.collection, ids=batch, output_fields=["id"])
+            ]
+            if present:
+                self.client.delete(self.collection, ids=present)
+                removed += len(present)
+        return removed
+
+    def search(
+        self, vectors: np.ndarray, k: int, *, where: dict | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        if k < 1:
+            raise ValueError("k must be at least 1")
+        queries = _as_vectors(vectors, self.dimension)
+        scores = np.full((len(queries), k), -np.finfo(np.float32).max, dtype=np.float32)
+        found = np.full((len(queries), k), -1, dtype=np.int64)
+        if not len(queries):
+            return scores, found
+        limit = min(k, MAX_TOPK)
+        results = self.client.search(
+            self.collection,
+            data=list(queries),
+            limit=limit,
+            filter=where_expression(where),
+            output_fields=["id"],
+            search_params={"metric_type": METRIC, "params": INDEXES[self.index_type][1](limit)},
+        )
+        for row, hits in enumerate(results):
+            for col, hit in enumerate(hits):
+                found[row, col], scores[row, col] = hit["id"], hit["distance"]
+        return scores, found
+
+    def describe(self) -> dict:
+        return {
+            "backend": "milvus",
+            "pymilvus_version": pymilvus.__version__,
+            "milvus_uri": self.uri,
+            "lite": is_lite(self.uri),
+            "collection": self.collection,
+            "index_type": self.index_type,
+            "metric": METRIC,
+            "count": self.count,
+            "dimension": self.dimension,
+        }
+
+    def save(self, manifest_updates: dict | None = None) -> None:
+        """Flush the collection, swap the manifest in atomically, then drop what it replaced."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.client.flush(self.collection)
+        try:
+            previous = _read_manifest(self.folder)
+        except VectorStoreError:
+            previous = {}
+        ids = self.id_array()
+        manifest = {**self.manifest, **(manifest_updates or {})}
+        manifest.update(
+            count=len(ids),
+            ids_fingerprint=ids_fingerprint(ids),
+            index_type=self.index_type,
+            dimension=self.dimension,
+            updated=_now(),
+        )
+        tmp = self.folder / f".{MANIFEST_FILE}.{os.getpid()}.tmp"
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump(manifest, f, ensure_ascii=False, indent=2, sort_keys=True)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, self.folder / MANIFEST_FILE)
+        _fsync(self.folder)
+        self.manifest = manifest
+        old = previous.get("collection")
+        if old and old != self.collection and previous.get("milvus_uri") == self.uri:
+            if self.client.has_collection(old):
+                self.client.drop_collection(old)
+        (self.folder / VECTORS_FILE).unlink(missing_ok=True)  # a FAISS index this one replaced
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def _create_collection(client: MilvusClient, name: str, dimension: int, index_type: str) -> None:
+    schema = MilvusClient.create_schema(auto_id=False, enable_dynamic_field=False)
+    schema.add_field("id", DataType.INT64, is_primary=True)
+    schema.add_field("vector", DataType.FLOAT_VECTOR, dim=dimension)
+    schema.add_field("report_id", DataType.INT64, nullable=True)
+    schema.add_field("year", DataType.INT64, nullable=True)
+    schema.add_field("issuer", DataType.VARCHAR, max_length=TEXT_MAX)
+    schema.add_field("kind", DataType.VARCHAR, max_length=TEXT_MAX)
+    params = client.prepare_index_params()
+    params.add_index(
+        field_name="vector",
+        index_type=index_type,
+        metric_type=METRIC,
+        params=INDEXES[index_type][0],
+    )
+    client.create_collection(name, schema=schema, index_params=params, consistency_level="Strong")

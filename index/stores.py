@@ -1,0 +1,136 @@
+"""Which vector backend an archive home uses: one setting, `faiss` or a Milvus URI.
+
+    faiss                        the default: a FAISS file in <home>/index/
+    milvus                       Milvus Lite in <home>/index/milvus.db
+    milvus:///abs/path/file.db   Milvus Lite in that folder (one process at a time)
+    milvus://host:19530[/db]     a Milvus standalone server or cluster
+    milvus+https://host:443      the same over TLS (Zilliz Cloud, a TLS proxy)
+
+`?index=HNSW|FLAT|IVF_FLAT|AUTOINDEX` picks the Milvus index (HNSW by default); a token
+(`user:password` or an API key) comes from BAOGAO_MILVUS_TOKEN or the URI's user part and is
+never written to the manifest.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+from index.milvus_store import DEFAULT_INDEX, INDEXES, MilvusStore
+from index.vectors import (
+    FIX,
+    MANIFEST_FILE,
+    FaissStore,
+    VectorStore,
+    VectorStoreError,
+    store_problems,
+)
+
+SETTING_ENV = "BAOGAO_VECTOR_STORE"
+TOKEN_ENV = "BAOGAO_MILVUS_TOKEN"
+DEFAULT = "faiss"
+LITE_FOLDER = "milvus.db"
+SCHEMES = {"milvus": "http", "milvus+http": "http", "milvus+https": "https"}
+
+
+@dataclass(frozen=True)
+class StoreSetting:
+    """A parsed `--vector-store` value: the backend and, for Milvus, where and how."""
+
+    backend: str  # "faiss" or "milvus"
+    uri: str = ""  # what pymilvus connects to: /abs/path.db or http(s)://host:port[/db]
+    token: str = ""
+    index_type: str = DEFAULT_INDEX
+
+
+def resolve(value: str | None = None) -> str:
+    """The setting in force: the option, else BAOGAO_VECTOR_STORE, else FAISS."""
+    return (value or os.environ.get(SETTING_ENV) or DEFAULT).strip()
+
+
+def parse_setting(value: str | None, folder: Path) -> StoreSetting:
+    """Read a setting; `folder` (the home's index folder) places the bare `milvus` Lite file."""
+    value = resolve(value)
+    if value == "faiss":
+        return StoreSetting("faiss")
+    if value == "milvus":
+        return StoreSetting("milvus", str(Path(folder).resolve() / LITE_FOLDER))
+    parts = urlsplit(value)
+    if parts.scheme not in SCHEMES:
+        raise ValueError(
+            f"unknown vector store {value!r}: use faiss, milvus, milvus:///abs/path/file.db "
+            "or milvus://host:19530"
+        )
+    options = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+    index_type = options.pop("index", DEFAULT_INDEX).upper()
+    if options or index_type not in INDEXES:
+        raise ValueError(
+            f"vector store {value!r}: the only option is index={'|'.join(INDEXES)}"
+        )
+    if not parts.netloc:
+        if not (parts.path.startswith("/") and parts.path.endswith(".db")):
+            raise ValueError(f"a Milvus Lite store is an absolute path ending in .db, not {value!r}")
+        return StoreSetting("milvus", parts.path, index_type=index_type)
+    user = ":".join(p for p in (parts.username, parts.password) if p)
+    host = parts.hostname + (f":{parts.port}" if parts.port else "")
+    uri = f"{SCHEMES[parts.scheme]}://{host}{parts.path.rstrip('/')}"
+    return StoreSetting("milvus", uri, os.environ.get(TOKEN_ENV) or user, index_type)
+
+
+def create_store(
+    folder: Path, dimension: int, *, manifest: dict, setting: str | None = None
+) -> VectorStore:
+    """An empty store of the configured backend; it replaces the current one on `save()`."""
+    s = parse_setting(setting, folder)
+    if s.backend == "faiss":
+        return FaissStore.create(folder, dimension, manifest=manifest)
+    return MilvusStore.create(
+        folder, dimension, manifest=manifest, uri=s.uri, token=s.token, index_type=s.index_type
+    )
+
+
+def open_store(folder: Path, setting: str | None = None) -> VectorStore:
+    """The saved store, refusing one built by another backend than the setting names."""
+    s = parse_setting(setting, folder)
+    built = _built_backend(folder)
+    if built and built != s.backend:
+        raise VectorStoreError(
+            f"the index in {folder} was built with {built}, but the vector store setting is "
+            f"{resolve(setting)}: {FIX}"
+        )
+    if s.backend == "faiss":
+        return FaissStore.open(folder)
+    return MilvusStore.open(folder, s.uri, s.token)
+
+
+def check(
+    folder: Path,
+    expected_ids: Iterable[int],
+    model_name: str,
+    model_fingerprint: str,
+    dimension: int,
+    *,
+    setting: str | None = None,
+) -> list[str]:
+    """Every reason the configured store cannot serve this archive and model, each with its fix."""
+    try:
+        store = open_store(folder, setting)
+    except VectorStoreError as e:
+        return [str(e)]
+    try:
+        return store_problems(store, expected_ids, model_name, model_fingerprint, dimension)
+    finally:
+        store.close()
+
+
+def _built_backend(folder: Path) -> str | None:
+    """The backend named in the manifest (FAISS manifests predate the key); None if unreadable."""
+    try:
+        manifest = json.loads((Path(folder) / MANIFEST_FILE).read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    return manifest.get("backend", "faiss") if isinstance(manifest, dict) else None

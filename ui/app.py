@@ -1,0 +1,28 @@
+"""The Streamlit entry point (`baogao serve`): page setup, first-run load, navigation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from ui import views_state
+
+HERE = Path(__file__).resolve().parent
+
+st.set_page_config(page_title="baogao 报告", page_icon="📑", layout="wide")
+st.html(f"<style>{(HERE / 'style.css').read_text('utf-8')}</style>")
+
+res = views_state.resources()
+if not res.first_run_done:
+    with st.status("Preparing the archive (first start only)…", expanded=True) as box:
+        message = views_state.first_run(res)
+        box.update(label=message or "Archive ready.", state="complete", expanded=False)
+
+st.navigation(
+    [
+        st.Page(HERE / "views_ask.py", title="Ask", icon="❓", default=True, url_path="ask"),
+        st.Page(HERE / "views_archive.py", title="Archive", icon="🗂️", url_path="archive"),
+        st.Page(HERE / "views_index.py", title="Index", icon="⚙️", url_path="index"),
+    ]
+).run()

@@ -1,0 +1,159 @@
+"""HTML for the page, built only from escaped segments: report text is never trusted as markup."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from html import escape
+
+SEPARATOR = '<span class="bg-sep">›</span>'
+# Characters that Streamlit's markdown (labels, captions) would read as syntax.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+_CONTEXT_CHARS = 6000  # a long section is cut around the passage so the page stays light
+
+
+def md_escape(text: str) -> str:
+    """Text for a Streamlit label or caption that shows exactly as written."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text)).replace("\n", " ")
+
+
+def _merge(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def mark_spans(text: str, spans: Iterable[tuple[int, int]], css_class: str = "bg-hl") -> str:
+    """Escaped text with each span wrapped in <mark>; overlapping spans are merged."""
+    out, pos = [], 0
+    for start, end in _merge((max(0, s), min(len(text), e)) for s, e in spans if e > s):
+        out += [escape(text[pos:start]), f'<mark class="{css_class}">', escape(text[start:end])]
+        out.append("</mark>")
+        pos = end
+    out.append(escape(text[pos:]))
+    return "".join(out)
+
+
+def term_spans(text: str, terms: Iterable[str]) -> list[tuple[int, int]]:
+    """Where any of the terms occurs (longest first, ASCII case-insensitive)."""
+    words = sorted({t.strip() for t in terms if t and t.strip()}, key=len, reverse=True)
+    if not words:
+        return []
+    pattern = re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
+    return [m.span() for m in pattern.finditer(text)]
+
+
+def highlight(text: str, terms: Iterable[str], css_class: str = "bg-hl") -> str:
+    """Escaped text with the matched words marked."""
+    return mark_spans(text, term_spans(text, terms), css_class)
+
+
+def breadcrumb(parts: Iterable[str]) -> str:
+    """Escaped path parts joined with › separators."""
+    items = [f'<span class="bg-crumb">{escape(str(p))}</span>' for p in parts if p]
+    return f'<div class="bg-breadcrumb">{SEPARATOR.join(items)}</div>'
+
+
+def citation_head(citation: dict) -> str:
+    """Report title · year · issuer, as plain text."""
+    fields = (citation.get("title"), citation.get("year"), citation.get("issuer"))
+    return " · ".join(str(x) for x in fields if x not in (None, ""))
+
+
+def answer_card(answer: dict) -> str:
+    """The figure large, the sentence with the figure marked, the citation and its breadcrumb."""
+    figure, sentence, citation = answer.get("figure"), answer["sentence"], answer["citation"]
+    spans = term_spans(sentence, [figure] if figure else [])
+    figure_html = f'<div class="bg-figure">{escape(figure)}</div>' if figure else ""
+    return (
+        '<div class="bg-answer">'
+        f"{figure_html}"
+        f'<div class="bg-sentence">{mark_spans(sentence, spans[:1], "bg-fig")}</div>'
+        f'<div class="bg-cite">{escape(citation_head(citation))}</div>'
+        f"{breadcrumb(citation.get('section_path') or [])}"
+        "</div>"
+    )
+
+
+def passage_card(passage: dict, terms: Iterable[str]) -> str:
+    """One ranked passage: rank, citation, breadcrumb, score and the text with terms marked."""
+    return (
+        '<div class="bg-passage">'
+        f'<div class="bg-passage-head"><span class="bg-rank">{int(passage["rank"])}</span>'
+        f'<span class="bg-cite">{escape(citation_head(passage))}</span>'
+        f'<span class="bg-score">score {float(passage["score"]):.3f}</span></div>'
+        f"{breadcrumb(passage.get('section_path') or [])}"
+        f'<div class="bg-text">{highlight(passage["text"], terms)}</div>'
+        "</div>"
+    )
+
+
+def notice(text: str, css_class: str = "bg-notice") -> str:
+    return f'<div class="{css_class}">{escape(text)}</div>'
+
+
+def innermost_section(sections: list[dict], start: int, end: int) -> dict | None:
+    """The smallest section whose span holds [start, end)."""
+    holding = [s for s in sections if s["char_start"] <= start and end <= s["char_end"]]
+    return min(holding, key=lambda s: s["char_end"] - s["char_start"], default=None)
+
+
+def context_html(text: str, sections: list[dict], start: int, end: int) -> str:
+    """The passage's whole section (cut around it when very long) with the passage marked."""
+    section = innermost_section(sections, start, end)
+    lo, hi = (section["char_start"], section["char_end"]) if section else (0, len(text))
+    if hi - lo > _CONTEXT_CHARS:
+        lo = max(lo, start - _CONTEXT_CHARS // 2)
+        hi = min(hi, max(end, lo + _CONTEXT_CHARS))
+    body = mark_spans(text[lo:hi], [(start - lo, end - lo)], "bg-here")
+    before = "… " if section and lo > section["char_start"] else ""
+    after = " …" if section and hi < section["char_end"] else ""
+    path = (section or {}).get("path", "")
+    crumbs = breadcrumb(path.split(" › ")) if path else ""
+    return f'<div class="bg-context">{crumbs}<div class="bg-text">{before}{body}{after}</div></div>'
+
+
+def _depths(sections: list[dict]) -> dict[int, int]:
+    depth: dict[int, int] = {}
+    for s in sections:
+        depth[s["id"]] = depth.get(s["parent_id"], -1) + 1 if s["parent_id"] else 0
+    return depth
+
+
+def toc_html(sections: list[dict]) -> str:
+    """The section tree as an indented table of contents with chunk counts."""
+    depth = _depths(sections)
+    rows = [
+        f'<div class="bg-toc-row" style="padding-left:{1.2 * depth[s["id"]]:.1f}em">'
+        f'{escape(s["title"])} <span class="bg-count">{int(s.get("chunks") or 0)}</span></div>'
+        for s in sections
+    ]
+    return f'<div class="bg-toc">{"".join(rows)}</div>'
+
+
+def report_html(text: str, sections: list[dict]) -> str:
+    """The whole report in reading order: each heading indented by depth, then its body."""
+    depth = _depths(sections)
+    out, pos, level = [], 0, 0
+    for s in sections:
+        if s["char_start"] > pos:
+            out.append(_body(text[pos : s["char_start"]], level))
+        level = depth[s["id"]]
+        out.append(
+            f'<div class="bg-h bg-h{min(level, 4)}" style="margin-left:{1.2 * level:.1f}em">'
+            f"{escape(s['title'])}</div>"
+        )
+        pos = max(pos, s["body_start"])
+    out.append(_body(text[pos:], level))
+    return f'<div class="bg-report">{"".join(out)}</div>'
+
+
+def _body(segment: str, level: int) -> str:
+    if not segment.strip():
+        return ""
+    style = f"margin-left:{1.2 * level:.1f}em"
+    return f'<div class="bg-text" style="{style}">{escape(segment.strip())}</div>'

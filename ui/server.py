@@ -1,0 +1,46 @@
+"""`baogao serve`: run the Streamlit app headless on one port, for one archive home."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from ui.views_upload import max_upload_mb
+
+APP = Path(__file__).resolve().parent / "app.py"
+FONT = "'Noto Sans CJK SC', 'Noto Sans SC', 'PingFang SC', 'Microsoft YaHei', sans-serif"
+
+
+def streamlit_command(port: int, host: str) -> list[str]:
+    """The `streamlit run` command line (no telemetry, no browser, our upload limit and font)."""
+    return [
+        sys.executable, "-m", "streamlit", "run", str(APP),
+        "--server.headless", "true",
+        "--server.port", str(port),
+        "--server.address", host,
+        "--browser.gatherUsageStats", "false",
+        "--server.maxUploadSize", str(max_upload_mb()),
+        "--server.fileWatcherType", "none",
+        "--theme.font", FONT,
+    ]  # fmt: skip
+
+
+def run_server(home: Path | str | None, port: int = 8501, host: str = "localhost") -> int:
+    """Run until stopped; the child's output streams through; its exit code is returned."""
+    env = dict(os.environ)
+    if home:
+        env["BAOGAO_HOME"] = str(Path(home).expanduser().resolve())
+    print(f"baogao: serving {env.get('BAOGAO_HOME') or 'the default home'} on http://{host}:{port}",
+          file=sys.stderr, flush=True)  # fmt: skip
+    child = subprocess.Popen(streamlit_command(port, host), env=env)
+    try:
+        return child.wait()
+    except KeyboardInterrupt:
+        child.terminate()
+        try:
+            return child.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            return child.wait()

@@ -1,0 +1,157 @@
+"""The Ask page: question, filters, answer card, hints, ranked passages; the URL reproduces it."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from index.keyword import Filters
+from index.library import USER_ERRORS, IndexNotReady
+from ui import render, views_state
+from ui.views_filters import (
+    URL,
+    filters_from_state,
+    load_query_params,
+    save_query_params,
+    sidebar,
+)
+
+EXAMPLES = (
+    "How many shantytown households were rebuilt?",
+    "棚户区改造了多少户？",
+    "2024年政府工作报告安排的赤字率是多少？",
+    "What was the GDP growth target for 2025?",
+)
+TOP_K = 5
+
+
+def _set_question(text: str) -> None:
+    st.session_state["q"] = text
+
+
+def _ignore_hint(value: str, label: str) -> None:
+    st.session_state.setdefault("hint_labels", {})[value] = label
+    ignored = st.session_state.setdefault("ignored_hints", [])
+    if value not in ignored:
+        ignored.append(value)
+
+
+def _restore_hint(value: str) -> None:
+    st.session_state["ignored_hints"] = [
+        v for v in st.session_state.get("ignored_hints", []) if v != value
+    ]
+
+
+def ask(res: views_state.Resources, question: str, filters: Filters, ignored: tuple) -> dict:
+    """The answer for this question and filters, computed once per archive state per session."""
+    searcher = views_state.searcher(res)
+    key = (question, filters, ignored, res.signature)
+    answers = st.session_state.setdefault("answers", {})
+    if key not in answers:
+        if len(answers) > 50:
+            answers.clear()
+        answers[key] = res.library.ask(
+            question, searcher=searcher, filters=filters, top_k=TOP_K, ignore_hints=ignored
+        )
+    return answers[key]
+
+
+def _examples() -> None:
+    st.caption("Try:")
+    columns = st.columns(len(EXAMPLES))
+    for i, (column, example) in enumerate(zip(columns, EXAMPLES, strict=True)):
+        column.button(
+            render.md_escape(example),
+            key=f"example-{i}",
+            on_click=_set_question,
+            args=(example,),
+            use_container_width=True,
+        )
+
+
+def _hints(result: dict) -> None:
+    ignored = st.session_state.get("ignored_hints", [])
+    if not result["hints"] and not ignored:
+        return
+    st.caption("Read from the question (click to ignore):")
+    chips = st.container(horizontal=True)
+    for hint in result["hints"]:
+        chips.button(
+            f"{render.md_escape(hint['label'])} ✕",
+            key=f"hint-{hint['value']}",
+            on_click=_ignore_hint,
+            args=(hint["value"], hint["label"]),
+        )
+    labels = st.session_state.get("hint_labels", {})
+    for value in ignored:
+        chips.button(
+            f"↺ {render.md_escape(labels.get(value, value))}",
+            key=f"restore-{value}",
+            on_click=_restore_hint,
+            args=(value,),
+            help="Use this hint again",
+        )
+
+
+def _passages(res: views_state.Resources, result: dict) -> None:
+    for p in result["passages"]:
+        st.html(render.passage_card(p, result["terms"]))
+        with st.expander("Read in context", key=f"ctx-{p['chunk_id']}"):
+            try:
+                text = res.library.archive.text(p["report_id"])
+                sections = res.library.archive.sections(p["report_id"])
+            except USER_ERRORS as e:  # removed since the answer was computed
+                st.warning(str(e))
+                continue
+            st.html(render.context_html(text, sections, p["char_start"], p["char_end"]))
+
+
+def page() -> None:
+    res = views_state.resources()
+    load_query_params()
+    reports = res.library.archive.reports()
+    sidebar(reports)
+    st.title("Ask the archive")
+    st.text_input(
+        "Question (Chinese or English)",
+        key="q",
+        bind=URL,
+        placeholder="e.g. 棚户区改造了多少户？ / How many shantytown households were rebuilt?",
+    )
+    st.button("Ask", type="primary", key="ask")
+    _examples()
+    question = st.session_state.get("q", "").strip()
+    filters = filters_from_state(reports)
+    ignored = tuple(st.session_state.get("ignored_hints", []))
+    save_query_params(ignored)
+    if not question:
+        st.info(f"{len(reports)} reports in the archive. Ask a question or pick an example.")
+        return
+    try:
+        result = ask(res, question, filters, ignored)
+    except IndexNotReady as e:
+        st.error(f"The search index is not ready: {e}. Open the Index page to rebuild it.")
+        return
+    except USER_ERRORS as e:
+        st.error(str(e))
+        return
+    if result["answer"]:
+        st.html(render.answer_card(result["answer"]))
+    else:
+        st.html(
+            render.notice(
+                "No good answer in the archive for this question"
+                + (" with these filters" if filters else "")
+                + ". The nearest passages are below.",
+                "bg-notice bg-notfound",
+            )
+        )
+    _hints(result)
+    if result["passages"]:
+        st.subheader("Passages")
+        _passages(res, result)
+    else:
+        st.caption("No passages match these filters.")
+
+
+if __name__ == "__main__":
+    page()

@@ -1,0 +1,96 @@
+"""The Index page: what the vector index holds, whether it can be trusted, and a rebuild."""
+
+from __future__ import annotations
+
+import json
+
+import streamlit as st
+
+from index.library import USER_ERRORS, Library
+from index.vectors import VectorStoreError
+from ui import views_state
+
+
+def read_manifest(library: Library) -> dict | None:
+    """The index manifest on disk (None when there is no index or it cannot be read)."""
+    path = library.home.index_dir / "manifest.json"
+    try:
+        return json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def problems(library: Library) -> list[str]:
+    """Why the index cannot serve questions; empty when it can."""
+    try:
+        return library.index_problems()
+    except (VectorStoreError, *USER_ERRORS) as e:
+        return [str(e)]
+
+
+def status(library: Library) -> dict:
+    """Everything the page shows, as plain values (also handy in tests)."""
+    manifest = read_manifest(library) or {}
+    counts = library.archive.counts()
+    return {
+        "model": manifest.get("model_name") or "—",
+        "dimension": manifest.get("dimension"),
+        "indexed": manifest.get("count", 0),
+        "chunks": counts["chunks"],
+        "reports": counts["reports"],
+        "index_type": manifest.get("index_type") or "—",
+        "created": manifest.get("created") or "—",
+        "updated": manifest.get("updated") or "—",
+        "problems": problems(library),
+        "home": str(library.home.root),
+    }
+
+
+def _rebuild(res: views_state.Resources) -> None:
+    # The old index keeps answering other sessions until the new one is renamed into place.
+    try:
+        manifest = res.library.rebuild(progress=views_state.progress_bar)
+    except USER_ERRORS as e:
+        st.error(str(e))
+        return
+    views_state.after_write(res)
+    st.session_state["rebuilt"] = (
+        f"Indexed {manifest['count']} chunks with {manifest['model_name']} "
+        f"({manifest['dimension']}-d)."
+    )
+    st.rerun()
+
+
+def page() -> None:
+    res = views_state.resources()
+    st.title("Search index")
+    if message := st.session_state.pop("rebuilt", None):
+        st.success(message)
+    info = status(res.library)
+    a, b, c, d = st.columns(4)
+    a.metric("Model", info["model"])
+    b.metric("Dimension", info["dimension"] or "—")
+    c.metric("Chunks indexed", f"{info['indexed']} / {info['chunks']}")
+    d.metric("Reports", info["reports"])
+    st.caption(
+        f"Last rebuild {info['created']} · last update {info['updated']} · "
+        f"{info['index_type']} index · archive home {info['home']}"
+    )
+    if info["problems"]:
+        st.warning("The index is stale: " + "; ".join(info["problems"]))
+    elif info["chunks"]:
+        st.success("The index is up to date with the archive and the model.")
+    else:
+        st.info("The archive is empty: add reports on the Archive page.")
+    if st.button(
+        "Rebuild the index",
+        type="primary",
+        key="rebuild",
+        disabled=not info["chunks"],
+        help="Embed every chunk again; questions keep using the old index until it is done.",
+    ):
+        _rebuild(res)
+
+
+if __name__ == "__main__":
+    page()

@@ -1,0 +1,129 @@
+"""One library per server (cached), its searcher kept in step with every write, progress bars."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import streamlit as st
+
+import ui
+from archive.home import Home
+from index.library import Library
+from index.search import Searcher
+
+BUNDLED_REPORTS = Path(ui.__file__).resolve().parent.parent / "data" / "reports"
+WARM_UP_QUESTION = "棚户区改造了多少户"
+
+
+@dataclass
+class Resources:
+    """What every session of one server shares: the library, its searcher and a write lock."""
+
+    library: Library
+    lock: threading.RLock = field(default_factory=threading.RLock)
+    searcher: Searcher | None = None
+    signature: tuple | None = None  # (archive generation, manifest mtime) the searcher was made for
+    first_run_done: bool = False
+
+
+def home_root() -> str:
+    return str(Home.resolve(os.environ.get("BAOGAO_HOME") or None).root)
+
+
+def model_name() -> str | None:
+    return os.environ.get("BAOGAO_MODEL") or None
+
+
+@st.cache_resource(show_spinner="Opening the archive…")
+def _resources(home: str, model: str | None) -> Resources:
+    return Resources(Library.open(home, model=model))
+
+
+def resources() -> Resources:
+    """The shared resources of this server for its home and model."""
+    return _resources(home_root(), model_name())
+
+
+def signature(library: Library) -> tuple:
+    manifest = library.home.index_dir / "manifest.json"
+    mtime = manifest.stat().st_mtime_ns if manifest.exists() else None
+    return (library.archive.generation, mtime)
+
+
+def searcher(res: Resources) -> Searcher:
+    """A searcher over the current index; raises IndexNotReady with the fix when there is none.
+
+    A change made by another process (say `baogao add` while the server runs) is noticed by
+    the archive generation or the index manifest moving: the library is reopened, keeping
+    the loaded model, so the new reports are searchable without a restart.
+    """
+    with res.lock:
+        current = signature(res.library)
+        if res.searcher is None or current != res.signature:
+            if res.signature is not None and current != res.signature:
+                fresh = Library.open(res.library.home.root, model=model_name())
+                if "embedder" in res.library.__dict__:
+                    fresh.embedder = res.library.embedder
+                res.library = fresh
+            res.searcher = res.library.searcher()
+            res.signature = current
+        return res.searcher
+
+
+def after_write(res: Resources) -> None:
+    """Adopt the library's own new state: later questions see the new reports at once."""
+    with res.lock:
+        res.searcher = None
+        res.signature = signature(res.library)
+    st.session_state.pop("answers", None)
+
+
+def warm_up(res: Resources) -> None:
+    """Pay the one-off costs (model, dictionaries, tokenizer) before the first real question."""
+    try:
+        res.library.ask(WARM_UP_QUESTION, searcher=searcher(res))
+    except Exception:  # noqa: BLE001 - a failed warm-up only costs the first question time
+        pass
+
+
+@contextmanager
+def progress_bar(label: str, total: int) -> Iterator:
+    """A library progress(label, total) callback drawn with st.progress."""
+    bar = st.progress(0.0, text=f"{label} (0/{total})")
+
+    class _Bar:
+        done = 0
+
+        def update(self, n: int) -> None:
+            self.done += n
+            bar.progress(min(1.0, self.done / max(total, 1)), text=f"{label} ({self.done}/{total})")
+
+    try:
+        yield _Bar()
+    finally:
+        bar.empty()
+
+
+def first_run(res: Resources, progress: Callable = progress_bar) -> str | None:
+    """On a brand-new home load the bundled reports and build the index; say what was done."""
+    with res.lock:
+        if res.first_run_done:
+            return None
+        res.first_run_done = True
+        library = res.library
+        message = None
+        if library.archive.generation == 0 and BUNDLED_REPORTS.is_dir():
+            outcomes = library.add([BUNDLED_REPORTS], index=False, progress=progress)
+            added = sum(o.status == "added" for o in outcomes)
+            message = f"Loaded {added} bundled reports from {BUNDLED_REPORTS}."
+        if library.archive.chunk_ids() and not library.index_exists():
+            library.rebuild(progress=progress)
+            message = (message or "") + " Built the search index."
+        after_write(res)
+        warm_up(res)
+        return message
