@@ -21,6 +21,10 @@ UNIT_AFTER_ASK = re.compile(
     r"(?:多少|几)(?:万|亿|千)?(" + "|".join(map(re.escape, _UNIT_FORMS)) + ")"
 )
 _CANONICAL = {form: unit for unit, forms in UNITS.items() for form in forms}
+# Money is asked for by what it is: 优抚金, 经费, 拨款, 总额, 收入, 投资 ...
+MONEY_WORD = re.compile(r"[\u4e00-\u9fff](?:金|费|款|额|税)(?![\u4e00-\u9fff]*[率比])|收入|支出|投入|投资|预算|产值|总值")
+RATE_WORD = re.compile(r"率|比例|比重|占比|增速|增长了?多少|百分之|\b(rate|ratio|share|percent|percentage|proportion|fast|grow|grew|growth)\b", re.I)
+LEAD = re.compile(r"[，,；;。！？、\n：:]")
 SENTENCE = re.compile(r"[^。！？；\n]+[。！？；]?")
 # Words around a figure that belong to its meaning: 超35亿吨, 4%左右, 7%以上, 6800多万.
 QUALIFIER_BEFORE = re.compile(r"(?:超过|超|近|约|不少于|不低于|不超过|逾|高于|低于)$")
@@ -57,6 +61,8 @@ def wanted_units(question: str) -> list[str]:
     units: list[str] = []
     for m in UNIT_AFTER_ASK.finditer(question):
         units.append(_CANONICAL[m.group(1)])
+    if MONEY_WORD.search(question):
+        units.append("元")
     table = unit_words()
     lowered = question.lower()
     for word in re.findall(r"[a-z]+", lowered):
@@ -64,7 +70,10 @@ def wanted_units(question: str) -> list[str]:
     for word, fits in table.items():
         if not word.isascii() and word in question:
             units += fits
-    return list(dict.fromkeys(units))
+    units = list(dict.fromkeys(units))
+    if RATE_WORD.search(question):
+        units.sort(key=lambda u: u not in ("%", "个百分点"))
+    return units
 
 
 def is_quantity_question(question: str) -> bool:
@@ -91,7 +100,7 @@ def extract_answer(
         best = None
         for rank, passage in enumerate(passages[:3]):
             for f in figures_by_chunk.get(passage.id, []):
-                score = _figure_score(f, units, terms, rank)
+                score = _figure_score(f, units, terms, rank, passage)
                 if best is None or score > best[0]:
                     best = (score, passage, f)
         if best is not None:
@@ -110,13 +119,26 @@ def extract_answer(
     )
 
 
-def _figure_score(f: dict, units: list[str], terms: set[str], rank: int) -> float:
+def _unit_index(unit: str, units: list[str]) -> int | None:
+    """Position of the first wanted unit this one fits: 场次 fits 场, 人次 fits 次."""
+    return next((i for i, u in enumerate(units) if unit == u or (unit and (unit.startswith(u) or unit.endswith(u)))), None)
+
+
+def _figure_score(f: dict, units: list[str], terms: set[str], rank: int, passage) -> float:
+    """Unit fit, then the words of its clause, then the words just before it, then passage rank."""
+    start = f["char_start"] - passage.char_start
+    end = f["char_end"] - passage.char_start
     unit_fit = 0.0
-    if f["unit"] in units:
-        unit_fit = 3.0 - 0.3 * units.index(f["unit"])
+    position = _unit_index(f["unit"], units)
+    if position is not None:
+        unit_fit = 3.0 - 0.3 * position
     elif units and f["unit"] == "":
-        unit_fit = 0.5
-    return unit_fit + 2.0 * _overlap(f["context"], terms) - 0.6 * rank
+        # a bare 551万 or 6800多万 takes its unit from the words around it: 贫困人口减少6800多万
+        around = passage.text[max(0, start - 6) : end + 6]
+        unit_fit = 2.5 if any(u in around for u in units) else 0.5
+    lead = LEAD.split(passage.text[max(0, start - 16) : start])[-1]  # 新改建公厕 of 新改建公厕20座
+    lead_overlap = sum(len(t) for t in terms if t in lead) / max(1, sum(len(t) for t in terms))
+    return unit_fit + 2.0 * _overlap(f["context"], terms) + 3.0 * lead_overlap - 0.6 * rank
 
 
 def _overlap(text: str, terms: set[str]) -> float:

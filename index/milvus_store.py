@@ -204,7 +204,9 @@ class MilvusStore(VectorStore):
     ) -> MilvusStore:
         """A new, empty collection; the current one (if any) serves until `save()`."""
         if index_type not in INDEXES:
-            raise ValueError(f"unknown Milvus index {index_type!r} (choose from {', '.join(INDEXES)})")
+            raise ValueError(
+                f"unknown Milvus index {index_type!r} (choose from {', '.join(INDEXES)})"
+            )
         client = connect(uri, token)
         try:
             previous = _read_manifest(folder)
@@ -310,7 +312,10 @@ class MilvusStore(VectorStore):
             if rows:
                 self.client.upsert(
                     self.collection,
-                    [{"id": r["id"], "vector": r["vector"], **_scalars(by_id[r["id"]])} for r in rows],
+                    [
+                        {"id": r["id"], "vector": r["vector"], **_scalars(by_id[r["id"]])}
+                        for r in rows
+                    ],
                 )
 
     def remove(self, ids: Iterable[int]) -> int:

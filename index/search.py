@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
@@ -161,7 +161,7 @@ class Searcher:
         terms = [t for t, _ in weighted]
         legs = Legs(question, method, english, terms, hints, weighted, wanted_units(question))
         if method in ("dense", "hybrid") and self.store is not None and self.embed_query:
-            legs.dense = self._dense(question, self._allowed_chunks(filters))
+            legs.dense = self._dense(question, filters)
         if method in ("keyword", "hybrid"):
             keyword = [cid for cid, _ in keyword_search(self.archive, terms, filters=filters, limit=s.candidates)]
             hinted = _hinted_reports(hints)
@@ -220,18 +220,22 @@ class Searcher:
             return set()
         return {f["chunk_id"] for f in self.archive.figures(chunk_ids) if f["unit"] in units}
 
-    def _dense(self, question: str, allowed: set[int] | None) -> dict[int, float]:
-        """Chunk id -> cosine, best first; over-fetches when a filter will drop most results."""
+    def _dense(self, question: str, filters: Filters | None) -> dict[int, float]:
+        """Chunk id -> cosine, best first. A store that applies filters itself (Milvus) gets
+        them; otherwise over-fetch, since the filter here will drop most results."""
         count = self.store.count
         if not count:
             return {}
+        pushed = bool(filters) and getattr(self.store, "applies_where", False)
+        allowed = None if pushed else self._allowed_chunks(filters)
+        where = {"where": asdict(filters)} if pushed else {}
         k = min(
             count,
             self.settings.candidates
             if allowed is None
             else max(1000, self.settings.candidates * 20),
         )
-        scores, ids = self.store.search(self.embed_query(question)[None, :], k)
+        scores, ids = self.store.search(self.embed_query(question)[None, :], k, **where)
         out = {}
         for score, cid in zip(scores[0], ids[0], strict=True):
             if cid >= 0 and (allowed is None or int(cid) in allowed):
@@ -258,7 +262,9 @@ class Searcher:
         english = top.run == 0.0
         lexical = top.coverage >= s.found_coverage and (english or top.run >= s.found_run)
         named = top.hint >= 1.0 and top.coverage >= s.found_coverage / 2  # its report is named
-        return lexical or named or top.run >= 0.75 or dense.get(top.chunk.id, 0.0) >= s.dense_floor
+        figure = top.unit_fit and top.coverage >= 0.75  # holds every word and the figure asked for
+        return (lexical or named or figure or top.run >= 0.75
+                or dense.get(top.chunk.id, 0.0) >= s.dense_floor)
 
 
 def _hinted_reports(hints: list[Hint]) -> set[int]:

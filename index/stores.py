@@ -68,12 +68,12 @@ def parse_setting(value: str | None, folder: Path) -> StoreSetting:
     options = {k: v[-1] for k, v in parse_qs(parts.query).items()}
     index_type = options.pop("index", DEFAULT_INDEX).upper()
     if options or index_type not in INDEXES:
-        raise ValueError(
-            f"vector store {value!r}: the only option is index={'|'.join(INDEXES)}"
-        )
+        raise ValueError(f"vector store {value!r}: the only option is index={'|'.join(INDEXES)}")
     if not parts.netloc:
         if not (parts.path.startswith("/") and parts.path.endswith(".db")):
-            raise ValueError(f"a Milvus Lite store is an absolute path ending in .db, not {value!r}")
+            raise ValueError(
+                f"a Milvus Lite store is an absolute path ending in .db, not {value!r}"
+            )
         return StoreSetting("milvus", parts.path, index_type=index_type)
     user = ":".join(p for p in (parts.username, parts.password) if p)
     host = parts.hostname + (f":{parts.port}" if parts.port else "")

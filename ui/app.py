@@ -10,7 +10,7 @@ from ui import views_state
 
 HERE = Path(__file__).resolve().parent
 
-st.set_page_config(page_title="baogao 报告", page_icon="📑", layout="wide")
+st.set_page_config(page_title="baogao 报告", page_icon=":material/description:", layout="wide")
 st.html(f"<style>{(HERE / 'style.css').read_text('utf-8')}</style>")
 
 res = views_state.resources()
@@ -21,8 +21,8 @@ if not res.first_run_done:
 
 st.navigation(
     [
-        st.Page(HERE / "views_ask.py", title="Ask", icon="❓", default=True, url_path="ask"),
-        st.Page(HERE / "views_archive.py", title="Archive", icon="🗂️", url_path="archive"),
-        st.Page(HERE / "views_index.py", title="Index", icon="⚙️", url_path="index"),
+        st.Page(HERE / "views_ask.py", title="Ask", icon=":material/question_answer:", default=True, url_path="ask"),
+        st.Page(HERE / "views_archive.py", title="Archive", icon=":material/inventory_2:", url_path="archive"),
+        st.Page(HERE / "views_index.py", title="Index", icon=":material/database:", url_path="index"),
     ]
 ).run()

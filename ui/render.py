@@ -39,12 +39,11 @@ def mark_spans(text: str, spans: Iterable[tuple[int, int]], css_class: str = "bg
 
 
 def term_spans(text: str, terms: Iterable[str]) -> list[tuple[int, int]]:
-    """Where any of the terms occurs (longest first, ASCII case-insensitive)."""
-    words = sorted({t.strip() for t in terms if t and t.strip()}, key=len, reverse=True)
-    if not words:
-        return []
-    pattern = re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
-    return [m.span() for m in pattern.finditer(text)]
+    """Where any of the terms occurs (case-insensitive); overlaps are merged when marked."""
+    spans: list[tuple[int, int]] = []
+    for word in {t.strip() for t in terms if t and t.strip()}:
+        spans += [m.span() for m in re.finditer(re.escape(word), text, re.IGNORECASE)]
+    return spans
 
 
 def highlight(text: str, terms: Iterable[str], css_class: str = "bg-hl") -> str:
@@ -143,9 +142,10 @@ def report_html(text: str, sections: list[dict]) -> str:
         if s["char_start"] > pos:
             out.append(_body(text[pos : s["char_start"]], level))
         level = depth[s["id"]]
+        heading = text[s["char_start"] : s["body_start"]].strip() or s["title"]
         out.append(
             f'<div class="bg-h bg-h{min(level, 4)}" style="margin-left:{1.2 * level:.1f}em">'
-            f"{escape(s['title'])}</div>"
+            f"{escape(heading)}</div>"
         )
         pos = max(pos, s["body_start"])
     out.append(_body(text[pos:], level))

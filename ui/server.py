@@ -23,6 +23,7 @@ def streamlit_command(port: int, host: str) -> list[str]:
         "--browser.gatherUsageStats", "false",
         "--server.maxUploadSize", str(max_upload_mb()),
         "--server.fileWatcherType", "none",
+        "--client.toolbarMode", "minimal",
         "--theme.font", FONT,
     ]  # fmt: skip
 

@@ -56,15 +56,15 @@ def ask(res: views_state.Resources, question: str, filters: Filters, ignored: tu
 
 
 def _examples() -> None:
-    st.caption("Try:")
-    columns = st.columns(len(EXAMPLES))
-    for i, (column, example) in enumerate(zip(columns, EXAMPLES, strict=True)):
-        column.button(
+    row = st.container(horizontal=True)
+    row.caption("Try:")
+    for i, example in enumerate(EXAMPLES):
+        row.button(
             render.md_escape(example),
             key=f"example-{i}",
             on_click=_set_question,
             args=(example,),
-            use_container_width=True,
+            type="tertiary",
         )
 
 

@@ -1,0 +1,338 @@
+"""The vector stores side by side: FAISS and Milvus Lite must behave the same behind one interface."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from index.keyword import Filters
+from index.milvus_store import MILVUS, MilvusStore, release_lite, where_expression
+from index.stores import check, create_store, open_store, parse_setting
+from index.vectors import MANIFEST_FILE, IndexCorrupt, IndexMissing, VectorStoreError
+
+DIM = 32
+MODEL = {"model_name": "tiny", "model_fingerprint": "f" * 64}
+REPORTS = Path(__file__).parent.parent / "data" / "reports"
+NEEDS_MILVUS = pytest.mark.skipif(
+    not MILVUS, reason="pymilvus / milvus-lite not installed: pip install 'baogao[milvus]'"
+)
+
+
+def unit(n: int, dim: int = DIM, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, dim)).astype(np.float32)
+    return x / np.linalg.norm(x, axis=1, keepdims=True)
+
+
+def lite(tmp_path: Path, name: str = "vectors.db", options: str = "") -> str:
+    return f"milvus://{tmp_path / name}{options}"
+
+
+@pytest.fixture(params=["faiss", pytest.param("milvus", marks=NEEDS_MILVUS)])
+def setting(request, tmp_path):
+    """A vector store setting per backend; Milvus Lite's in-process server is stopped after."""
+    if request.param == "faiss":
+        yield "faiss"
+        return
+    value = lite(tmp_path)
+    yield value
+    release_lite(parse_setting(value, tmp_path).uri)
+
+
+def make_store(folder: Path, setting: str, n: int = 300):
+    store = create_store(folder, DIM, manifest=MODEL, setting=setting)
+    store.add(range(10, 10 + n), unit(n))
+    return store
+
+
+def test_add_search_remove_round_trip(tmp_path, setting):
+    store = make_store(tmp_path / "index", setting)
+    assert store.count == 300 and store.ids() == set(range(10, 310))
+    scores, ids = store.search(unit(300)[[5, 42]], 3)
+    assert ids[:, 0].tolist() == [15, 52]
+    assert scores[:, 0] == pytest.approx([1.0, 1.0], abs=1e-5)
+    assert store.remove([15, 16, 9999]) == 2
+    assert store.count == 298 and 15 not in store.ids()
+    assert store.search(unit(300)[5], 1)[1][0, 0] != 15
+
+
+def test_add_replaces_an_existing_id(tmp_path, setting):
+    store = make_store(tmp_path / "index", setting)
+    new = unit(1, seed=7)
+    store.add([20], new)
+    assert store.count == 300
+    assert store.search(new, 1)[1][0, 0] == 20
+    assert store.search(unit(300)[10], 1)[1][0, 0] != 20
+
+
+@pytest.mark.parametrize(
+    "ids,vectors,message",
+    [([1, 1], unit(2), "duplicate"), ([1], unit(1, 8), "dimension"), ([1, 2], unit(1), "2 ids")],
+)
+def test_add_rejects_bad_input(tmp_path, setting, ids, vectors, message):
+    store = create_store(tmp_path / "index", DIM, manifest=MODEL, setting=setting)
+    with pytest.raises(ValueError, match=message):
+        store.add(ids, vectors)
+
+
+def test_search_normalises_queries_and_pads_with_minus_one(tmp_path, setting):
+    store = make_store(tmp_path / "index", setting, n=3)
+    scores, ids = store.search(unit(3)[0] * 5.0, 5)
+    assert scores.shape == ids.shape == (1, 5)
+    assert scores[0, 0] == pytest.approx(1.0, abs=1e-5)
+    assert sorted(ids[0, :3].tolist()) == [10, 11, 12] and ids[0, 3:].tolist() == [-1, -1]
+
+
+def test_save_and_open_give_the_same_results(tmp_path, setting):
+    folder = tmp_path / "index"
+    store = make_store(folder, setting)
+    store.remove([11])
+    store.save({"archive_generation": 7})
+    before = store.search(unit(20, seed=3), 5)
+    reopened = open_store(folder, setting)
+    after = reopened.search(unit(20, seed=3), 5)
+    np.testing.assert_array_equal(before[1], after[1])
+    np.testing.assert_allclose(before[0], after[0], atol=1e-5)
+    manifest = json.loads((folder / MANIFEST_FILE).read_text())
+    assert manifest["archive_generation"] == 7 and manifest["model_name"] == "tiny"
+    assert manifest["count"] == 299 and manifest["dimension"] == DIM
+    assert reopened.describe() == store.describe()
+
+
+ARCHIVE = set(range(10, 60))
+
+
+@pytest.mark.parametrize(
+    "change,expected",
+    [
+        ({}, []),
+        ({"expected_ids": ARCHIVE | {100, 101}}, ["2 chunk(s) not indexed, 0 indexed"]),
+        ({"expected_ids": ARCHIVE - {10, 11, 12}}, ["0 chunk(s) not indexed, 3 indexed"]),
+        ({"model_name": "use-multilingual-v3"}, ["built with model 'tiny'"]),
+        ({"model_fingerprint": "0" * 64}, ["model 'tiny' has changed"]),
+        ({"dimension": 512}, ["holds 32-d vectors but the model makes 512-d"]),
+    ],
+)
+def test_check_reports_each_mismatch_with_its_fix(tmp_path, setting, change, expected):
+    make_store(tmp_path / "index", setting, n=50).save()
+    args = {"expected_ids": ARCHIVE, "dimension": DIM, **MODEL, **change}
+    problems = check(tmp_path / "index", **args, setting=setting)
+    assert len(problems) == len(expected)
+    for problem, fragment in zip(problems, expected, strict=True):
+        assert fragment in problem and "baogao rebuild" in problem
+
+
+def test_opening_with_no_index_is_index_missing(tmp_path, setting):
+    with pytest.raises(IndexMissing, match="baogao rebuild"):
+        open_store(tmp_path / "index", setting)
+
+
+@NEEDS_MILVUS
+@pytest.mark.parametrize("built_with", ["faiss", "milvus"])
+def test_an_index_built_by_the_other_backend_is_refused(tmp_path, built_with):
+    milvus = lite(tmp_path)
+    settings = {"faiss": "faiss", "milvus": milvus}
+    make_store(tmp_path / "index", settings[built_with], n=50).save()
+    other = settings["milvus" if built_with == "faiss" else "faiss"]
+    with pytest.raises(VectorStoreError, match=f"built with {built_with}.*baogao rebuild"):
+        open_store(tmp_path / "index", other)
+    problems = check(tmp_path / "index", ARCHIVE, dimension=DIM, **MODEL, setting=other)
+    assert len(problems) == 1 and "baogao rebuild" in problems[0]
+    release_lite(parse_setting(milvus, tmp_path).uri)
+
+
+@NEEDS_MILVUS
+def test_milvus_refuses_a_moved_uri_and_a_dropped_collection(tmp_path):
+    folder, first, second = tmp_path / "index", lite(tmp_path), lite(tmp_path, "other.db")
+    store = make_store(folder, first, n=20)
+    store.save()
+    with pytest.raises(VectorStoreError, match="built in Milvus at .*vectors.db.*other.db"):
+        open_store(folder, second)
+    store.client.drop_collection(store.collection)
+    with pytest.raises(IndexCorrupt, match="missing from Milvus"):
+        open_store(folder, first)
+    for value in (first, second):
+        release_lite(parse_setting(value, tmp_path).uri)
+
+
+@NEEDS_MILVUS
+def test_milvus_rebuild_swaps_collections_and_drops_leftovers(tmp_path):
+    folder, value = tmp_path / "index", lite(tmp_path)
+    first = make_store(folder, value, n=20)
+    first.save()
+    interrupted = create_store(folder, DIM, manifest=MODEL, setting=value)  # never saved
+    assert open_store(folder, value).collection == first.collection  # the old one still serves
+    second = make_store(folder, value, n=30)
+    names = set(second.client.list_collections())
+    assert interrupted.collection not in names and first.collection in names
+    second.save()
+    assert set(second.client.list_collections()) == {second.collection}
+    assert open_store(folder, value).count == 30
+    release_lite(parse_setting(value, tmp_path).uri)
+
+
+@NEEDS_MILVUS
+def test_milvus_replaces_a_faiss_index_file(tmp_path):
+    folder = tmp_path / "index"
+    make_store(folder, "faiss", n=10).save()
+    assert (folder / "vectors.faiss").exists()
+    make_store(folder, lite(tmp_path), n=10).save()
+    assert sorted(p.name for p in folder.iterdir()) == [MANIFEST_FILE]
+    release_lite(parse_setting(lite(tmp_path), tmp_path).uri)
+
+
+# -- filters: Milvus scalar fields must select exactly what the archive's SQL selects --------
+
+ISSUERS = ["北京市人民政府", "国务院", "Hailar District", "hailar district", '50%_off\\"', None]
+FILTERS = [
+    Filters(year_from=2014),
+    Filters(year_to=2014),
+    Filters(year_from=2013, year_to=2015),
+    Filters(issuer="人民政府"),
+    Filters(issuer="HAILAR"),
+    Filters(issuer="%_"),
+    Filters(issuer='\\"'),
+    Filters(kind="duty_report"),
+    Filters(report_ids=(2, 5)),
+    Filters(year_from=2012, issuer="district", kind="gov_work_report"),
+    Filters(year_from=3000),
+]
+
+
+def _reports(n: int = 12) -> list[dict]:
+    return [
+        {
+            "id": r,
+            "year": None if r % 5 == 0 else 2010 + r % 7,
+            "issuer": ISSUERS[r % len(ISSUERS)],
+            "kind": "duty_report" if r % 3 == 0 else "gov_work_report",
+        }
+        for r in range(n)
+    ]
+
+
+@NEEDS_MILVUS
+@pytest.mark.parametrize("filters", FILTERS, ids=str)
+def test_milvus_filters_select_what_sqlite_selects(tmp_path, filters):
+    reports = _reports()
+    db = sqlite3.connect(":memory:")
+    db.execute("CREATE TABLE reports (id, year, issuer, kind)")
+    db.executemany("INSERT INTO reports VALUES (:id, :year, :issuer, :kind)", reports)
+    where, values = filters.sql()
+    allowed = {row[0] for row in db.execute(f"SELECT r.id FROM reports r WHERE {where}", values)}
+    n = 240
+    metadata = [{"report_id": reports[i % 12]["id"], **reports[i % 12]} for i in range(n)]
+    value = lite(tmp_path, options="?index=FLAT")
+    store = create_store(tmp_path / "index", DIM, manifest=MODEL, setting=value)
+    store.add(range(n), unit(n), metadata=metadata)
+    query = unit(1, seed=9)
+    _, got = store.search(query, 50, where=asdict(filters))
+    scores = unit(n) @ query[0]
+    wanted = [i for i in np.argsort(-scores) if metadata[i]["report_id"] in allowed][:50]
+    assert [i for i in got[0] if i >= 0] == wanted
+    release_lite(parse_setting(value, tmp_path).uri)
+
+
+@pytest.mark.parametrize(
+    "where,expression",
+    [
+        (None, ""),
+        ({"year_from": 2014, "year_to": None}, "year >= 2014"),
+        ({"issuer": 'A"b'}, 'issuer like "%a\\"b%"'),
+        ({"kind": "k", "report_ids": (3, 4)}, 'kind == "k" and report_id in [3, 4]'),
+    ],
+)
+def test_where_expression(where, expression):
+    assert where_expression(where) == expression
+
+
+# -- settings --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "value,backend,uri,index_type",
+    [
+        (None, "faiss", "", "HNSW"),
+        ("faiss", "faiss", "", "HNSW"),
+        ("milvus", "milvus", "/h/index/milvus.db", "HNSW"),
+        ("milvus:///data/a.db", "milvus", "/data/a.db", "HNSW"),
+        ("milvus:///data/a.db?index=flat", "milvus", "/data/a.db", "FLAT"),
+        ("milvus://m1:19530", "milvus", "http://m1:19530", "HNSW"),
+        ("milvus+https://u:p@cloud:443/db1/", "milvus", "https://cloud:443/db1", "HNSW"),
+    ],
+)
+def test_parse_setting(monkeypatch, value, backend, uri, index_type):
+    monkeypatch.delenv("BAOGAO_VECTOR_STORE", raising=False)
+    s = parse_setting(value, Path("/h/index"))
+    assert (s.backend, s.uri, s.index_type) == (backend, uri, index_type)
+
+
+def test_parse_setting_reads_the_environment_and_keeps_the_token_out_of_the_uri(monkeypatch):
+    monkeypatch.setenv("BAOGAO_VECTOR_STORE", "milvus://user:secret@m1:19530")
+    s = parse_setting(None, Path("/h"))
+    assert s.uri == "http://m1:19530" and s.token == "user:secret"
+
+
+@pytest.mark.parametrize(
+    "value", ["qdrant://x", "milvus://relative.db", "milvus:///a.txt", "milvus:///a.db?nprobe=3"]
+)
+def test_parse_setting_rejects_unknown_values(value):
+    with pytest.raises(ValueError):
+        parse_setting(value, Path("/h"))
+
+
+# -- the library on both backends ------------------------------------------------------------
+
+SMALL = ["district-deputy-duty-report.txt", "gwr_2012_hailaer_district.txt"]
+
+
+@pytest.fixture
+def small_reports(tmp_path) -> Path:
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    lines = (REPORTS / "manifest.tsv").read_text("utf-8").splitlines()
+    rows = [lines[0]] + [line for line in lines[1:] if line.split("\t")[0] in SMALL]
+    (folder / "manifest.tsv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    for name in SMALL:
+        shutil.copy(REPORTS / name, folder / name)
+    return folder
+
+
+def test_library_answers_the_same_on_both_backends(tmp_path, tiny_model_dir, small_reports):
+    from index.library import Library
+
+    if not MILVUS:
+        pytest.skip("pymilvus / milvus-lite not installed: pip install 'baogao[milvus]'")
+    value = lite(tmp_path, options="?index=FLAT")
+    results = {}
+    for name, store in [("faiss", "faiss"), ("milvus", value)]:
+        library = Library.open(tmp_path / name, tiny_model_dir, vector_store=store)
+        library.add([small_reports], index=False)
+        library.rebuild()
+        report_ids = [r["id"] for r in library.archive.reports()]
+        library.remove(report_ids[0])
+        library.add([REPORTS / "gwr_2014_hailaer_district.txt"], metadata={"year": 2014})
+        library.edit(report_ids[1], year=1999)
+        assert library.index_problems() == []
+        searcher = library.searcher()
+        found = [
+            list(searcher.gather("城市建设 道路", method="dense", filters=f).dense)
+            for f in (None, Filters(year_to=2000), Filters(year_from=2014), Filters(kind="x"))
+        ]
+        edited, added = (
+            set(library.archive.chunk_ids(report_ids[1])),
+            set(library.archive.chunk_ids(max(r["id"] for r in library.archive.reports()))),
+        )
+        assert found[0] and found[1] and found[2] and found[3] == []
+        assert set(found[1]) <= edited and set(found[2]) <= added
+        assert isinstance(library._open_store(), MilvusStore) == (name == "milvus")
+        results[name] = found
+        library.close()
+    assert results["faiss"] == results["milvus"]
+    release_lite(parse_setting(value, tmp_path).uri)
