@@ -63,13 +63,14 @@ def sweep(searcher, gathered, questions) -> None:
     hits = [[is_hit({"text": c.chunk.text, "file_name": c.chunk.file_name}, q) for c in pool]
             for pool, q in zip(pools, questions, strict=True)]
     grid = {
-        "dense_weight": (0.3, 0.6, 1.0),
-        "keyword_weight_en": (0.3, 0.6, 1.0),
-        "rrf_k": (10, 60),
+        "dense_weight": (0.2, 0.3, 0.6),
+        "keyword_weight_en": (0.6, 1.0),
+        "rrf_k": (60,),
         "hint_boost": (0.3, 0.6, 1.0),
         "coverage_weight": (0.0, 0.3, 0.6),
         "run_weight": (0.0, 0.3, 0.6),
-        "unit_weight": (0.0, 0.2, 0.4),
+        "unit_weight": (0.2, 0.4),
+        "tense_weight": (0.0, 0.1, 0.2, 0.4),
     }
     results = []
     for values in itertools.product(*grid.values()):

@@ -14,7 +14,6 @@ import fcntl
 import json
 import logging
 import os
-import re
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -48,7 +47,7 @@ except ImportError:  # the optional extra: pip install 'baogao[milvus]'
 MAX_TOPK = 16_384  # Milvus refuses a larger limit per query
 BATCH = 2_000  # rows per upsert (about 4 MB of 512-d vectors, well under gRPC's 64 MB)
 ID_BATCH = 16_384
-TEXT_MAX = 1_024
+TEXT_MAX = 4_096  # characters kept of an issuer or kind
 METRIC = "IP"  # vectors are unit length, so inner product is cosine, as in FAISS
 # index type -> (build params, search params for top-k)
 INDEXES = {
@@ -117,8 +116,8 @@ def release_lite(uri: str) -> None:
 
 
 def where_expression(where: Mapping | None) -> str:
-    """A Milvus boolean expression for the `Filters` fields (SQLite semantics: issuer is a
-    case-insensitive substring, and a report without a year never passes a year bound)."""
+    """A Milvus boolean expression for a `where` (see `stores.store_filter`); as in SQL, a
+    report without a year never passes a year bound."""
     if not where:
         return ""
     clauses = []
@@ -126,9 +125,9 @@ def where_expression(where: Mapping | None) -> str:
         clauses.append(f"year >= {int(where['year_from'])}")
     if where.get("year_to") is not None:
         clauses.append(f"year <= {int(where['year_to'])}")
-    if where.get("issuer"):
-        pattern = re.sub(r"([\\%_])", r"\\\1", _fold(where["issuer"]))
-        clauses.append(f"issuer like {_literal('%' + pattern + '%')}")
+    if where.get("issuers") is not None:
+        names = ", ".join(_literal(i[:TEXT_MAX]) for i in where["issuers"])
+        clauses.append(f"issuer in [{names}]")
     if where.get("kind"):
         clauses.append(f"kind == {_literal(where['kind'])}")
     if where.get("report_ids"):
@@ -138,11 +137,6 @@ def where_expression(where: Mapping | None) -> str:
 
 def _literal(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def _fold(text: str | None) -> str:
-    """Issuers are stored folded so `like` matches as SQLite's case-insensitive LIKE does."""
-    return (text or "").lower()[:TEXT_MAX]
 
 
 def _field(item, name: str):
@@ -156,7 +150,7 @@ def _scalars(item) -> dict:
     return {
         "report_id": None if report_id is None else int(report_id),
         "year": None if year is None else int(year),
-        "issuer": _fold(_field(item, "issuer")),
+        "issuer": (_field(item, "issuer") or "")[:TEXT_MAX],
         "kind": (_field(item, "kind") or "")[:TEXT_MAX],
     }
 
@@ -339,8 +333,8 @@ class MilvusStore(VectorStore):
         queries = _as_vectors(vectors, self.dimension)
         scores = np.full((len(queries), k), -np.finfo(np.float32).max, dtype=np.float32)
         found = np.full((len(queries), k), -1, dtype=np.int64)
-        if not len(queries):
-            return scores, found
+        if not len(queries) or (where and where.get("issuers") == []):
+            return scores, found  # no issuer matched: Milvus has no empty `in [...]`
         limit = min(k, MAX_TOPK)
         results = self.client.search(
             self.collection,
@@ -418,4 +412,6 @@ def _create_collection(client: MilvusClient, name: str, dimension: int, index_ty
         metric_type=METRIC,
         params=INDEXES[index_type][0],
     )
-    client.create_collection(name, schema=schema, index_params=params, consistency_level="Strong")
+    client.create_collection(name, schema=schema, consistency_level="Strong")
+    client.create_index(name, params, sync=False)  # sync polls every 0.5 s, even when empty
+    client.load_collection(name)

@@ -8,6 +8,7 @@ jieba may split differently in question and passage, so the phrase match is on c
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 _IGNORED = set("的了是在和与及或有为把被对从到中里上下年月日个多少几吗呢吧啊？?，,。！!、：:；; ")
@@ -37,3 +38,37 @@ def term_coverage(terms: list[tuple[str, float]], passage: str) -> float:
     if not total:
         return 0.0
     return sum(w * len(t) for t, w in terms if t in passage) / total
+
+
+# Reports look back (回顾 last year's results) and ahead (this year's targets). A question
+# about 去年 / "last year" wants the first kind, one about 目标 / "target" the second, and
+# the same figure words (城镇新增就业…万人) appear in both.
+PAST_QUESTION = re.compile(
+    r"去年|上年|上一年|过去|回顾|以来|累计|一共|共有|完成了|实现了|达到了|摆脱了|"
+    r"\b(last year|previous year|past|preceding|over the years|cumulative(ly)?)\b", re.I)
+PLAN_QUESTION = re.compile(
+    r"目标|计划|预期|安排|拟|定在|\b(target|plan(ned)?|aim|goal|set for)\b", re.I)
+PAST_SECTION = re.compile(r"回顾|过去|总结|成绩|成就|主要工作")
+PLAN_SECTION = re.compile(r"今年|明年|安排|任务|目标|建议|部署|展望|重点工作")
+PAST_TEXT = re.compile(r"过去一年|去年|上年|一年来|五年来|过去五年|累计")
+PLAN_TEXT = re.compile(r"今年|预期目标|目标是|拟按|力争|计划")
+_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
+
+
+def question_tense(question: str, report_year: int | None) -> int:
+    """-1 asks about the past (results), +1 about plans (targets), 0 cannot tell."""
+    years = [int(y) for y in _YEAR.findall(question)]
+    past = bool(PAST_QUESTION.search(question)) or any(
+        report_year is not None and y < report_year for y in years)
+    plan = bool(PLAN_QUESTION.search(question))
+    return 0 if past == plan else (-1 if past else 1)
+
+
+def passage_tense(section_path: list[str], text: str) -> int:
+    """-1 a review of results, +1 plans and targets, 0 cannot tell; the section decides first."""
+    path = " ".join(section_path)
+    past, plan = bool(PAST_SECTION.search(path)), bool(PLAN_SECTION.search(path))
+    if past != plan:
+        return -1 if past else 1
+    balance = len(PAST_TEXT.findall(text)) - len(PLAN_TEXT.findall(text))
+    return 0 if balance == 0 else (-1 if balance > 0 else 1)

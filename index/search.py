@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -12,7 +12,14 @@ from index.answer import wanted_units
 from index.crosslingual import chinese_terms, is_english
 from index.hints import Hint, find_hints, report_names
 from index.keyword import Filters, keyword_search, query_terms
-from index.rerank import longest_shared_run, normalise, term_coverage
+from index.rerank import (
+    longest_shared_run,
+    normalise,
+    passage_tense,
+    question_tense,
+    term_coverage,
+)
+from index.stores import store_filter
 
 METHODS = ("keyword", "dense", "hybrid")
 
@@ -23,14 +30,15 @@ class SearchSettings:
 
     candidates: int = 100  # per leg, before fusion
     rrf_k: int = 60
-    dense_weight: float = 0.3
+    dense_weight: float = 0.6
     keyword_weight_zh: float = 1.0
     keyword_weight_en: float = 1.0  # dictionary-translated keywords, as strong as Chinese ones
     # Re-ranking, on a scale where the best possible fused rank score is 1.0:
-    hint_boost: float = 0.6  # per unit of hint weight (a named place 1.0, its year 1.0)
+    hint_boost: float = 1.0  # per unit of hint weight (a named place 1.0, its year 1.0)
     coverage_weight: float = 0.6  # share of the question's terms the passage contains
     run_weight: float = 0.3  # longest verbatim run of question characters (Chinese), up to 8
     unit_weight: float = 0.4  # the passage holds a figure in a unit the question asks for
+    tense_weight: float = 0.2  # a review passage for a question about results, a plan for targets
     # "Not found in the archive" unless the top passage has lexical or semantic support:
     found_coverage: float = 0.4  # share of question terms, with (Chinese) ...
     found_run: float = 0.5  # ... a verbatim run of 4+ question characters
@@ -63,6 +71,7 @@ class Candidate:
     coverage: float  # 0..1
     run: float  # 0..1
     unit_fit: bool
+    tense: int = 0  # +1 the passage looks the way the question does (back or ahead), -1 the other way
 
     def score(self, s: SearchSettings, english: bool, method: str = "hybrid") -> float:
         """Weighted reciprocal-rank fusion, scaled so a top rank in every leg is 1.0, plus evidence."""
@@ -81,6 +90,7 @@ class Candidate:
             + s.coverage_weight * self.coverage
             + s.run_weight * self.run
             + (s.unit_weight if self.unit_fit else 0.0)
+            + s.tense_weight * self.tense
         )
 
 
@@ -197,6 +207,8 @@ class Searcher:
                 coverage=term_coverage(legs.weighted_terms, text),
                 run=0.0 if legs.english else longest_shared_run(question, text) / 8,
                 unit_fit=cid in fitting,
+                tense=question_tense(legs.question, chunks[cid].year)
+                * passage_tense(chunks[cid].section_path, chunks[cid].text),
             ))
         return out
 
@@ -228,7 +240,7 @@ class Searcher:
             return {}
         pushed = bool(filters) and getattr(self.store, "applies_where", False)
         allowed = None if pushed else self._allowed_chunks(filters)
-        where = {"where": asdict(filters)} if pushed else {}
+        where = {"where": store_filter(self.archive, filters)} if pushed else {}
         k = min(
             count,
             self.settings.candidates

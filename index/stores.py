@@ -16,10 +16,12 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+from archive.store import Archive
+from index.keyword import Filters
 from index.milvus_store import DEFAULT_INDEX, INDEXES, MilvusStore
 from index.vectors import (
     FIX,
@@ -69,7 +71,7 @@ def parse_setting(value: str | None, folder: Path) -> StoreSetting:
     index_type = options.pop("index", DEFAULT_INDEX).upper()
     if options or index_type not in INDEXES:
         raise ValueError(f"vector store {value!r}: the only option is index={'|'.join(INDEXES)}")
-    if not parts.netloc:
+    if not parts.netloc or parts.netloc.endswith(".db"):
         if not (parts.path.startswith("/") and parts.path.endswith(".db")):
             raise ValueError(
                 f"a Milvus Lite store is an absolute path ending in .db, not {value!r}"
@@ -125,6 +127,20 @@ def check(
         return store_problems(store, expected_ids, model_name, model_fingerprint, dimension)
     finally:
         store.close()
+
+
+def store_filter(archive: Archive, filters: Filters) -> dict:
+    """`Filters` as a store's `where`: the issuer substring becomes the exact issuers it matches
+    in the archive, so a store filters by SQLite's own LIKE semantics, and an exact `in` is
+    what a Milvus scalar index answers fast."""
+    where = {k: v for k, v in asdict(filters).items() if k != "issuer"}
+    if filters.issuer:
+        clause, values = Filters(issuer=filters.issuer).sql()
+        rows = archive.db.execute(
+            f"SELECT DISTINCT r.issuer FROM reports r WHERE {clause}", values
+        ).fetchall()
+        where["issuers"] = sorted(r[0] for r in rows)
+    return where
 
 
 def _built_backend(folder: Path) -> str | None:

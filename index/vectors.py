@@ -58,8 +58,8 @@ class VectorStore(ABC):
     """What the search code needs from a vector backend (FAISS here, Milvus in milvus_store.py).
 
     `metadata` (one item per id: a mapping or object with report_id, year, issuer, kind) and
-    `where` (the `Filters` fields as a dict: year_from, year_to, issuer, kind, report_ids) are
-    for backends that filter by them; a store with `applies_where = False` ignores both and its
+    `where` (`stores.store_filter`: year_from, year_to, issuers, kind, report_ids) are for
+    backends that filter by them; a store with `applies_where = False` ignores both and its
     callers filter the results themselves.
     """
 

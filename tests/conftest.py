@@ -81,3 +81,52 @@ def isolated_home(
 # ---------------------------------------------------------------------------
 # end of the tiny-model block
 # ---------------------------------------------------------------------------
+
+
+# ---------------------------------------------------------------------------
+# Web page (ui/app.py) block: real reports and a report full of markup
+# ---------------------------------------------------------------------------
+
+BUNDLED = Path(__file__).parent.parent / "data" / "reports"
+PAGE_REPORTS = (
+    "district-deputy-duty-report.txt",
+    "gwr_2014_hailaer_district.txt",
+    "gwr_2024_state_council.txt",
+)
+MARKUP_REPORT = """2023年海绵城市建设情况报告
+
+一、海绵城市建设
+海绵城市试点面积达到12.5平方公里<script>alert(1)</script>，新建雨水花园36个<img src=x onerror=alert(1)>。
+
+二、下一步工作
+继续推进海绵城市建设，完善排水防涝设施。
+"""
+
+
+@pytest.fixture(scope="session")
+def page_reports() -> list[Path]:
+    """A few real bundled reports (the seed duty report holds the 2206 households answer)."""
+    return [BUNDLED / name for name in PAGE_REPORTS]
+
+
+def write_markup_report(folder: Path) -> Path:
+    """A report whose text carries a <script> tag and an <img onerror> attribute."""
+    path = folder / "sponge-city-report.txt"
+    folder.mkdir(parents=True, exist_ok=True)
+    path.write_text(MARKUP_REPORT, encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="session")
+def markup_report_factory():
+    return write_markup_report
+
+
+@pytest.fixture
+def markup_report(tmp_path: Path) -> Path:
+    return write_markup_report(tmp_path / "markup")
+
+
+# ---------------------------------------------------------------------------
+# end of the web page block
+# ---------------------------------------------------------------------------

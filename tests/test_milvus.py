@@ -5,15 +5,15 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
-from dataclasses import asdict
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
 from index.keyword import Filters
 from index.milvus_store import MILVUS, MilvusStore, release_lite, where_expression
-from index.stores import check, create_store, open_store, parse_setting
+from index.stores import check, create_store, open_store, parse_setting, store_filter
 from index.vectors import MANIFEST_FILE, IndexCorrupt, IndexMissing, VectorStoreError
 
 DIM = 32
@@ -224,15 +224,16 @@ def test_milvus_filters_select_what_sqlite_selects(tmp_path, filters):
     db = sqlite3.connect(":memory:")
     db.execute("CREATE TABLE reports (id, year, issuer, kind)")
     db.executemany("INSERT INTO reports VALUES (:id, :year, :issuer, :kind)", reports)
-    where, values = filters.sql()
-    allowed = {row[0] for row in db.execute(f"SELECT r.id FROM reports r WHERE {where}", values)}
+    clause, values = filters.sql()
+    allowed = {row[0] for row in db.execute(f"SELECT r.id FROM reports r WHERE {clause}", values)}
+    where = store_filter(SimpleNamespace(db=db), filters)
     n = 240
     metadata = [{"report_id": reports[i % 12]["id"], **reports[i % 12]} for i in range(n)]
     value = lite(tmp_path, options="?index=FLAT")
     store = create_store(tmp_path / "index", DIM, manifest=MODEL, setting=value)
     store.add(range(n), unit(n), metadata=metadata)
     query = unit(1, seed=9)
-    _, got = store.search(query, 50, where=asdict(filters))
+    _, got = store.search(query, 50, where=where)
     scores = unit(n) @ query[0]
     wanted = [i for i in np.argsort(-scores) if metadata[i]["report_id"] in allowed][:50]
     assert [i for i in got[0] if i >= 0] == wanted
@@ -244,7 +245,7 @@ def test_milvus_filters_select_what_sqlite_selects(tmp_path, filters):
     [
         (None, ""),
         ({"year_from": 2014, "year_to": None}, "year >= 2014"),
-        ({"issuer": 'A"b'}, 'issuer like "%a\\"b%"'),
+        ({"issuers": ['A"b', "c\\"]}, 'issuer in ["A\\"b", "c\\\\"]'),
         ({"kind": "k", "report_ids": (3, 4)}, 'kind == "k" and report_id in [3, 4]'),
     ],
 )

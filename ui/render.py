@@ -66,7 +66,7 @@ def citation_head(citation: dict) -> str:
 def answer_card(answer: dict) -> str:
     """The figure large, the sentence with the figure marked, the citation and its breadcrumb."""
     figure, sentence, citation = answer.get("figure"), answer["sentence"], answer["citation"]
-    spans = term_spans(sentence, [figure] if figure else [])
+    spans = sorted(term_spans(sentence, [figure] if figure else []))
     figure_html = f'<div class="bg-figure">{escape(figure)}</div>' if figure else ""
     return (
         '<div class="bg-answer">'

@@ -1,0 +1,239 @@
+"""End to end: `baogao serve` on a free port, driven by Debian's Chromium through Playwright."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from index.library import Library
+
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOTS = Path(__file__).parent.parent / "test-output" / "screenshots"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+QUESTION = "how many shantytown households were rebuilt"
+SECOND_QUESTION = "2024年政府工作报告安排的赤字率是多少？"
+UPLOADED = """# 2022年某县城乡供水工作报告
+
+## 一、农村供水
+新建农村集中供水工程48处，受益人口3.6万人。
+"""
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason="Chromium is missing: apt-get install chromium fonts-noto-cjk",
+    ),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_healthy(url: str, server: subprocess.Popen, log: Path, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            pytest.fail(f"baogao serve exited with {server.returncode}:\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                if r.read() == b"ok":
+                    return
+        except OSError:
+            time.sleep(0.3)
+    pytest.fail(f"baogao serve did not come up in {timeout} s:\n{log.read_text()}")
+
+
+@pytest.fixture(scope="module")
+def server_url(
+    tmp_path_factory, model_cache_dir: Path, page_reports: list[Path], markup_report_factory
+) -> Iterator[str]:
+    """A home with real reports and the real default model, then `baogao serve` over it."""
+    root = tmp_path_factory.mktemp("browser")
+    home = root / "home"
+    markup = markup_report_factory(root / "markup")
+    env = {k: v for k, v in os.environ.items() if k != "BAOGAO_MODEL"}
+    env.update(BAOGAO_HOME=str(home), BAOGAO_MODEL_CACHE=str(model_cache_dir))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.delenv("BAOGAO_MODEL", raising=False)
+        mp.setenv("BAOGAO_MODEL_CACHE", str(model_cache_dir))
+        library = Library.open(home)
+        library.add(page_reports, manifest=page_reports[0].parent / "manifest.tsv")
+        library.add([markup])
+        library.rebuild()
+        library.close()
+    port = free_port()
+    baogao = shutil.which("baogao")
+    command = [baogao] if baogao else [sys.executable, "-c", "from ui.cli import main; main()"]
+    log = root / "serve.log"
+    with open(log, "wb") as out:
+        server = subprocess.Popen(
+            [*command, "serve", "--port", str(port), "--home", str(home)],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://localhost:{port}"
+    try:
+        wait_healthy(url, server, log)
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, server_url: str) -> Iterator:
+    """A fresh tab whose JavaScript dialogs (alert, confirm) are recorded and dismissed."""
+    context = browser.new_context(viewport={"width": 1440, "height": 1600}, locale="zh-CN")
+    tab = context.new_page()
+    tab.dialogs = []
+
+    def on_dialog(dialog) -> None:
+        tab.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    tab.on("dialog", on_dialog)
+    tab.set_default_timeout(90_000)
+    yield tab
+    context.close()
+
+
+def submit(page, question: str) -> None:
+    box = page.get_by_label("Question (Chinese or English)")
+    box.fill(question)
+    box.press("Enter")
+
+
+def screenshot(page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / name))
+
+
+def no_horizontal_overflow(page) -> bool:
+    return page.evaluate(
+        "() => [...document.querySelectorAll('.bg-answer, .bg-passage, .bg-context')]"
+        ".every(e => e.scrollWidth <= e.clientWidth + 1)"
+    )
+
+
+def test_english_question_shows_2206_with_its_section_path(page, server_url: str):
+    page.goto(server_url)
+    submit(page, QUESTION)
+    card = page.locator(".bg-answer")
+    card.wait_for()
+    assert "2206" in card.locator(".bg-figure").inner_text()
+    assert "安居改造" in card.locator(".bg-breadcrumb").inner_text()
+    assert "q=" in page.url
+    family = page.evaluate("() => getComputedStyle(document.querySelector('.bg-text')).fontFamily")
+    assert family.startswith('"Noto Sans CJK SC"')
+    assert no_horizontal_overflow(page)
+    screenshot(page, "ask-answer.png")
+
+    passage = page.locator(".bg-passage", has_text="2206").first
+    context = page.locator("details", has_text="Read in context").first
+    assert passage.count() == 1
+    context.locator("summary").click()
+    marked = page.locator("mark.bg-here").first
+    marked.wait_for(state="visible")
+    marked.scroll_into_view_if_needed()
+    assert "2206" in page.locator(".bg-context").first.inner_text()
+    screenshot(page, "ask-read-in-context.png")
+
+
+def test_warm_answer_time_is_under_a_second(page, server_url: str):
+    page.goto(server_url)
+    submit(page, QUESTION)
+    page.locator(".bg-figure", has_text="2206").wait_for()
+    started = time.perf_counter()
+    submit(page, SECOND_QUESTION)
+    page.locator(".bg-figure", has_text="%").wait_for()
+    warm = time.perf_counter() - started
+    print(f"\nwarm answer time in the browser: {warm * 1000:.0f} ms")
+    assert warm < 1.0
+
+
+def test_a_shared_link_reproduces_the_answer(page, server_url: str):
+    page.goto(f"{server_url}/?q=%E6%A3%9A%E6%88%B7%E5%8C%BA%E6%94%B9%E9%80%A0%E4%BA%86%E5%A4%9A%E5%B0%91%E6%88%B7")
+    assert "2206" in page.locator(".bg-figure").inner_text()
+
+
+def test_report_markup_shows_literally_and_never_runs(page, server_url: str):
+    page.goto(server_url)
+    submit(page, "海绵城市试点面积是多少？")
+    page.locator(".bg-answer").wait_for()
+    page.locator("details", has_text="Read in context").first.locator("summary").click()
+    page.locator("mark.bg-here").first.wait_for(state="visible")
+    shown = page.locator(".bg-passage").first.inner_text()
+    assert "<script>alert(1)</script>" in shown
+    assert "<img src=x onerror=alert(1)>" in page.locator(".bg-context").first.inner_text()
+    assert page.locator(".stMain script, .stMain img[src=x]").count() == 0
+    page.wait_for_timeout(500)
+    assert page.dialogs == []
+
+
+def test_upload_a_file_and_find_it_in_the_archive(page, server_url: str, tmp_path: Path):
+    upload = tmp_path / "county-water-report.md"
+    upload.write_text(UPLOADED, encoding="utf-8")
+    page.goto(f"{server_url}/archive")
+    page.get_by_role("tab", name="Add reports").click()
+    page.locator("input[type=file]").set_input_files(str(upload))
+    page.get_by_role("button", name="Save to archive").click()
+    page.get_by_text("Added 1, duplicate 0, failed 0.").wait_for()
+    page.get_by_role("tab", name="Reports").click()
+    page.get_by_label("Search reports").fill("供水")
+    page.get_by_label("Search reports").press("Enter")
+    page.get_by_text("1 of 5 reports").wait_for()
+    page.get_by_label("Search reports").fill("")
+    page.get_by_label("Search reports").press("Enter")
+    page.get_by_text("5 of 5 reports").wait_for()
+    page.get_by_role("tab", name="Add reports").click()
+    screenshot(page, "archive-upload.png")
+
+    page.goto(f"{server_url}/archive")
+    select = page.get_by_label("Open a report")  # choose the seed report to read its tree
+    select.click()
+    page.get_by_role("option", name=re.compile("区政府副区长年度述职述廉报告")).click()
+    page.locator(".bg-report").wait_for()
+    assert "3.狠抓安居改造工程" in page.locator(".bg-toc").inner_text()
+    screenshot(page, "archive-report.png")
+
+    page.goto(server_url)
+    submit(page, "农村集中供水工程有多少处？")
+    assert "供水" in page.locator(".bg-answer").inner_text()
