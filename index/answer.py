@@ -23,7 +23,8 @@ UNIT_AFTER_ASK = re.compile(
 _CANONICAL = {form: unit for unit, forms in UNITS.items() for form in forms}
 # Money is asked for by what it is: 优抚金, 经费, 拨款, 总额, 收入, 投资 ...
 MONEY_WORD = re.compile(r"[\u4e00-\u9fff](?:金|费|款|额|税)(?![\u4e00-\u9fff]*[率比])|收入|支出|投入|投资|预算|产值|总值")
-RATE_WORD = re.compile(r"率|比例|比重|占比|增速|增长了?多少|百分之|\b(rate|ratio|share|percent|percentage|proportion|fast|grow|grew|growth)\b", re.I)
+REACH = re.compile(r"到了?多少|达到|\breach(ed)?\b|\blevel\b", re.I)
+RATE_WORD = re.compile(r"(?<!利)率|比例|比重|占比|增速|强度|增长了?多少|百分之|\b(rate|ratio|share|percent|percentage|proportion|fast|grow|grew|growth)\b", re.I)
 LEAD = re.compile(r"[，,；;。！？、\n：:]")
 SENTENCE = re.compile(r"[^。！？；\n]+[。！？；]?")
 # Words around a figure that belong to its meaning: 超35亿吨, 4%左右, 7%以上, 6800多万.
@@ -57,23 +58,24 @@ def unit_words() -> dict[str, tuple[str, ...]]:
 
 
 def wanted_units(question: str) -> list[str]:
-    """Units the question asks for, most specific first: 多少户 -> 户; households -> 户."""
-    units: list[str] = []
-    for m in UNIT_AFTER_ASK.finditer(question):
-        units.append(_CANONICAL[m.group(1)])
+    """Units the question asks for, most specific first: 多少户 -> 户; households -> 户.
+
+    A unit named right after 多少/几 wins; then rates when the question asks for one; then
+    units implied by its words (money words, the bundled word table).
+    """
+    explicit = [_CANONICAL[m.group(1)] for m in UNIT_AFTER_ASK.finditer(question)]
+    implied: list[str] = []
+    if RATE_WORD.search(question):
+        implied += ["%", "个百分点"]
     if MONEY_WORD.search(question):
-        units.append("元")
+        implied.append("元")
     table = unit_words()
-    lowered = question.lower()
-    for word in re.findall(r"[a-z]+", lowered):
-        units += table.get(word, ())
+    for word in re.findall(r"[a-z]+", question.lower()):
+        implied += table.get(word, ())
     for word, fits in table.items():
         if not word.isascii() and word in question:
-            units += fits
-    units = list(dict.fromkeys(units))
-    if RATE_WORD.search(question):
-        units.sort(key=lambda u: u not in ("%", "个百分点"))
-    return units
+            implied += fits
+    return list(dict.fromkeys(explicit + implied))
 
 
 def is_quantity_question(question: str) -> bool:
@@ -100,7 +102,7 @@ def extract_answer(
         best = None
         for rank, passage in enumerate(passages[:3]):
             for f in figures_by_chunk.get(passage.id, []):
-                score = _figure_score(f, units, terms, rank, passage)
+                score = _figure_score(f, units, terms, rank, passage, question)
                 if best is None or score > best[0]:
                     best = (score, passage, f)
         if best is not None:
@@ -124,7 +126,8 @@ def _unit_index(unit: str, units: list[str]) -> int | None:
     return next((i for i, u in enumerate(units) if unit == u or (unit and (unit.startswith(u) or unit.endswith(u)))), None)
 
 
-def _figure_score(f: dict, units: list[str], terms: set[str], rank: int, passage) -> float:
+def _figure_score(f: dict, units: list[str], terms: set[str], rank: int, passage,
+                  question_text: str = "") -> float:
     """Unit fit, then the words of its clause, then the words just before it, then passage rank."""
     start = f["char_start"] - passage.char_start
     end = f["char_end"] - passage.char_start
@@ -135,10 +138,13 @@ def _figure_score(f: dict, units: list[str], terms: set[str], rank: int, passage
     elif units and f["unit"] == "":
         # a bare 551万 or 6800多万 takes its unit from the words around it: 贫困人口减少6800多万
         around = passage.text[max(0, start - 6) : end + 6]
-        unit_fit = 2.5 if any(u in around for u in units) else 0.5
+        fits = [i for i, u in enumerate(units) if u in around]
+        unit_fit = 3.0 - 0.3 * fits[0] if fits else 0.5
     lead = LEAD.split(passage.text[max(0, start - 16) : start])[-1]  # 新改建公厕 of 新改建公厕20座
     lead_overlap = sum(len(t) for t in terms if t in lead) / max(1, sum(len(t) for t in terms))
-    return unit_fit + 2.0 * _overlap(f["context"], terms) + 3.0 * lead_overlap - 0.6 * rank
+    # 从三万九千八百元增加到八万一千元: "reached / 增长到" asks for the figure after 到
+    reached = 0.5 if REACH.search(question_text) and lead.endswith(("到", "至", "达")) else 0.0
+    return unit_fit + 2.0 * _overlap(f["context"], terms) + 3.0 * lead_overlap + reached - 0.6 * rank
 
 
 def _overlap(text: str, terms: set[str]) -> float:

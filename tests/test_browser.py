@@ -161,7 +161,7 @@ def test_english_question_shows_2206_with_its_section_path(page, server_url: str
     assert "2206" in card.locator(".bg-figure").inner_text()
     assert "安居改造" in card.locator(".bg-breadcrumb").inner_text()
     assert "q=" in page.url
-    family = page.evaluate("() => getComputedStyle(document.querySelector('.bg-text')).fontFamily")
+    family = page.evaluate("() => getComputedStyle(document.querySelector('.bg-answer')).fontFamily")
     assert family.startswith('"Noto Sans CJK SC"')
     assert no_horizontal_overflow(page)
     screenshot(page, "ask-answer.png")

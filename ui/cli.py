@@ -271,5 +271,39 @@ def path(home):
         click.echo(library.home.root)
 
 
+@cli.command("check")
+@click.option("--repair", "fix", is_flag=True,
+              help="Fix what can be fixed (waits for the writer lock) and say what was done.")
+@json_option
+@home_option
+def check_(fix, as_json, home):
+    """Verify the archive and its index: one line per problem, exit 1 while any remain.
+
+    \b
+    Checked: SQLite integrity and foreign keys, reports present only in part, one
+    keyword row per chunk, one vector per chunk and none other, vectors and manifest
+    against the model and the archive. --repair deletes partial reports, refills
+    keyword rows, embeds missing chunks, drops orphan vectors, rebuilds a foreign index.
+    """
+    from index.health import dumps, examine
+    from index.library import USER_ERRORS
+
+    try:
+        result = examine(home, fix=fix)
+    except USER_ERRORS as e:
+        raise click.ClickException(str(e)) from e
+    if as_json:
+        click.echo(dumps(result))
+    else:
+        for action in result.actions:
+            click.echo(f"repaired: {action}")
+        for problem in result.problems:
+            click.echo(str(problem))
+        if not result.problems:
+            click.echo("OK: the archive and its index are consistent.")
+    if result.problems:
+        sys.exit(1)
+
+
 def main():
     cli()
