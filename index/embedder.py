@@ -110,6 +110,9 @@ def load_model(folder: Path):
     """Load a sentence-transformers folder on the CPU, offline, without trust_remote_code."""
     from sentence_transformers import SentenceTransformer
     from sentence_transformers.util import import_from_string
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.disable_progress_bar()  # "Loading weights" bars would mix into CLI output
 
     folder = Path(folder)
     try:

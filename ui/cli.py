@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import click
 from index.evaluate import evaluate, load_questions
 from index.keyword import Filters
 from index.search import METHODS
+from index.stores import parse_setting
 from ui import output
 from ui.session import open_library
 
@@ -32,7 +34,14 @@ def json_option(fn):
 
 @click.group(context_settings=CONTEXT_SETTINGS)
 @click.version_option(package_name="baogao")
-def cli():
+@click.option(
+    "--vector-store",
+    envvar="BAOGAO_VECTOR_STORE",
+    metavar="URI",
+    help="faiss (default), milvus (Milvus Lite in the home), milvus:///abs/path/file.db "
+    "or milvus://host:19530 (see docs/scale.md).",
+)
+def cli(vector_store):
     """baogao (报告): a searchable archive of reports with cited answers.
 
     \b
@@ -42,6 +51,12 @@ def cli():
       baogao ask "how many shantytown households were rebuilt"
       baogao serve                   # the web page on http://localhost:8501
     """
+    if vector_store:  # every command's Library (and the page's process) reads it from here
+        try:
+            parse_setting(vector_store, Path.cwd())
+        except ValueError as e:
+            raise click.BadParameter(str(e), param_hint="--vector-store") from e
+        os.environ["BAOGAO_VECTOR_STORE"] = vector_store
 
 
 @cli.command()
@@ -213,7 +228,7 @@ def ask(question, top_k, year, year_from, year_to, issuer, kind, report_ids, met
         searcher = library.searcher()
         questions = (line.strip() for line in sys.stdin) if question == "-" else [question]
         for q in questions:
-            if not q:
+            if not q and question == "-":
                 continue
             try:
                 result = library.ask(q, searcher=searcher, **options)
