@@ -23,7 +23,7 @@ from archive.home import Home
 from archive.tokens import segment
 from index.embedder import ModelError
 from index.stores import create_store, open_store
-from index.vectors import IndexMissing, VectorStore, ids_fingerprint
+from index.vectors import FIX, IndexMissing, VectorStore, ids_fingerprint
 
 if TYPE_CHECKING:
     from index.library import Library, Progress
@@ -248,7 +248,7 @@ def inspect_index(library: Library, *, sample: int = SAMPLE, locked: bool = Fals
             state.unusable = f"there is no index for the archive's {chunk_ids.size} chunks"
         return state
     except Exception as e:  # noqa: BLE001 - any store that cannot open is rebuilt
-        state.unusable = f"the index cannot be opened: {_one_line(e)}"
+        state.unusable = f"the index cannot be opened: {_one_line(e).removesuffix(': ' + FIX)}"
         return state
     try:
         identity = library.embedder.identity()
@@ -384,8 +384,6 @@ def repair_keywords(library: Library) -> list[str]:
             actions.append(f"deleted {len(extra)} keyword-search row(s) of no chunk")
         if missing:
             actions.append(f"wrote keyword-search rows for {len(missing)} chunk(s)")
-        if extra or missing:
-            archive._bump()
     try:
         db.execute("INSERT INTO chunks_fts(chunks_fts) VALUES ('integrity-check')")
     except sqlite3.DatabaseError:

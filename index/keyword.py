@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
 
 from archive.store import Archive
 from archive.tokens import tokens
@@ -53,12 +55,25 @@ class Filters:
 
 
 def query_terms(question: str) -> list[str]:
-    """Distinct content tokens of a question, in order."""
+    """Distinct content tokens of a question, in order, each followed by the words reports use for it."""
     seen: dict[str, None] = {}
+    table = synonyms()
     for t in tokens(question):
-        if t not in STOP_WORDS and t not in seen:
-            seen[t] = None
+        if t not in STOP_WORDS:
+            seen.setdefault(t, None)
+    for word, alternatives in table.items():
+        if word.lower() in question.lower():
+            for alternative in alternatives:
+                seen.setdefault(alternative.lower(), None)
     return list(seen)
+
+
+@lru_cache(maxsize=1)
+def synonyms() -> dict[str, tuple[str, ...]]:
+    """Question word -> report words, from the bundled table."""
+    with resources.files("index").joinpath("data/synonyms.tsv").open(encoding="utf-8") as f:
+        rows = (line.rstrip("\n").split("\t") for line in f if line.strip() and not line.startswith("#"))
+        return {word: tuple(alternatives.split("|")) for word, alternatives in rows}
 
 
 def fts_query(terms: list[str]) -> str:

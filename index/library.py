@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import time
 from collections.abc import Callable, Iterable
 from functools import cached_property
 from pathlib import Path
@@ -16,10 +18,11 @@ from archive.readers import DEFAULT_MAX_BYTES
 from archive.store import Archive, ReportNotFound, StoredChunk
 from index.answer import extract_answer
 from index.embedder import DEFAULT_MODEL, Embedder, ModelError
+from index.health import writer_active
 from index.search import Searcher, SearchResult, SearchSettings
 from index.stores import check as check_index
 from index.stores import create_store, open_store, resolve
-from index.vectors import VectorStore, VectorStoreError
+from index.vectors import MANIFEST_FILE, IndexCorrupt, VectorStore, VectorStoreError
 
 
 class IndexNotReady(RuntimeError):
@@ -55,6 +58,7 @@ class Library:
         self.settings = settings or SearchSettings()
         self.vector_store = resolve(vector_store)  # faiss or a Milvus URI: index/stores.py
         self._store: VectorStore | None = None
+        self._store_stamp: tuple | None = None  # the manifest file _store was read from
 
     @classmethod
     def open(
@@ -95,6 +99,10 @@ class Library:
             if (folder / "manifest.tsv").is_file():
                 entries.update(load_manifest(folder / "manifest.tsv"))
         with self.home.writing():
+            if index and self.index_exists():
+                # Load the model before writing: a broken model stops here, not after the
+                # archive commit, and a kill leaves chunks unindexed for ms, not seconds.
+                self.embedder  # noqa: B018
             with _bar(progress, "Adding reports", len(files)) as bar:
                 for f in files:
                     fields = {**entries.get(f.name, {}), **(metadata or {})}
@@ -173,8 +181,25 @@ class Library:
         )
 
     def _open_store(self) -> VectorStore:
-        if self._store is None:
-            self._store = open_store(self.home.index_dir, self.vector_store)
+        """The saved store, re-read when another process has saved a different one since."""
+        path = self.home.index_dir / MANIFEST_FILE
+        stamp = _file_stamp(path)
+        if self._store is not None and stamp != self._store_stamp:
+            if _read_json(path) != self._store.manifest:
+                self._store.close()
+                self._store = None
+            self._store_stamp = stamp
+        for attempt in range(5):  # a save renames two files: a reader between them retries
+            if self._store is not None:
+                break
+            try:
+                self._store = open_store(self.home.index_dir, self.vector_store)
+                self._store_stamp = stamp
+            except IndexCorrupt:
+                if attempt == 4:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
+                stamp = _file_stamp(path)
         return self._store
 
     def _manifest_state(self) -> dict:
@@ -203,11 +228,17 @@ class Library:
             raise IndexNotReady("the archive is empty: add reports with `baogao add PATH`")
         try:
             problems = self.index_problems()
+            if problems and writer_active(self.home) and self._built_by_this_model():
+                problems = []  # another process is mid-write: the index catches up when it ends
         except VectorStoreError as e:
             raise IndexNotReady(f"{e}") from e
         if problems:
             raise IndexNotReady("; ".join(problems))
         return Searcher(self.archive, self._embed_query, self._open_store(), self.settings)
+
+    def _built_by_this_model(self) -> bool:
+        manifest = self._open_store().manifest
+        return all(manifest.get(k) == v for k, v in self.embedder.identity().items())
 
     def _embed_query(self, question: str) -> np.ndarray:
         return self.embedder.embed([question])[0]
@@ -289,6 +320,21 @@ class _NoBar:
 
     def update(self, n: int) -> None:
         pass
+
+
+def _file_stamp(path: Path) -> tuple | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+
+def _read_json(path: Path):
+    try:
+        return json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
 
 
 def _bar(progress: Progress | None, label: str, total: int):
