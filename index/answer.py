@@ -24,7 +24,7 @@ _CANONICAL = {form: unit for unit, forms in UNITS.items() for form in forms}
 # Money is asked for by what it is: 优抚金, 经费, 拨款, 总额, 收入, 投资 ...
 MONEY_WORD = re.compile(r"[\u4e00-\u9fff](?:金|费|款|额|税)(?![\u4e00-\u9fff]*[率比])|收入|支出|投入|投资|预算|产值|总值")
 REACH = re.compile(r"到了?多少|达到|\breach(ed)?\b|\blevel\b", re.I)
-RATE_WORD = re.compile(r"(?<!利)率|比例|比重|占比|增速|强度|增长了?多少|百分之|\b(rate|ratio|share|percent|percentage|proportion|fast|grow|grew|growth)\b", re.I)
+RATE_WORD = re.compile(r"(?<!利)率|比例|比重|占比|增速|强度|增长了?多少|降了?多少|下降了?多少|百分之|\b(rate|ratio|share|percent|percentage|proportion|fast|grow|grew|growth)\b", re.I)
 LEAD = re.compile(r"[，,；;。！？、\n：:]")
 SENTENCE = re.compile(r"[^。！？；\n]+[。！？；]?")
 # Words around a figure that belong to its meaning: 超35亿吨, 4%左右, 7%以上, 6800多万.
@@ -140,7 +140,7 @@ def _figure_score(f: dict, units: list[str], terms: set[str], rank: int, passage
         around = passage.text[max(0, start - 6) : end + 6]
         fits = [i for i, u in enumerate(units) if u in around]
         unit_fit = 3.0 - 0.3 * fits[0] if fits else 0.5
-    lead = LEAD.split(passage.text[max(0, start - 16) : start])[-1]  # 新改建公厕 of 新改建公厕20座
+    lead = LEAD.split(passage.text[max(0, start - 24) : start])[-1]  # 新改建公厕 of 新改建公厕20座
     lead_overlap = sum(len(t) for t in terms if t in lead) / max(1, sum(len(t) for t in terms))
     # 从三万九千八百元增加到八万一千元: "reached / 增长到" asks for the figure after 到
     reached = 0.5 if REACH.search(question_text) and lead.endswith(("到", "至", "达")) else 0.0
