@@ -49,7 +49,7 @@ def load_manifest(path: Path) -> dict[str, dict]:
 def infer_title(text: str, file_name: str) -> str:
     """The first short heading-like line near the top, else the file name without its suffix."""
     for line in text.splitlines()[:15]:
-        line = line.strip()
+        line = line.strip().lstrip("#").strip()  # a markdown title: "# 2022年…"
         if 4 <= len(line) <= 60 and not _SENTENCE_END.search(line) and not _WEB_NOISE.match(line):
             if not re.match(r"^[（(]?[一二三四五六七八九十\d]+[、.．)）]", line):
                 return line

@@ -100,7 +100,8 @@ def writer_active(home: Home) -> bool:
 def check(library: Library, *, sample: int = SAMPLE) -> list[Problem]:
     """Every problem of the archive and its index, without changing anything."""
     problems = []
-    if writer_active(library.home):
+    busy = writer_active(library.home)
+    if busy:
         problems.append(
             Problem(
                 "busy",
@@ -113,7 +114,7 @@ def check(library: Library, *, sample: int = SAMPLE) -> list[Problem]:
     if any(not p.fixable for p in damaged):
         return problems  # the rows cannot be trusted, so nothing derived from them can
     problems += report_problems(library.archive.db)
-    problems += keyword_problems(library.archive.db)
+    problems += keyword_problems(library.archive.db, deep=not busy)  # never wait for a writer
     problems += index_problems(library, sample=sample)
     return problems
 
@@ -173,11 +174,25 @@ FTS_MISSING = (
 FTS_EXTRA = "SELECT f.rowid FROM chunks_fts f WHERE NOT EXISTS (SELECT 1 FROM chunks c WHERE c.id = f.rowid)"
 
 
-def keyword_problems(db) -> list[Problem]:
-    """The FTS table holds exactly one row per chunk."""
+def fts_intact(db) -> bool:
+    """FTS5's own check of its index against its rows (a write statement that writes nothing)."""
+    try:
+        with db.atomic():
+            db.execute("INSERT INTO chunks_fts(chunks_fts) VALUES ('integrity-check')")
+    except sqlite3.OperationalError:
+        raise  # locked or busy: not damage
+    except sqlite3.DatabaseError:
+        return False
+    return True
+
+
+def keyword_problems(db, *, deep: bool = True) -> list[Problem]:
+    """The FTS table holds exactly one row per chunk; `deep` also runs FTS5's own check."""
     missing = len(db.execute(FTS_MISSING).fetchall())
     extra = len(db.execute(FTS_EXTRA).fetchall())
     problems = []
+    if deep and not fts_intact(db):
+        problems.append(Problem("keywords", "the keyword-search index does not match its rows"))
     if missing:
         problems.append(Problem("keywords", f"{missing} chunk(s) have no keyword-search row"))
     if extra:
@@ -384,9 +399,7 @@ def repair_keywords(library: Library) -> list[str]:
             actions.append(f"deleted {len(extra)} keyword-search row(s) of no chunk")
         if missing:
             actions.append(f"wrote keyword-search rows for {len(missing)} chunk(s)")
-    try:
-        db.execute("INSERT INTO chunks_fts(chunks_fts) VALUES ('integrity-check')")
-    except sqlite3.DatabaseError:
+    if not fts_intact(db):
         with db.atomic():
             db.execute("INSERT INTO chunks_fts(chunks_fts) VALUES ('rebuild')")
         actions.append("rebuilt the keyword-search index (FTS5 integrity check failed)")

@@ -98,11 +98,11 @@ class Library:
         for folder in (p for p in paths if p.is_dir() and not manifest):
             if (folder / "manifest.tsv").is_file():
                 entries.update(load_manifest(folder / "manifest.tsv"))
+        if index and self.index_exists():
+            # Load the model before writing: a broken model stops here, not after the archive
+            # commit, and a kill leaves chunks unindexed for milliseconds, not seconds.
+            self.embedder  # noqa: B018
         with self.home.writing():
-            if index and self.index_exists():
-                # Load the model before writing: a broken model stops here, not after the
-                # archive commit, and a kill leaves chunks unindexed for ms, not seconds.
-                self.embedder  # noqa: B018
             with _bar(progress, "Adding reports", len(files)) as bar:
                 for f in files:
                     fields = {**entries.get(f.name, {}), **(metadata or {})}
@@ -227,14 +227,23 @@ class Library:
         if not self.archive.chunk_ids():
             raise IndexNotReady("the archive is empty: add reports with `baogao add PATH`")
         try:
-            problems = self.index_problems()
-            if problems and writer_active(self.home) and self._built_by_this_model():
-                problems = []  # another process is mid-write: the index catches up when it ends
+            problems = self._settled_index_problems()
         except VectorStoreError as e:
             raise IndexNotReady(f"{e}") from e
         if problems:
             raise IndexNotReady("; ".join(problems))
         return Searcher(self.archive, self._embed_query, self._open_store(), self.settings)
+
+    def _settled_index_problems(self) -> list[str]:
+        """index_problems, allowing for another process's write: between its archive commit
+        and its index save the index is a step behind, which is transient, not stale."""
+        for _ in range(3):
+            problems = self.index_problems()
+            if not problems:
+                return []
+            if writer_active(self.home):
+                return [] if self._built_by_this_model() else problems
+        return problems  # no writer, and the same answer three times: really out of step
 
     def _built_by_this_model(self) -> bool:
         manifest = self._open_store().manifest
