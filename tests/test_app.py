@@ -91,8 +91,13 @@ def test_asking_shows_the_answer_card_and_ranked_passages(home: Path):
     assert len(cards) == 5
     assert all("bg-breadcrumb" in c and "score " in c for c in cards)
     assert any('<mark class="bg-hl">棚户区</mark>' in c for c in cards)
-    assert any('class="bg-here"' in h for h in html(at))  # read in context
     assert at.expander[0].label == "Read in context"
+    assert not any('<mark class="bg-here">' in h for h in html(at))  # read only when opened
+    first = next(k for k in at.session_state if str(k).startswith("ctx-"))
+    at.session_state[first] = True
+    at.run()
+    [context] = [h for h in html(at) if '<mark class="bg-here">' in h]
+    assert 'class="bg-breadcrumb"' in context
 
 
 def test_a_link_with_the_question_reproduces_the_answer(home: Path):
@@ -161,6 +166,18 @@ def test_report_markup_is_shown_as_text(home: Path, markup_report: Path, tiny_mo
     assert "<script" not in shown and "<img" not in shown
 
 
+def test_reports_added_by_another_process_are_searchable_at_once(
+    home: Path, markup_report: Path, tiny_model_dir
+):
+    at = ask(start(), "海绵城市试点面积是多少？")
+    assert all("海绵城市" not in c for c in passages(at))
+    library = Library.open(home, model=str(tiny_model_dir))  # as `baogao add` would
+    library.add([markup_report])
+    library.close()
+    at.text_input(key="q").input("海绵城市试点面积有多大？").run()
+    assert "海绵城市" in passages(at)[0]
+
+
 @pytest.mark.parametrize(
     ("name", "safe"),
     [
@@ -186,7 +203,9 @@ def test_saving_uploads_never_overwrites_other_content(tmp_path: Path):
     assert {p.parent for p in (first, other)} == {tmp_path}
 
 
-def test_upload_flow_adds_reports_and_reports_each_file(home: Path, markup_report: Path, monkeypatch):
+def test_upload_flow_adds_reports_and_reports_each_file(
+    home: Path, markup_report: Path, monkeypatch
+):
     monkeypatch.setenv("BAOGAO_MAX_UPLOAD_MB", "1")
     at = start("views_archive.py")
     data = markup_report.read_bytes()

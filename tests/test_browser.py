@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -28,7 +30,14 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 QUESTION = "how many shantytown households were rebuilt"
-SECOND_QUESTION = "2024年政府工作报告安排的赤字率是多少？"
+# Each answer differs from the one before it, so its figure appearing marks the new answer.
+WARM_QUESTIONS = [
+    ("2024年政府工作报告安排的赤字率是多少？", "3%"),
+    ("分配棚改安置房多少套？", "606"),
+    ("改造农村D级危房多少套？", "507"),
+    ("how many shantytown households were rebuilt", "2206"),
+    ("分配棚改安置房多少套？", "606"),
+]
 UPLOADED = """# 2022年某县城乡供水工作报告
 
 ## 一、农村供水
@@ -92,6 +101,7 @@ def server_url(
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: teardown stops streamlit too
         )
     url = f"http://localhost:{port}"
     try:
@@ -104,6 +114,10 @@ def server_url(
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
+        try:
+            os.killpg(server.pid, signal.SIGKILL)  # anything left in its group
+        except ProcessLookupError:
+            pass
 
 
 @pytest.fixture(scope="module")
@@ -161,36 +175,50 @@ def test_english_question_shows_2206_with_its_section_path(page, server_url: str
     assert "2206" in card.locator(".bg-figure").inner_text()
     assert "安居改造" in card.locator(".bg-breadcrumb").inner_text()
     assert "q=" in page.url
-    family = page.evaluate("() => getComputedStyle(document.querySelector('.bg-answer')).fontFamily")
+    family = page.evaluate(
+        "() => getComputedStyle(document.querySelector('.bg-answer')).fontFamily"
+    )
     assert family.startswith('"Noto Sans CJK SC"')
+    page.locator(".bg-passage", has_text="2206").first.wait_for()
     assert no_horizontal_overflow(page)
     screenshot(page, "ask-answer.png")
 
-    passage = page.locator(".bg-passage", has_text="2206").first
     context = page.locator("details", has_text="Read in context").first
-    assert passage.count() == 1
     context.locator("summary").click()
     marked = page.locator("mark.bg-here").first
     marked.wait_for(state="visible")
-    marked.scroll_into_view_if_needed()
+    context.scroll_into_view_if_needed()
+    page.wait_for_timeout(400)  # let the expander finish opening
     assert "2206" in page.locator(".bg-context").first.inner_text()
     screenshot(page, "ask-read-in-context.png")
 
 
 def test_warm_answer_time_is_under_a_second(page, server_url: str):
+    """From pressing Enter to the new figure in the DOM (watched every animation frame)."""
     page.goto(server_url)
     submit(page, QUESTION)
     page.locator(".bg-figure", has_text="2206").wait_for()
-    started = time.perf_counter()
-    submit(page, SECOND_QUESTION)
-    page.locator(".bg-figure", has_text="%").wait_for()
-    warm = time.perf_counter() - started
-    print(f"\nwarm answer time in the browser: {warm * 1000:.0f} ms")
+    shown = "w => [...document.querySelectorAll('.bg-figure')].some(e => e.textContent.includes(w))"
+    box = page.get_by_label("Question (Chinese or English)")
+    times = []
+    for question, figure in WARM_QUESTIONS:
+        box.fill(question)
+        started = time.perf_counter()
+        box.press("Enter")
+        page.wait_for_function(shown, arg=figure, polling="raf")
+        times.append(time.perf_counter() - started)
+    warm = statistics.median(times)
+    print(
+        f"\nwarm answer time in the browser: median {warm * 1000:.0f} ms of "
+        f"{', '.join(f'{t * 1000:.0f}' for t in times)} ms"
+    )
     assert warm < 1.0
 
 
 def test_a_shared_link_reproduces_the_answer(page, server_url: str):
-    page.goto(f"{server_url}/?q=%E6%A3%9A%E6%88%B7%E5%8C%BA%E6%94%B9%E9%80%A0%E4%BA%86%E5%A4%9A%E5%B0%91%E6%88%B7")
+    page.goto(
+        f"{server_url}/?q=%E6%A3%9A%E6%88%B7%E5%8C%BA%E6%94%B9%E9%80%A0%E4%BA%86%E5%A4%9A%E5%B0%91%E6%88%B7"
+    )
     assert "2206" in page.locator(".bg-figure").inner_text()
 
 
@@ -216,7 +244,8 @@ def test_upload_a_file_and_find_it_in_the_archive(page, server_url: str, tmp_pat
     page.locator("input[type=file]").set_input_files(str(upload))
     page.get_by_role("button", name="Save to archive").click()
     page.get_by_text("Added 1, duplicate 0, failed 0.").wait_for()
-    page.get_by_role("tab", name="Reports").click()
+    page.get_by_role("tab", name="Reports", exact=True).click()
+    page.locator("[role=gridcell]", has_text="县城乡供水工作报告").wait_for(state="attached")
     page.get_by_label("Search reports").fill("供水")
     page.get_by_label("Search reports").press("Enter")
     page.get_by_text("1 of 5 reports").wait_for()

@@ -121,7 +121,7 @@ def stored_report(tmp_path_factory) -> tuple[str, list[dict]]:
     return text, sections
 
 
-def test_context_marks_the_passage_inside_its_innermost_section(stored_report):
+def test_context_marks_the_passage_inside_its_section(stored_report):
     text, sections = stored_report
     start = text.index("实施棚户区")
     html = render.context_html(text, sections, start, start + 30)
@@ -131,6 +131,14 @@ def test_context_marks_the_passage_inside_its_innermost_section(stored_report):
     assert unescape(marked) == text[start : start + 30]
     section = render.innermost_section(sections, start, start + 30)
     assert section["title"].startswith("3.狠抓安居改造工程")
+
+
+def test_context_widens_to_the_parent_when_the_passage_fills_its_section(stored_report):
+    text, sections = stored_report
+    leaf = next(s for s in sections if s["title"].startswith("3.狠抓安居改造工程"))
+    html = render.context_html(text, sections, leaf["body_start"], leaf["char_end"])
+    assert "2.狠抓园林绿化工程" in visible(html) and "4.狠抓四供保障工程" in visible(html)
+    assert visible(html.split('<div class="bg-text">')[0]).endswith("（一）城市建设工作")
 
 
 def test_context_cuts_a_very_long_section_around_the_passage():

@@ -15,14 +15,29 @@ st.html(f"<style>{(HERE / 'style.css').read_text('utf-8')}</style>")
 
 res = views_state.resources()
 if not res.first_run_done:
-    with st.status("Preparing the archive (first start only)…", expanded=True) as box:
+    with st.status(
+        "Preparing the archive (loads the bundled reports on a first start)…", expanded=True
+    ) as box:
         message = views_state.first_run(res)
         box.update(label=message or "Archive ready.", state="complete", expanded=False)
 
 st.navigation(
     [
-        st.Page(HERE / "views_ask.py", title="Ask", icon=":material/question_answer:", default=True, url_path="ask"),
-        st.Page(HERE / "views_archive.py", title="Archive", icon=":material/inventory_2:", url_path="archive"),
-        st.Page(HERE / "views_index.py", title="Index", icon=":material/database:", url_path="index"),
+        st.Page(
+            HERE / "views_ask.py",
+            title="Ask",
+            icon=":material/question_answer:",
+            default=True,
+            url_path="ask",
+        ),
+        st.Page(
+            HERE / "views_archive.py",
+            title="Archive",
+            icon=":material/inventory_2:",
+            url_path="archive",
+        ),
+        st.Page(
+            HERE / "views_index.py", title="Index", icon=":material/database:", url_path="index"
+        ),
     ]
 ).run()

@@ -287,8 +287,12 @@ def path(home):
 
 
 @cli.command("check")
-@click.option("--repair", "fix", is_flag=True,
-              help="Fix what can be fixed (waits for the writer lock) and say what was done.")
+@click.option(
+    "--repair",
+    "fix",
+    is_flag=True,
+    help="Fix what can be fixed (waits for the writer lock) and say what was done.",
+)
 @json_option
 @home_option
 def check_(fix, as_json, home):

@@ -101,16 +101,29 @@ def innermost_section(sections: list[dict], start: int, end: int) -> dict | None
     return min(holding, key=lambda s: s["char_end"] - s["char_start"], default=None)
 
 
+def context_section(sections: list[dict], start: int, end: int) -> dict | None:
+    """The passage's section, or its parent when the passage is nearly all of it."""
+    section = innermost_section(sections, start, end)
+    by_id = {s["id"]: s for s in sections}
+    while (
+        section is not None
+        and section.get("parent_id") in by_id
+        and section["char_end"] - section["char_start"] < max(2 * (end - start), 600)
+    ):
+        section = by_id[section["parent_id"]]
+    return section
+
+
 def context_html(text: str, sections: list[dict], start: int, end: int) -> str:
     """The passage's whole section (cut around it when very long) with the passage marked."""
-    section = innermost_section(sections, start, end)
+    section = context_section(sections, start, end)
     lo, hi = (section["char_start"], section["char_end"]) if section else (0, len(text))
     if hi - lo > _CONTEXT_CHARS:
         lo = max(lo, start - _CONTEXT_CHARS // 2)
         hi = min(hi, max(end, lo + _CONTEXT_CHARS))
     body = mark_spans(text[lo:hi], [(start - lo, end - lo)], "bg-here")
-    before = "… " if section and lo > section["char_start"] else ""
-    after = " …" if section and hi < section["char_end"] else ""
+    before = "… " if lo > (section["char_start"] if section else 0) else ""
+    after = " …" if hi < (section["char_end"] if section else len(text)) else ""
     path = (section or {}).get("path", "")
     crumbs = breadcrumb(path.split(" › ")) if path else ""
     return f'<div class="bg-context">{crumbs}<div class="bg-text">{before}{body}{after}</div></div>'

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -29,19 +30,25 @@ def streamlit_command(port: int, host: str) -> list[str]:
 
 
 def run_server(home: Path | str | None, port: int = 8501, host: str = "localhost") -> int:
-    """Run until stopped; the child's output streams through; its exit code is returned."""
+    """Run until stopped (Ctrl-C, SIGTERM, SIGHUP are passed on); return streamlit's exit code."""
     env = dict(os.environ)
     if home:
         env["BAOGAO_HOME"] = str(Path(home).expanduser().resolve())
     print(f"baogao: serving {env.get('BAOGAO_HOME') or 'the default home'} on http://{host}:{port}",
           file=sys.stderr, flush=True)  # fmt: skip
     child = subprocess.Popen(streamlit_command(port, host), env=env)
+    forwarded = [s for s in (signal.SIGTERM, getattr(signal, "SIGHUP", None)) if s]
+    previous = {s: signal.signal(s, lambda signum, _: child.send_signal(signum)) for s in forwarded}
     try:
         return child.wait()
-    except KeyboardInterrupt:
-        child.terminate()
+    except KeyboardInterrupt:  # Ctrl-C reached streamlit too; give it time to shut down
         try:
             return child.wait(timeout=10)
         except subprocess.TimeoutExpired:
             child.kill()
             return child.wait()
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+        if child.poll() is None:
+            child.kill()

@@ -16,10 +16,12 @@ def reports_frame(reports: list[dict], search: str = "") -> pd.DataFrame:
     """The table rows, narrowed to reports whose title, issuer, kind or file name contain `search`."""
     needle = search.strip().lower()
     rows = [
-        {c: r.get(c) for c in COLUMNS}
+        {**{c: r.get(c) for c in COLUMNS}, "added_at": str(r.get("added_at") or "")[:10]}
         for r in reports
         if not needle
-        or any(needle in str(r.get(c) or "").lower() for c in ("title", "issuer", "kind", "file_name"))
+        or any(
+            needle in str(r.get(c) or "").lower() for c in ("title", "issuer", "kind", "file_name")
+        )
     ]
     return pd.DataFrame(rows, columns=COLUMNS).astype({"year": "Int64"})
 
@@ -31,7 +33,9 @@ def _open_from_table(frame: pd.DataFrame) -> None:
 
 
 def _table(reports: list[dict]) -> None:
-    search = st.text_input("Search reports", key="archive-search", placeholder="title, issuer, kind…")
+    search = st.text_input(
+        "Search reports", key="archive-search", placeholder="title, issuer, kind…"
+    )
     frame = reports_frame(reports, search)
     st.dataframe(
         frame,
@@ -42,7 +46,7 @@ def _table(reports: list[dict]) -> None:
         selection_mode="single-row",
         column_config={
             "id": st.column_config.NumberColumn("id", width="small"),
-            "title": st.column_config.TextColumn("title", width="large"),
+            "title": st.column_config.TextColumn("title", width="medium"),
             "year": st.column_config.NumberColumn("year", format="%d"),
             "added_at": st.column_config.TextColumn("added"),
         },
@@ -71,8 +75,15 @@ def _edit(res: views_state.Resources, report) -> None:
         issuer = st.text_input("Issuer", report.issuer or "")
         kind = st.text_input("Kind", report.kind or "", help="e.g. gov_work_report, duty_report")
         if st.form_submit_button("Save changes"):
-            new = {"title": title.strip(), "year": year, "issuer": issuer.strip(), "kind": kind.strip()}
-            changes = {k: v for k, v in new.items() if v not in ("", None) and v != getattr(report, k)}
+            new = {
+                "title": title.strip(),
+                "year": year,
+                "issuer": issuer.strip(),
+                "kind": kind.strip(),
+            }
+            changes = {
+                k: v for k, v in new.items() if v not in ("", None) and v != getattr(report, k)
+            }
             if not changes:
                 st.info("Nothing changed.")
                 return
@@ -100,7 +111,9 @@ def _remove(res: views_state.Resources, report) -> None:
             views_state.after_write(res)
         st.session_state.pop("confirm-remove", None)
         st.session_state.pop("open", None)
-        st.session_state["removed"] = f"Removed report {report.id}: {report.title}"
+        st.session_state["removed"] = (
+            f"Removed report {report.id}: {render.md_escape(report.title)}"
+        )
         st.rerun()
     if no.button("Cancel", key="remove-no"):
         st.session_state.pop("confirm-remove", None)
@@ -123,7 +136,9 @@ def _report(res: views_state.Resources, reports: list[dict]) -> None:
         st.warning(str(e))
         return
     st.html(
-        render.breadcrumb([report.title, str(report.year or "—"), report.issuer or "—", report.kind or "—"])
+        render.breadcrumb(
+            [report.title, str(report.year or "—"), report.issuer or "—", report.kind or "—"]
+        )
     )
     read, edit, remove = st.tabs(["Read", "Edit metadata", "Remove"])
     with read:

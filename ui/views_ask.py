@@ -56,15 +56,14 @@ def ask(res: views_state.Resources, question: str, filters: Filters, ignored: tu
 
 
 def _examples() -> None:
-    row = st.container(horizontal=True)
-    row.caption("Try:")
+    st.caption("Examples from the bundled reports (click to ask):")
+    row = st.container(horizontal=True, gap="small")
     for i, example in enumerate(EXAMPLES):
         row.button(
             render.md_escape(example),
             key=f"example-{i}",
             on_click=_set_question,
             args=(example,),
-            type="tertiary",
         )
 
 
@@ -95,7 +94,11 @@ def _hints(result: dict) -> None:
 def _passages(res: views_state.Resources, result: dict) -> None:
     for p in result["passages"]:
         st.html(render.passage_card(p, result["terms"]))
-        with st.expander("Read in context", key=f"ctx-{p['chunk_id']}"):
+        # Tracked, so a section is read and sent only when its reader opens it.
+        box = st.expander("Read in context", key=f"ctx-{p['chunk_id']}", on_change="rerun")
+        with box:
+            if not box.open:
+                continue
             try:
                 text = res.library.archive.text(p["report_id"])
                 sections = res.library.archive.sections(p["report_id"])

@@ -8,7 +8,7 @@ import streamlit as st
 
 from index.library import USER_ERRORS, Library
 from index.vectors import VectorStoreError
-from ui import views_state
+from ui import render, views_state
 
 
 def read_manifest(library: Library) -> dict | None:
@@ -67,14 +67,14 @@ def page() -> None:
     if message := st.session_state.pop("rebuilt", None):
         st.success(message)
     info = status(res.library)
-    a, b, c, d = st.columns(4)
+    a, b, c, d = st.columns([2, 1, 1, 1])
     a.metric("Model", info["model"])
     b.metric("Dimension", info["dimension"] or "—")
     c.metric("Chunks indexed", f"{info['indexed']} / {info['chunks']}")
     d.metric("Reports", info["reports"])
     st.caption(
         f"Last rebuild {info['created']} · last update {info['updated']} · "
-        f"{info['index_type']} index · archive home {info['home']}"
+        f"{info['index_type']} index · archive home {render.md_escape(info['home'])}"
     )
     if info["problems"]:
         st.warning("The index is stale: " + "; ".join(info["problems"]))

@@ -29,6 +29,7 @@ class Resources:
     searcher: Searcher | None = None
     signature: tuple | None = None  # (archive generation, manifest mtime) the searcher was made for
     first_run_done: bool = False
+    loading_bundled: bool = False  # set while the bundled reports are being added
 
 
 def home_root() -> str:
@@ -40,13 +41,13 @@ def model_name() -> str | None:
 
 
 @st.cache_resource(show_spinner="Opening the archive…")
-def _resources(home: str, model: str | None) -> Resources:
-    return Resources(Library.open(home, model=model))
+def _resources(home: str, model: str | None, vector_store: str | None) -> Resources:
+    return Resources(Library.open(home, model=model, vector_store=vector_store))
 
 
 def resources() -> Resources:
-    """The shared resources of this server for its home and model."""
-    return _resources(home_root(), model_name())
+    """The shared resources of this server for its home, model and vector store."""
+    return _resources(home_root(), model_name(), os.environ.get("BAOGAO_VECTOR_STORE") or None)
 
 
 def signature(library: Library) -> tuple:
@@ -58,18 +59,12 @@ def signature(library: Library) -> tuple:
 def searcher(res: Resources) -> Searcher:
     """A searcher over the current index; raises IndexNotReady with the fix when there is none.
 
-    A change made by another process (say `baogao add` while the server runs) is noticed by
-    the archive generation or the index manifest moving: the library is reopened, keeping
-    the loaded model, so the new reports are searchable without a restart.
+    A change by another process (say `baogao add` while the server runs) moves the archive
+    generation or the index manifest: a new searcher then sees the new reports at once.
     """
     with res.lock:
         current = signature(res.library)
         if res.searcher is None or current != res.signature:
-            if res.signature is not None and current != res.signature:
-                fresh = Library.open(res.library.home.root, model=model_name())
-                if "embedder" in res.library.__dict__:
-                    fresh.embedder = res.library.embedder
-                res.library = fresh
             res.searcher = res.library.searcher()
             res.signature = current
         return res.searcher
@@ -114,11 +109,14 @@ def first_run(res: Resources, progress: Callable = progress_bar) -> str | None:
     with res.lock:
         if res.first_run_done:
             return None
-        res.first_run_done = True
         library = res.library
         message = None
-        if library.archive.generation == 0 and BUNDLED_REPORTS.is_dir():
+        fresh = library.archive.generation == 0 or res.loading_bundled
+        if fresh and BUNDLED_REPORTS.is_dir():
+            # A run cut short (the tab closed) resumes here: added files come back as duplicates.
+            res.loading_bundled = True
             outcomes = library.add([BUNDLED_REPORTS], index=False, progress=progress)
+            res.loading_bundled = False
             added = sum(o.status == "added" for o in outcomes)
             message = f"Loaded {added} bundled reports from {BUNDLED_REPORTS}."
         if library.archive.chunk_ids() and not library.index_exists():
@@ -126,4 +124,5 @@ def first_run(res: Resources, progress: Callable = progress_bar) -> str | None:
             message = (message or "") + " Built the search index."
         after_write(res)
         warm_up(res)
+        res.first_run_done = True
         return message

@@ -102,7 +102,12 @@ def clean_metadata(row: dict) -> dict:
 
 
 def add_uploads(
-    library: Library, uploads: list[Upload], metadata: list[dict], progress=None
+    library: Library,
+    uploads: list[Upload],
+    metadata: list[dict],
+    *,
+    max_mb: int = DEFAULT_MAX_UPLOAD_MB,
+    progress=None,
 ) -> list[Outcome]:
     """Add each saved upload with its own metadata; a refused or duplicate file is not kept."""
     outcomes = []
@@ -114,7 +119,7 @@ def add_uploads(
             [outcome] = library.add(
                 [upload.path],
                 metadata=clean_metadata(fields),
-                max_bytes=max(len(upload.data), 1),
+                max_bytes=max_mb * 1024 * 1024,
                 progress=progress,
             )
         except USER_ERRORS as e:
@@ -185,11 +190,14 @@ def section(res: views_state.Resources) -> None:
                 res.library,
                 uploads,
                 edited.to_dict("records"),
+                max_mb=limit,
                 progress=views_state.progress_bar,
             )
             views_state.after_write(res)
         st.session_state["upload_results"] = {
-            "counts": {s: sum(o.status == s for o in outcomes) for s in ("added", "duplicate", "failed")},
+            "counts": {
+                s: sum(o.status == s for o in outcomes) for s in ("added", "duplicate", "failed")
+            },
             "table": outcomes_frame(outcomes),
         }
         st.session_state["upload_round"] = round_ + 1
