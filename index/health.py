@@ -22,7 +22,7 @@ import numpy as np
 from archive.home import Home
 from archive.tokens import segment
 from index.embedder import ModelError
-from index.stores import create_store, open_store
+from index.stores import create_store
 from index.vectors import FIX, IndexMissing, VectorStore, ids_fingerprint
 
 if TYPE_CHECKING:
@@ -68,13 +68,8 @@ class IndexState:
     leftovers: list[Path] = field(default_factory=list)  # temporary files of a killed save
 
     def __bool__(self) -> bool:
-        return bool(
-            self.unusable
-            or self.missing
-            or self.extra
-            or self.stale
-            or self.stamp
-            or self.leftovers
+        return any(
+            [self.unusable, self.missing, self.extra, self.stale, self.stamp, self.leftovers]
         )
 
 
@@ -103,11 +98,7 @@ def check(library: Library, *, sample: int = SAMPLE) -> list[Problem]:
     busy = writer_active(library.home)
     if busy:
         problems.append(
-            Problem(
-                "busy",
-                "another process is writing; what follows may be its work in progress",
-                False,
-            )
+            Problem("busy", "another process is writing; the rest may be its work", False)
         )
     damaged = database_problems(library.archive.db)
     problems += damaged
@@ -210,40 +201,25 @@ def index_problems(library: Library, *, sample: int = SAMPLE) -> list[Problem]:
 
 def describe(state: IndexState) -> list[Problem]:
     """One line per thing wrong with the index."""
-    out = []
-    if state.unusable:
-        out.append(Problem("index", f"{state.unusable} (repair rebuilds it)"))
-    if state.missing:
-        out.append(
-            Problem(
-                "index",
-                f"{len(state.missing)} chunk(s) have no vector (an add or edit was interrupted)",
-            )
-        )
-    if state.extra:
-        out.append(
-            Problem(
-                "index",
-                f"{len(state.extra)} vector(s) belong to chunks no longer in the archive (a remove was interrupted)",
-            )
-        )
-    if state.stale:
-        shown = ", ".join(map(str, state.stale[:10])) + (" …" if len(state.stale) > 10 else "")
-        out.append(
-            Problem(
-                "index",
-                f"the vectors of report(s) {shown} are not what the model makes of their text and title",
-            )
-        )
-    if state.stamp:
-        out.append(Problem("index", state.stamp))
-    if state.leftovers:
-        out.append(
-            Problem(
-                "index", f"{len(state.leftovers)} temporary file(s) left by an interrupted save"
-            )
-        )
-    return out
+    stale = ", ".join(map(str, state.stale[:10])) + (" …" if len(state.stale) > 10 else "")
+    lines = [
+        (state.unusable, f"{state.unusable} (repair rebuilds it)"),
+        (
+            state.missing,
+            f"{len(state.missing)} chunk(s) have no vector (an add or edit was cut short)",
+        ),
+        (
+            state.extra,
+            f"{len(state.extra)} vector(s) of chunks no longer in the archive (a remove was cut short)",
+        ),
+        (
+            state.stale,
+            f"the vectors of report(s) {stale} are not what the model makes of their text and title",
+        ),
+        (state.stamp, state.stamp),
+        (state.leftovers, f"{len(state.leftovers)} temporary file(s) left by an interrupted save"),
+    ]
+    return [Problem("index", message) for wrong, message in lines if wrong]
 
 
 def inspect_index(library: Library, *, sample: int = SAMPLE, locked: bool = False) -> IndexState:
@@ -256,8 +232,11 @@ def inspect_index(library: Library, *, sample: int = SAMPLE, locked: bool = Fals
     if locked or not writer_active(library.home):
         state.leftovers = sorted(folder.glob(".*.tmp")) if folder.is_dir() else []
     chunk_ids = np.array(library.archive.chunk_ids(), dtype=np.int64)
+    if library._store is not None:  # read what is on disk, not what the library holds
+        library._store.close()
+        library._store = None
     try:
-        store = open_store(folder, library.vector_store)
+        store = library._open_store()
     except IndexMissing:
         if chunk_ids.size:
             state.unusable = f"there is no index for the archive's {chunk_ids.size} chunks"
@@ -265,32 +244,29 @@ def inspect_index(library: Library, *, sample: int = SAMPLE, locked: bool = Fals
     except Exception as e:  # noqa: BLE001 - any store that cannot open is rebuilt
         state.unusable = f"the index cannot be opened: {_one_line(e).removesuffix(': ' + FIX)}"
         return state
-    try:
-        identity = library.embedder.identity()
-        built = {k: store.manifest.get(k) for k in identity}
-        if built != identity or store.dimension != identity["dimension"]:
-            state.unusable = (
-                f"the index was built with model {built['model_name']!r} "
-                f"({str(built['model_fingerprint'])[:12]}, {built['dimension']}-d), "
-                f"not the current {identity['model_name']!r} "
-                f"({identity['model_fingerprint'][:12]}, {identity['dimension']}-d)"
-            )
-            return state
-        have = store.id_array()
-        state.missing = np.setdiff1d(chunk_ids, have).tolist()
-        state.extra = np.setdiff1d(have, chunk_ids).tolist()
-        claimed = store.manifest.get("archive_generation")
-        if store.manifest.get("ids_fingerprint", ids_fingerprint(have)) != ids_fingerprint(have):
-            state.stamp = "the manifest's id fingerprint does not match the vectors it describes"
-        elif claimed != library.archive.generation:
-            state.stamp = (
-                f"the manifest records archive state {claimed}, "
-                f"the archive is at {library.archive.generation}"
-            )
-        per_report = state.stamp is not None or state.missing or state.extra
-        state.stale = stale_reports(library, store, set(have.tolist()), per_report, sample)
-    finally:
-        store.close()
+    identity = library.embedder.identity()
+    built = {k: store.manifest.get(k) for k in identity}
+    if built != identity or store.dimension != identity["dimension"]:
+        state.unusable = (
+            f"the index was built with model {built['model_name']!r} "
+            f"({str(built['model_fingerprint'])[:12]}, {built['dimension']}-d), "
+            f"not the current {identity['model_name']!r} "
+            f"({identity['model_fingerprint'][:12]}, {identity['dimension']}-d)"
+        )
+        return state
+    have = store.id_array()
+    state.missing = np.setdiff1d(chunk_ids, have).tolist()
+    state.extra = np.setdiff1d(have, chunk_ids).tolist()
+    claimed = store.manifest.get("archive_generation")
+    if store.manifest.get("ids_fingerprint", ids_fingerprint(have)) != ids_fingerprint(have):
+        state.stamp = "the manifest's id fingerprint does not match the vectors it describes"
+    elif claimed != library.archive.generation:
+        state.stamp = (
+            f"the manifest records archive state {claimed}, "
+            f"the archive is at {library.archive.generation}"
+        )
+    per_report = state.stamp is not None or state.missing or state.extra
+    state.stale = stale_reports(library, store, set(have.tolist()), per_report, sample)
     return state
 
 
@@ -412,9 +388,10 @@ def repair_index(library: Library, progress: Progress | None = None) -> list[str
     if not state:
         return []
     actions = []
-    if library._store is not None:  # what the library holds may be what is being repaired
-        library._store.close()
-        library._store = None
+    for leftover in state.leftovers:
+        leftover.unlink(missing_ok=True)
+    if state.leftovers:
+        actions.append(f"removed {len(state.leftovers)} temporary file(s)")
     if state.unusable:
         ids = library.archive.chunk_ids()
         store = create_store(
@@ -425,38 +402,29 @@ def repair_index(library: Library, progress: Progress | None = None) -> list[str
         )
         library._embed(store, ids, progress)
         store.save(library._manifest_state())
-        store.close()
-        return [f"rebuilt the index ({len(ids)} chunks): {state.unusable}"]
-    store = open_store(library.home.index_dir, library.vector_store)
-    try:
-        if state.extra:
-            store.remove(state.extra)
-            actions.append(
-                f"dropped {len(state.extra)} vector(s) of chunks no longer in the archive"
-            )
-        redo = set(state.missing)
-        for report_id in state.stale:
-            redo.update(library.archive.chunk_ids(report_id))
-        if redo:
-            store.remove(sorted(redo))
-            library._embed(store, sorted(redo), progress)
-            actions.append(
-                f"embedded {len(redo)} chunk(s)"
-                + (f" ({len(state.missing)} had no vector)" if state.missing else "")
-                + (
-                    f", re-embedded report(s) {', '.join(map(str, state.stale))}"
-                    if state.stale
-                    else ""
-                )
-            )
-        if state.extra or redo or state.stamp or state.leftovers:
-            store.save(library._manifest_state())  # also removes the leftovers
-            if state.stamp and not (state.extra or redo):
-                actions.append("re-stamped the manifest with the archive's state")
-            if state.leftovers:
-                actions.append(f"removed {len(state.leftovers)} temporary file(s)")
-    finally:
-        store.close()
+        if library._store is not None:  # the foreign store inspect_index opened
+            library._store.close()
+        library._store = store
+        return [*actions, f"rebuilt the index ({len(ids)} chunks): {state.unusable}"]
+    store = library._open_store()
+    if state.extra:
+        store.remove(state.extra)
+        actions.append(f"dropped {len(state.extra)} vector(s) of chunks no longer in the archive")
+    redo = set(state.missing)
+    for report_id in state.stale:
+        redo.update(library.archive.chunk_ids(report_id))
+    if redo:
+        store.remove(sorted(redo))
+        library._embed(store, sorted(redo), progress)
+        actions.append(
+            f"embedded {len(redo)} chunk(s)"
+            + (f" ({len(state.missing)} had no vector)" if state.missing else "")
+            + (f", re-embedded report(s) {', '.join(map(str, state.stale))}" if state.stale else "")
+        )
+    if state.extra or redo or state.stamp:
+        store.save(library._manifest_state())
+        if state.stamp and not (state.extra or redo):
+            actions.append("re-stamped the manifest with the archive's state")
     return actions
 
 

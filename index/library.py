@@ -146,6 +146,7 @@ class Library:
 
     def rebuild(self, progress: Progress | None = None) -> dict:
         """Embed every chunk into a new index, swapped in atomically; the old one serves until then."""
+        self.embedder  # noqa: B018 - loaded before the lock: other writers need not wait for it
         with self.home.writing():
             ids = self.archive.chunk_ids()
             store = create_store(

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 console = Console(highlight=False, soft_wrap=False)
@@ -52,7 +53,7 @@ def print_reports(reports: list[dict]) -> None:
                           ("kind", "left"), ("sections", "right"), ("chunks", "right"), ("figures", "right")]:
         table.add_column(name, justify=justify, overflow="fold")
     for r in reports:
-        table.add_row(*(str(r[c]) if r[c] is not None else "—" for c in
+        table.add_row(*(escape(str(r[c])) if r[c] is not None else "—" for c in
                         ("id", "title", "year", "issuer", "kind", "sections", "chunks", "figures")))
     console.print(table)
 

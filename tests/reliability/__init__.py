@@ -1,0 +1,1 @@
+"""Crash, concurrency, hostile-input and injection suites: nothing lost, nothing broken."""
