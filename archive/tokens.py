@@ -12,6 +12,9 @@ import jieba
 jieba.setLogLevel(logging.WARNING)
 
 _WORD = re.compile(r"\w", re.UNICODE)
+# jieba is superlinear on one long run of Latin letters or digits (2 MB of "a": ~80 s); no
+# searchable word is that long, so such runs are cut before segmenting.
+_LONG_RUN = re.compile(r"[A-Za-z0-9]{64,}")
 
 
 @lru_cache(maxsize=1)
@@ -25,7 +28,7 @@ def tokens(text: str) -> list[str]:
     NFKC first, so full-width digits (１９９６) match the ASCII digits a user types.
     """
     _ready()
-    text = unicodedata.normalize("NFKC", text)
+    text = _LONG_RUN.sub(lambda m: m.group()[:64], unicodedata.normalize("NFKC", text))
     return [t.lower() for t in jieba.lcut_for_search(text) if _WORD.search(t)]
 
 

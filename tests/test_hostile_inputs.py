@@ -417,14 +417,7 @@ def _bundled_twice(path: Path) -> None:
 
 
 SLOW_CASES = [
-    pytest.param(
-        Case("line-2mb-one-word.txt", "long line", repeated(b"a", 2 * MIB), "added"),
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="jieba is superlinear on one long run of letters (200 KB: 1.3 s, 2 MB: ~80 s);"
-            " archive/tokens.py could cut such runs before segmenting",
-        ),
-    ),
+    Case("line-2mb-one-word.txt", "long line", repeated(b"a", 2 * MIB), "added"),
     Case(
         "all-bundled-twice.txt", "largest ingest", _bundled_twice, "added", contains("政府工作报告")
     ),
