@@ -16,7 +16,10 @@ import logging
 import os
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
+from importlib.metadata import version
+from importlib.util import find_spec
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -36,18 +39,19 @@ from index.vectors import (
     ids_fingerprint,
 )
 
-try:
-    import pymilvus
-    from pymilvus import DataType, MilvusClient, MilvusException
+if TYPE_CHECKING:
+    from pymilvus import MilvusClient
 
-    MILVUS = True
-except ImportError:  # the optional extra: pip install 'baogao[milvus]'
-    MILVUS = False
+# the optional extra (pip install 'baogao[milvus]'), imported on first use: FAISS users never
+# pay pymilvus' half-second import
+MILVUS = find_spec("pymilvus") is not None
+MILVUS_LITE = MILVUS and find_spec("milvus_lite") is not None
 
 MAX_TOPK = 16_384  # Milvus refuses a larger limit per query
 BATCH = 2_000  # rows per upsert (about 4 MB of 512-d vectors, well under gRPC's 64 MB)
 ID_BATCH = 16_384
 TEXT_MAX = 4_096  # characters kept of an issuer or kind
+FINGERPRINT_MAX = 200_000  # ids scanned per save for the manifest: Milvus Lite lists ~15k/s
 METRIC = "IP"  # vectors are unit length, so inner product is cosine, as in FAISS
 # index type -> (build params, search params for top-k)
 INDEXES = {
@@ -79,6 +83,8 @@ def is_lite(uri: str) -> bool:
 def connect(uri: str, token: str = "") -> MilvusClient:
     """A client for a Milvus Lite folder (`/abs/x.db`) or a server URL, with a clear failure."""
     _require_milvus()
+    from pymilvus import MilvusClient, MilvusException
+
     if is_lite(uri):
         Path(uri).parent.mkdir(parents=True, exist_ok=True)
         _refuse_if_locked(uri)
@@ -109,7 +115,7 @@ def _refuse_if_locked(uri: str) -> None:
 
 def release_lite(uri: str) -> None:
     """Stop this process's Milvus Lite server for `uri` and free its file lock."""
-    if MILVUS and is_lite(uri):
+    if MILVUS_LITE and is_lite(uri):
         from milvus_lite.server_manager import server_manager_instance
 
         server_manager_instance.release_server(uri)
@@ -255,9 +261,27 @@ class MilvusStore(VectorStore):
         client.load_collection(name)
         return cls(folder, client, manifest)
 
+    def _read(self, method, *args, **kwargs):
+        """A read on the current collection; after another process's rebuild dropped it,
+        follow the manifest to its successor (a FAISS reader keeps its old copy instead)."""
+        from pymilvus import MilvusException
+
+        try:
+            return method(self.collection, *args, **kwargs)
+        except MilvusException:
+            try:
+                manifest = _read_manifest(self.folder)
+            except VectorStoreError:
+                manifest = {}
+            if manifest.get("milvus_uri") != self.uri or manifest["collection"] == self.collection:
+                raise
+            self.manifest, self.collection = manifest, manifest["collection"]
+            self.index_type = manifest.get("index_type", DEFAULT_INDEX)
+            return method(self.collection, *args, **kwargs)
+
     @property
     def count(self) -> int:
-        rows = self.client.query(self.collection, filter="", output_fields=["count(*)"])
+        rows = self._read(self.client.query, filter="", output_fields=["count(*)"])
         return int(rows[0]["count(*)"])
 
     def id_array(self) -> np.ndarray:
@@ -336,8 +360,8 @@ class MilvusStore(VectorStore):
         if not len(queries) or (where and where.get("issuers") == []):
             return scores, found  # no issuer matched: Milvus has no empty `in [...]`
         limit = min(k, MAX_TOPK)
-        results = self.client.search(
-            self.collection,
+        results = self._read(
+            self.client.search,
             data=list(queries),
             limit=limit,
             filter=where_expression(where),
@@ -352,7 +376,7 @@ class MilvusStore(VectorStore):
     def describe(self) -> dict:
         return {
             "backend": "milvus",
-            "pymilvus_version": pymilvus.__version__,
+            "pymilvus_version": version("pymilvus"),
             "milvus_uri": self.uri,
             "lite": is_lite(self.uri),
             "collection": self.collection,
@@ -370,11 +394,11 @@ class MilvusStore(VectorStore):
             previous = _read_manifest(self.folder)
         except VectorStoreError:
             previous = {}
-        ids = self.id_array()
+        count = self.count
         manifest = {**self.manifest, **(manifest_updates or {})}
         manifest.update(
-            count=len(ids),
-            ids_fingerprint=ids_fingerprint(ids),
+            count=count,
+            ids_fingerprint=ids_fingerprint(self.id_array()) if count <= FINGERPRINT_MAX else None,
             index_type=self.index_type,
             dimension=self.dimension,
             updated=_now(),
@@ -398,6 +422,8 @@ class MilvusStore(VectorStore):
 
 
 def _create_collection(client: MilvusClient, name: str, dimension: int, index_type: str) -> None:
+    from pymilvus import DataType, MilvusClient
+
     schema = MilvusClient.create_schema(auto_id=False, enable_dynamic_field=False)
     schema.add_field("id", DataType.INT64, is_primary=True)
     schema.add_field("vector", DataType.FLOAT_VECTOR, dim=dimension)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -12,7 +14,7 @@ import numpy as np
 import pytest
 
 from index.keyword import Filters
-from index.milvus_store import MILVUS, MilvusStore, release_lite, where_expression
+from index.milvus_store import MILVUS_LITE, MilvusStore, connect, release_lite, where_expression
 from index.stores import check, create_store, open_store, parse_setting, store_filter
 from index.vectors import MANIFEST_FILE, IndexCorrupt, IndexMissing, VectorStoreError
 
@@ -20,7 +22,7 @@ DIM = 32
 MODEL = {"model_name": "tiny", "model_fingerprint": "f" * 64}
 REPORTS = Path(__file__).parent.parent / "data" / "reports"
 NEEDS_MILVUS = pytest.mark.skipif(
-    not MILVUS, reason="pymilvus / milvus-lite not installed: pip install 'baogao[milvus]'"
+    not MILVUS_LITE, reason="pymilvus / milvus-lite not installed: pip install 'baogao[milvus]'"
 )
 
 
@@ -178,6 +180,43 @@ def test_milvus_rebuild_swaps_collections_and_drops_leftovers(tmp_path):
 
 
 @NEEDS_MILVUS
+def test_a_reader_follows_a_rebuild_by_another_writer(tmp_path):
+    folder, value = tmp_path / "index", lite(tmp_path)
+    make_store(folder, value, n=20).save()
+    reader = open_store(folder, value)
+    make_store(folder, value, n=30).save()  # drops the collection the reader has open
+    assert reader.count == 30
+    assert reader.search(unit(30)[25], 1)[1][0, 0] == 35
+    release_lite(parse_setting(value, tmp_path).uri)
+
+
+@NEEDS_MILVUS
+def test_a_milvus_lite_file_open_in_another_process_is_refused_clearly(tmp_path):
+    uri = str(tmp_path / "held.db")
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD, uri],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).parent.parent,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "open"
+        with pytest.raises(VectorStoreError, match="open in another process"):
+            connect(uri)
+    finally:
+        holder.communicate("")
+
+
+HOLD = """import sys
+from index.milvus_store import connect
+connect(sys.argv[1])
+print("open", flush=True)
+sys.stdin.read()
+"""
+
+
+@NEEDS_MILVUS
 def test_milvus_replaces_a_faiss_index_file(tmp_path):
     folder = tmp_path / "index"
     make_store(folder, "faiss", n=10).save()
@@ -308,7 +347,7 @@ def small_reports(tmp_path) -> Path:
 def test_library_answers_the_same_on_both_backends(tmp_path, tiny_model_dir, small_reports):
     from index.library import Library
 
-    if not MILVUS:
+    if not MILVUS_LITE:
         pytest.skip("pymilvus / milvus-lite not installed: pip install 'baogao[milvus]'")
     value = lite(tmp_path, options="?index=FLAT")
     results = {}
