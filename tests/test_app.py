@@ -276,3 +276,17 @@ def test_index_page_reports_a_stale_index_and_rebuilds_it(
     assert indexed == chunks
     at.switch_page("views_ask.py").run()
     assert answer_cards(ask(at, SHANTY))
+
+
+def test_index_page_checks_health_and_repairs(home: Path, markup_report: Path, tiny_model_dir):
+    library = Library.open(home, model=str(tiny_model_dir))
+    library.add([markup_report], index=False)  # chunks without vectors: a fixable problem
+    library.close()
+    at = start("views_index.py")
+    at.button(key="health_check").click().run()
+    assert not at.exception, at.exception
+    assert any(w.value.startswith("index: ") for w in at.warning)
+    at.button(key="health_repair").click().run()
+    assert not at.exception, at.exception
+    assert any(s.value == "No problems found." for s in at.success)
+    assert at.info  # what the repair did

@@ -6,6 +6,7 @@ import json
 
 import streamlit as st
 
+from index import health
 from index.library import USER_ERRORS, Library
 from index.vectors import VectorStoreError
 from ui import render, views_state
@@ -61,6 +62,29 @@ def _rebuild(res: views_state.Resources) -> None:
     st.rerun()
 
 
+def _health(res: views_state.Resources) -> None:
+    """The same checks as `baogao check`, and `--repair`, on demand (a check re-embeds a sample)."""
+    st.subheader("Health")
+    if st.button("Check the archive and index", key="health_check"):
+        st.session_state["health"] = [p.as_dict() for p in health.check(res.library)]
+    found = st.session_state.get("health")
+    if found is None:
+        st.caption("Verifies the SQLite file, keyword rows, one vector per chunk, the manifest "
+                   "and reports present only in part.")
+        return
+    if not found:
+        st.success("No problems found.")
+        return
+    for p in found:
+        st.warning(f"{p['area']}: {p['message']}")
+    if any(p["fixable"] for p in found) and st.button("Repair what can be repaired", key="health_repair"):
+        actions = health.repair(res.library)
+        views_state.after_write(res)
+        st.session_state["health"] = [p.as_dict() for p in health.check(res.library)]
+        st.session_state["repaired"] = actions or ["nothing needed doing"]
+        st.rerun()
+
+
 def page() -> None:
     res = views_state.resources()
     st.title("Search index")
@@ -90,6 +114,9 @@ def page() -> None:
         help="Embed every chunk again; questions keep using the old index until it is done.",
     ):
         _rebuild(res)
+    for action in st.session_state.pop("repaired", []):
+        st.info(action)
+    _health(res)
 
 
 if __name__ == "__main__":
