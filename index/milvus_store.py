@@ -37,6 +37,7 @@ from index.vectors import (
     _fsync,
     _now,
     ids_fingerprint,
+    validated,
 )
 
 if TYPE_CHECKING:
@@ -300,13 +301,7 @@ class MilvusStore(VectorStore):
     def add(
         self, ids: Iterable[int], vectors: np.ndarray, metadata: Sequence | None = None
     ) -> None:
-        ids, vectors = _as_ids(ids), _as_vectors(vectors, self.dimension)
-        if len(ids) != len(vectors):
-            raise ValueError(f"{len(ids)} ids for {len(vectors)} vectors")
-        if len(np.unique(ids)) != len(ids):
-            raise ValueError("duplicate ids in one add()")
-        if metadata is not None and len(metadata) != len(ids):
-            raise ValueError(f"{len(metadata)} metadata items for {len(ids)} ids")
+        ids, vectors = validated(ids, vectors, self.dimension, metadata)
         for start in range(0, len(ids), BATCH):
             stop = min(start + BATCH, len(ids))
             rows = [

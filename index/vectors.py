@@ -138,6 +138,20 @@ def _as_vectors(vectors: np.ndarray, dimension: int) -> np.ndarray:
     return array
 
 
+def validated(
+    ids: Iterable[int], vectors: np.ndarray, dimension: int, metadata: Sequence | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The arguments of an add(), checked the same way for every backend."""
+    ids, vectors = _as_ids(ids), _as_vectors(vectors, dimension)
+    if len(ids) != len(vectors):
+        raise ValueError(f"{len(ids)} ids for {len(vectors)} vectors")
+    if len(np.unique(ids)) != len(ids):
+        raise ValueError("duplicate ids in one add()")
+    if metadata is not None and len(metadata) != len(ids):
+        raise ValueError(f"{len(metadata)} metadata items for {len(ids)} ids")
+    return ids, vectors
+
+
 def _flat_index(dimension: int):
     return faiss.IndexIDMap2(faiss.IndexFlatIP(dimension))
 
@@ -302,11 +316,7 @@ class FaissStore(VectorStore):
     def add(
         self, ids: Iterable[int], vectors: np.ndarray, metadata: Sequence | None = None
     ) -> None:
-        ids, vectors = _as_ids(ids), _as_vectors(vectors, self.dimension)
-        if len(ids) != len(vectors):
-            raise ValueError(f"{len(ids)} ids for {len(vectors)} vectors")
-        if len(np.unique(ids)) != len(ids):
-            raise ValueError("duplicate ids in one add()")
+        ids, vectors = validated(ids, vectors, self.dimension, metadata)
         if not len(ids):
             return
         self.index.remove_ids(ids)  # add() replaces: an id never has two vectors
