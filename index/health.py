@@ -22,7 +22,6 @@ import numpy as np
 from archive.home import Home
 from archive.tokens import segment
 from index.embedder import ModelError
-from index.stores import create_store
 from index.vectors import FIX, IndexMissing, VectorStore, ids_fingerprint
 
 if TYPE_CHECKING:
@@ -393,19 +392,8 @@ def repair_index(library: Library, progress: Progress | None = None) -> list[str
     if state.leftovers:
         actions.append(f"removed {len(state.leftovers)} temporary file(s)")
     if state.unusable:
-        ids = library.archive.chunk_ids()
-        store = create_store(
-            library.home.index_dir,
-            library.embedder.dimension,
-            manifest=library._manifest_state(),
-            setting=library.vector_store,
-        )
-        library._embed(store, ids, progress)
-        store.save(library._manifest_state())
-        if library._store is not None:  # the foreign store inspect_index opened
-            library._store.close()
-        library._store = store
-        return [*actions, f"rebuilt the index ({len(ids)} chunks): {state.unusable}"]
+        store = library._rebuild_locked(progress)  # also closes the foreign store inspect_index opened
+        return [*actions, f"rebuilt the index ({store.count} chunks): {state.unusable}"]
     store = library._open_store()
     if state.extra:
         store.remove(state.extra)

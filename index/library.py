@@ -148,19 +148,23 @@ class Library:
         """Embed every chunk into a new index, swapped in atomically; the old one serves until then."""
         self.embedder  # noqa: B018 - loaded before the lock: other writers need not wait for it
         with self.home.writing():
-            ids = self.archive.chunk_ids()
-            store = create_store(
-                self.home.index_dir,
-                self.embedder.dimension,
-                manifest=self._manifest_state(),
-                setting=self.vector_store,
-            )
-            self._embed(store, ids, progress)
-            store.save(self._manifest_state())
-            if self._store is not None:
-                self._store.close()
-            self._store = store
-            return store.manifest
+            return self._rebuild_locked(progress).manifest
+
+    def _rebuild_locked(self, progress: Progress | None = None):
+        """The rebuild itself, for callers that already hold the writer lock (`check --repair`)."""
+        ids = self.archive.chunk_ids()
+        store = create_store(
+            self.home.index_dir,
+            self.embedder.dimension,
+            manifest=self._manifest_state(),
+            setting=self.vector_store,
+        )
+        self._embed(store, ids, progress)
+        store.save(self._manifest_state())
+        if self._store is not None:
+            self._store.close()
+        self._store = store
+        return store
 
     def index_problems(self) -> list[str]:
         """Why the index cannot be trusted (empty when it can)."""
