@@ -393,21 +393,6 @@ class FaissStore(VectorStore):
         self.manifest = manifest
 
 
-def check(
-    folder: Path,
-    expected_ids: Iterable[int],
-    model_name: str,
-    model_fingerprint: str,
-    dimension: int,
-) -> list[str]:
-    """Every reason the index in `folder` cannot serve this archive and model, each with its fix."""
-    try:
-        store = FaissStore.open(folder)
-    except VectorStoreError as e:
-        return [str(e)]
-    return store_problems(store, expected_ids, model_name, model_fingerprint, dimension)
-
-
 def store_problems(
     store: VectorStore,
     expected_ids: Iterable[int],
