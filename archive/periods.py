@@ -170,6 +170,10 @@ def heading_period(title: str, year: int | None, kind: str | None) -> Period | N
         if kind == GOV_WORK_REPORT and year is not None and any(w in s for w in _TARGET_WORDS):
             return Period(year, "target") if "政府工作" in s or "任务" in s else None
         return None
+    past = {p for p in found if p.mode in ("actual", "average")}
+    singles = {p for p in past if p.first_year is None}
+    if len(found) > 1 and past == found and len(singles) == 1:
+        found = singles  # "2025年和“十四五”时期工作回顾": the year; spans come with their own cue
     if len(found) > 1:
         return UNKNOWN
     period = found.pop()
@@ -216,6 +220,8 @@ def figure_period(
             return Period(base.year, "actual")
         if _STARTPOINT_BEFORE.search(clause):
             return Period(first - 1, "actual")
+    elif _STARTPOINT_BEFORE.search(clause):  # 从11.37万亿元提高到…: the start of an unnamed span
+        return UNKNOWN
     if _AVERAGE_CUE.search(clause):
         since = re.findall(r"比((?:1[89]|20)\d\d)年", sentence)
         span = re.search(r"([五十三两二])年[^年]*?(?:年均|年平均|平均每年)", clause)

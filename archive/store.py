@@ -11,6 +11,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from archive.facts import store_facts
 from archive.migrations import migrate, refresh_periods
 from archive.models import Chunk, Figure, Report, Section
 from archive.tokens import segment
@@ -154,6 +155,7 @@ class Archive:
                 }
                 for f in parsed.figures
             )
+            store_facts(self.db, report_id)
             self._bump()
         return report_id
 
@@ -189,6 +191,8 @@ class Archive:
                     )
             if "year" in fields or "kind" in fields:  # periods are read relative to both
                 refresh_periods(self.db, report_id)
+            if "issuer" in fields:  # the place of every fact
+                store_facts(self.db, report_id)
             self._bump()
         return self.report(report_id)
 

@@ -1,0 +1,175 @@
+"""What a trend question asks for: an indicator, maybe places, a measure, modes and years.
+
+"国务院 国内生产总值增长 预期目标", "China GDP growth target", "北京 上海 地区生产总值增长 2024-2025":
+the indicator comes from the archive's indicator vocabulary (Chinese names or English aliases),
+places from the places the archive's facts belong to (Chinese names, English names from the
+gazetteer, pinyin), the rest from a few words for measures and modes.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from pypinyin import lazy_pinyin
+from rapidfuzz import fuzz
+
+from archive.facts import Indicator, indicators
+from index.hints import english_place_names
+
+NATIONAL = "全国"
+NATIONAL_NAMES = (("全国", "国务院", "中国", "我国", "中华人民共和国", "国家"),
+                  ("china", "chinese", "national", "nationwide", "state council", "prc", "country"))  # fmt: skip
+_ADMIN_SUFFIX = re.compile(
+    r"(?:特别行政区|壮族自治区|回族自治区|维吾尔自治区|自治区|省|市|区|县|州|盟|旗)$"
+)
+MODE_WORDS = {
+    "target": (("目标", "预期", "计划", "力争", "任务"),
+               ("target", "targets", "goal", "goals", "plan", "planned", "aim", "objective")),
+    "actual": (("实际", "实现了", "完成情况", "实绩", "结果"),
+               ("actual", "actuals", "achieved", "outcome", "outcomes", "result", "results")),
+    "average": (("年均", "平均"), ("average", "averaged", "annual average", "per year on average")),
+    "estimate": (("预计", "估计"), ("estimate", "estimated", "estimates", "preliminary")),
+}  # fmt: skip
+MEASURE_WORDS = {
+    "growth": (("增长", "增速", "涨幅", "上涨", "增幅", "下降", "降低", "降幅", "增长率"),
+               ("growth", "grow", "grew", "rise", "increase", "reduction", "decline", "inflation", "cut")),
+    "share": (("比重", "占比", "比例"), ("share", "proportion", "ratio to")),
+    "change": (("百分点",), ("percentage point", "percentage points")),
+    "level": (("总量", "规模", "总额", "总值", "多少"), ("total", "size", "level", "amount", "how much", "value")),
+}  # fmt: skip
+DEFAULT_MODES = ("actual", "target", "estimate")
+_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
+_SINCE = re.compile(r"(?:since|from|after)\s*$|^\s*年?(?:以来|起|至今)", re.I)
+_WORD = re.compile(r"[a-z][a-z&'.-]*")
+_NOISE = re.compile(r"[\s\d,.;:!?，。；：！？、/\-–—~～()（）\"“”'‘’]+|的|和|与|及|年|是|多少|每年|历年|over the years|"
+                    r"\b(?:and|the|of|in|for|vs|versus|by|year|years|what|how|to|from|since|show|me|per)\b", re.I)  # fmt: skip
+
+
+@dataclass
+class TrendQuestion:
+    """The parts of a trend question; `unknown` is what was left when no indicator matched."""
+
+    text: str
+    indicator: Indicator | None = None
+    measure: str | None = None
+    modes: tuple[str, ...] = DEFAULT_MODES
+    modes_named: bool = False
+    places: list[str] = field(default_factory=list)
+    year_from: int | None = None
+    year_to: int | None = None
+    unknown: str = ""
+
+
+def parse_question(text: str, places: dict[str, list[str]]) -> TrendQuestion:
+    """Read a trend question against the places the archive holds facts for."""
+    q = TrendQuestion(text)
+    rest = text.strip()
+    lowered = rest.lower()
+    q.indicator, alias = _indicator(rest, lowered)
+    if alias:
+        rest = _cut(rest, alias)
+        lowered = rest.lower()
+        if alias.endswith(("增长", "增速", "增长速度")):
+            q.measure = "growth"
+    q.places, rest = _places(rest, places)
+    lowered = rest.lower()
+    years = [int(y) for y in _YEAR.findall(rest)]
+    if len(years) == 1:
+        m = _YEAR.search(rest)
+        since = _SINCE.search(rest[: m.start()]) or _SINCE.match(rest[m.end() :])
+        q.year_from, q.year_to = years[0], None if since else years[0]
+    elif years:
+        q.year_from, q.year_to = min(years), max(years)
+    named = [m for m, (zh, en) in MODE_WORDS.items() if _has(rest, lowered, zh, en)]
+    if named:
+        q.modes, q.modes_named = tuple(named), True
+    if q.measure is None:
+        q.measure = next(
+            (m for m, (zh, en) in MEASURE_WORDS.items() if _has(rest, lowered, zh, en)), None
+        )
+    if q.indicator is None:
+        for zh, en in [*MODE_WORDS.values(), *MEASURE_WORDS.values()]:
+            for w in (*zh, *en):
+                rest = re.sub(
+                    re.escape(w) if not w.isascii() else rf"\b{re.escape(w)}\b",
+                    " ",
+                    rest,
+                    flags=re.I,
+                )
+        q.unknown = _NOISE.sub(" ", rest).strip()
+    return q
+
+
+def _indicator(text: str, lowered: str) -> tuple[Indicator | None, str]:
+    """The indicator with the longest name or alias in the question."""
+    best: tuple[int, Indicator | None, str] = (0, None, "")
+    for ind in indicators():
+        for name in ind.chinese:
+            if name in text and len(name) > best[0]:
+                best = (len(name), ind, name)
+        for alias in ind.aliases:
+            if len(alias) > best[0] and re.search(
+                rf"(?<![a-z]){re.escape(alias)}(?![a-z])", lowered
+            ):
+                best = (len(alias), ind, alias)
+    return best[1], best[2]
+
+
+def _cut(text: str, word: str) -> str:
+    i = text.lower().find(word.lower())
+    return text if i < 0 else text[:i] + " " + text[i + len(word) :]
+
+
+def place_names(place: str, issuers: list[str]) -> tuple[set[str], set[str]]:
+    """Chinese and English names a question may use for a place."""
+    if place == NATIONAL:
+        return set(NATIONAL_NAMES[0]), set(NATIONAL_NAMES[1])
+    zh = {place}
+    core = _ADMIN_SUFFIX.sub("", place)
+    if len(core) >= 2:
+        zh.add(core)
+    gazetteer = english_place_names()
+    en: set[str] = set()
+    for name in zh | set(issuers):
+        en.update(n.lower() for n in gazetteer.get(name, ()))
+    for name, english in gazetteer.items():
+        if name in place:
+            en.update(n.lower() for n in english)
+    if not en and re.fullmatch(r"[\u4e00-\u9fff]{2,4}", core):
+        en.add("".join(lazy_pinyin(core)))
+    return zh, en
+
+
+def _places(text: str, places: dict[str, list[str]]) -> tuple[list[str], str]:
+    """The archive's places the question names, in the order named, and the text without them."""
+    found: list[tuple[int, str, str]] = []
+    for place, issuers in places.items():
+        zh, en = place_names(place, issuers)
+        lowered = text.lower()
+        hits = [(text.find(n), n) for n in sorted(zh, key=len, reverse=True) if n in text]
+        hits += [(lowered.find(n), n) for n in en if _english_match(n, lowered)]
+        if hits:
+            pos, name = min(hits)
+            found.append((pos, place, name))
+    found.sort()
+    for _, _, name in found:
+        text = _cut(text, name)
+    return [p for _, p, _ in found], text
+
+
+def _english_match(name: str, lowered: str) -> bool:
+    if re.search(rf"(?<![a-z]){re.escape(name)}(?![a-z])", lowered):
+        return True
+    words = _WORD.findall(lowered)
+    return (
+        " " not in name
+        and len(name) >= 5
+        and any(fuzz.ratio(name, w) >= 85 for w in words if abs(len(w) - len(name)) <= 2)
+    )
+
+
+def _has(text: str, lowered: str, zh: tuple[str, ...], en: tuple[str, ...]) -> bool:
+    if any(w in text for w in zh):
+        return True
+    return any(re.search(rf"(?<![a-z]){re.escape(w)}(?![a-z])", lowered) for w in en)
