@@ -45,7 +45,7 @@ _BETWEEN_WORDS = re.compile(
     r"减少到|减少|扩大到|扩大|提高到|提高至|提高|提升到|提升至|提升|增加到|增加至|增加|达到|达|突破|超过|"
     r"首次跃上|跃上|跃升至|跃升到|迈上|降至|降到|升至|调控目标|预期目标|目标|定为|控制在|保持在|稳定在|"
     r"拟按|按|为|是|由|从|不到|不足|低于|近|约|超|逾|在|首次|总量|规模|总额|预计|力争|争取|确保|"
-    r"分别为|的|了|、|，|左右|以上|以内|以下|多|\s)*"
+    r"分别为|占比|强度|的|了|、|，|左右|以上|以内|以下|多|\s)*"
 )
 _MAX_HOPS = 2  # measure-only clauses a figure may reach back over to find its indicator
 
@@ -152,10 +152,10 @@ def measure_of(indicator: Indicator, alias: str, words: str, unit: str) -> str |
     """level / count / growth / share / change, from the unit and the words before the figure."""
     if "分别" in words:
         return None
-    if _SHARE.search(words):
-        return "share" if unit == "%" else None
     if unit == "个百分点":
         return "change"
+    if _SHARE.search(words):
+        return "share" if unit == "%" else None
     if unit in ("%", "‰"):
         if _GROWTH.search(alias + words):  # 经济增长8%: the alias may say it
             return "growth"

@@ -147,6 +147,8 @@ def test_periods_are_stored_and_backfilled(tmp_path, gwr2024):
     assert stored == [{"period": 2023, "mode": "actual"}]
     # Turn the file into an archive from before the migration, then reopen it.
     db = archive.db
+    db.execute("DROP VIEW fact_view")
+    db.execute("DROP TABLE facts")
     db.execute("DROP INDEX figures_period")
     for table, columns in (
         ("sections", ("period", "mode")),
@@ -154,7 +156,7 @@ def test_periods_are_stored_and_backfilled(tmp_path, gwr2024):
     ):
         for column in columns:
             db.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
-    db.execute("DELETE FROM _migrations WHERE name = 'm015_periods'")
+    db.execute("DELETE FROM _migrations WHERE name IN ('m015_periods', 'm015_facts')")
     db.conn.commit()
     archive.close()
     archive = Archive(path)
@@ -169,6 +171,11 @@ def test_periods_are_stored_and_backfilled(tmp_path, gwr2024):
         "SELECT period, mode FROM sections WHERE title = '一、2023年工作回顾'"
     ).fetchone()
     assert review == (2023, "actual")
+    backfilled = archive.db.execute(
+        "SELECT period, mode, figure FROM fact_view WHERE indicator = '国内生产总值' AND measure = 'growth'"
+        " ORDER BY char_start"
+    ).fetchall()
+    assert backfilled == [(2023, "actual", "5.2%"), (2024, "target", "5%左右"), (2024, "target", "5%左右")]
     archive.close()
 
 
