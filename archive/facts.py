@@ -71,7 +71,7 @@ class Fact:
     indicator: str
     measure: str
     place: str | None
-    figure: str  # as written, with a range's high end and its qualifier: "6%－6.5%", "5%左右"
+    figure: str  # text[start:end]: with a range's high end and its qualifier ("6%－6.5%", "5%左右")
     value: float
     value_high: float | None
     unit: str
@@ -188,7 +188,8 @@ def extract_facts(text: str, figures: list, place: str | None) -> list[Fact]:
                 high, stop, skip = n_value, n_end, True
         q = QUALIFIERS.match(text, stop)
         qualifier = q[0] if q else ""
-        figure = text[start:stop] + qualifier
+        stop += len(qualifier)  # the span is the figure as shown: 5%左右, 6%－6.5%
+        figure = text[start:stop]
         facts.append(
             Fact(
                 i, indicator.name, measure, place, figure, value, high, unit, qualifier, start, stop

@@ -8,6 +8,7 @@ point (a first estimate and a later revision) each value is a point of its own.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 
 from archive.facts import fact_places, measure_counts, select_facts
@@ -176,3 +177,12 @@ def _empty_message(q: TrendQuestion, measure: str | None) -> str:
         years = f" in {q.year_from or '…'}–{q.year_to or '…'}"
     what = f"{q.indicator.name} ({measure or 'any measure'}, {'/'.join(q.modes)})"
     return f"the archive states no {what}{where}{years}"
+
+
+def over_the_years(question: str) -> str | None:
+    """The trend question behind a figure question ("GDP growth target for 2025" -> without the
+    year), or None when it names no indicator the archive follows."""
+    if parse_question(question, {}).indicator is None:
+        return None
+    follow = re.sub(r"(?:19|20)\d\d\s*年?(?:的)?", " ", question)
+    return re.sub(r"\s+", " ", follow).strip(" ?？")

@@ -6,7 +6,7 @@ import streamlit as st
 
 from index.keyword import Filters
 from index.library import USER_ERRORS, IndexNotReady
-from ui import render, views_state
+from ui import render, views_state, views_trend
 from ui.views_filters import (
     URL,
     filters_from_state,
@@ -139,6 +139,8 @@ def page() -> None:
         return
     if result["answer"]:
         st.html(render.answer_card(result["answer"]))
+        if result["answer"].get("figure"):
+            views_trend.offer_link(question)
     else:
         st.html(
             render.notice(
