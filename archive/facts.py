@@ -139,7 +139,8 @@ def link(text: str, start: int) -> tuple[Indicator, str, str] | None:
         if matches:
             m = matches[-1]
             gap = clause[m.end() :] + between
-            if _PREFIX_WORDS.fullmatch(clause[: m.start()]) is None or not _measure_only(gap):
+            prefix = clause[: m.start()].rsplit("、", 1)[-1]  # 就业1361万人、调查失业率…: a list
+            if _PREFIX_WORDS.fullmatch(prefix) is None or not _measure_only(gap):
                 return None
             return by_alias[m[0]], m[0], gap
         if hop >= _MAX_HOPS or not _measure_only(clause):

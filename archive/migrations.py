@@ -131,7 +131,7 @@ def refresh_periods(db: sqlite_utils.Database, report_id: int) -> None:
         [report_id],
     ).fetchone()
     rows = db.execute(
-        "SELECT id, path, char_start, char_end FROM sections WHERE report_id = ? ORDER BY ordinal",
+        "SELECT id, path, char_start, char_end, title FROM sections WHERE report_id = ? ORDER BY ordinal",
         [report_id],
     ).fetchall()
     periods = section_periods([r[1].split(" › ") for r in rows], year, kind)
@@ -143,7 +143,10 @@ def refresh_periods(db: sqlite_utils.Database, report_id: int) -> None:
         "SELECT id, char_start, char_end FROM figures WHERE report_id = ?", [report_id]
     ).fetchall()
     spans = [(r[2], r[3]) for r in rows]
-    found = figure_periods(text, spans, periods, [(f[1], f[2]) for f in figures], year, kind)
+    titles = [r[4] for r in rows]
+    found = figure_periods(
+        text, spans, periods, [(f[1], f[2]) for f in figures], year, kind, titles
+    )
     for f, p in zip(figures, found, strict=True):
         db.execute(
             "UPDATE figures SET period = ?, mode = ?, period_start = ? WHERE id = ?",

@@ -36,6 +36,7 @@ _YEAR = re.compile(r"(?<![0-9])((?:1[89]|20)[0-9]{2})年(?!代|度|以来|来|�
 _RELATIVE = {  # word -> (offset from the report year, mode)
     "前年": (-2, "actual"),
     "去年": (-1, "actual"),
+    "一年来": (-1, "actual"),
     "上年": (-1, "actual"),
     "过去一年": (-1, "actual"),
     "过去的一年": (-1, "actual"),
@@ -78,6 +79,7 @@ _ENDPOINT_BEFORE = re.compile(
     r"(?:增加|提高|提升|上升|下降|降|扩大|缩小|减少|增长|达)(?:到|至)的?$|达到$|突破$|超过$"
 )
 _STARTPOINT_BEFORE = re.compile(r"[从由](?:不到|不足|近|超过)?$")
+TOPIC_OPENING = 5  # a paragraph whose first words name a period sets it for what follows
 TOPIC_CHARS = 12  # an opening clause this short that names a period sets the topic
 _CLAUSE_BREAK = "，；：,;:"
 _SENTENCE_BREAK = "。！？!?\n"
@@ -281,14 +283,51 @@ def figure_periods(
     figures: Sequence[tuple[int, int]],
     year: int | None,
     kind: str | None,
+    titles: Sequence[str] | None = None,
 ) -> list[Period]:
-    """The period of each figure (start, end), given the sections' spans and periods."""
+    """The period of each figure (start, end), given the sections' spans, periods and titles.
+
+    A paragraph that opens with a period ("过去五年极不寻常…", "2012年，…") sets the period of
+    the paragraphs after it, up to the next such paragraph, within the part of the report whose
+    headings name no period of their own.
+    """
+    topics = _topic_paragraphs(text, year, kind)
+    if titles is None:
+        named = [True] * len(spans)
+    else:
+        named = [heading_period(t, year, kind) is not None for t in titles]
     out = []
     for start, end in figures:
         i = containing_section(spans, start)
-        out.append(
-            figure_period(text, start, end, periods[i] if i is not None else UNKNOWN, year, kind)
-        )
+        section = periods[i] if i is not None else UNKNOWN
+        anchor = _anchor(spans, named, i)
+        para_start = text.rfind("\n", 0, start) + 1
+        earlier = [p for pos, p in topics if anchor <= pos < para_start]
+        if earlier and earlier[-1] != UNKNOWN:
+            section = earlier[-1]
+        out.append(figure_period(text, start, end, section, year, kind))
+    return out
+
+
+def _anchor(spans: Sequence[tuple[int, int]], named: list[bool], i: int | None) -> int:
+    """Where the nearest section (itself or an ancestor) whose heading names a period starts."""
+    if i is None:
+        return 0
+    chain = [j for j in range(i + 1) if spans[j][0] <= spans[i][0] < spans[j][1]]
+    for j in reversed(chain):
+        if named[j]:
+            return spans[j][0]
+    return spans[chain[0]][0]
+
+
+def _topic_paragraphs(text: str, year: int | None, kind: str | None) -> list[tuple[int, Period]]:
+    """(start, period) of each paragraph that opens with a period cue."""
+    out = []
+    for m in re.finditer(r"^[ \t\u3000]*(.{0,30})", text, re.M):
+        head = normalise(m[1])
+        found = [p for pos, p in cues(head, year, kind) if pos <= TOPIC_OPENING]
+        if found:
+            out.append((m.start(), found[0]))
     return out
 
 
@@ -303,6 +342,8 @@ def assign_periods(
     for s, p in zip(sections, periods, strict=True):
         s.period, s.mode = p.year, p.mode
     spans = [(s.start, s.end) for s in sections]
-    found = figure_periods(text, spans, periods, [(f.start, f.end) for f in figures], year, kind)
+    figure_spans = [(f.start, f.end) for f in figures]
+    titles = [s.title for s in sections]
+    found = figure_periods(text, spans, periods, figure_spans, year, kind, titles)
     for f, p in zip(figures, found, strict=True):
         f.period, f.mode, f.period_start = p.year, p.mode, p.first_year

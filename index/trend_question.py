@@ -39,6 +39,9 @@ MEASURE_WORDS = {
     "level": (("总量", "规模", "总额", "总值", "多少"), ("total", "size", "level", "amount", "how much", "value")),
 }  # fmt: skip
 DEFAULT_MODES = ("actual", "target", "estimate")
+# Words that set a target against its result: both modes are wanted.
+COMPARE_WORDS = (("完成", "达到", "对比", "相比", "差距", "实现"),
+                 ("reach", "reached", "meet", "met", "hit", "miss", "missed", "against", "vs", "versus", "compared"))  # fmt: skip
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
 _SINCE = re.compile(r"(?:since|from|after)\s*$|^\s*年?(?:以来|起|至今)", re.I)
 _WORD = re.compile(r"[a-z][a-z&'.-]*")
@@ -84,6 +87,8 @@ def parse_question(text: str, places: dict[str, list[str]]) -> TrendQuestion:
     named = [m for m, (zh, en) in MODE_WORDS.items() if _has(rest, lowered, zh, en)]
     if named:
         q.modes, q.modes_named = tuple(named), True
+        if "target" in named and _has(rest, lowered, *COMPARE_WORDS):
+            q.modes = tuple(dict.fromkeys(["actual", *named]))
     if q.measure is None:
         q.measure = next(
             (m for m, (zh, en) in MEASURE_WORDS.items() if _has(rest, lowered, zh, en)), None
