@@ -75,6 +75,8 @@ def trend(archive: Archive, question: str) -> Trend:
         year_to=q.year_to,
     )
     points = [_point(row) for row in choose_points(rows)]
+    if q.places:  # side by side in the order the question names them
+        points.sort(key=lambda p: q.places.index(p["place"]))
     result = Trend(question, q.indicator.name, q.indicator.english, measure, q.places, points)
     result.gaps = gaps(points)
     if not points:
