@@ -392,7 +392,9 @@ def repair_index(library: Library, progress: Progress | None = None) -> list[str
     if state.leftovers:
         actions.append(f"removed {len(state.leftovers)} temporary file(s)")
     if state.unusable:
-        store = library._rebuild_locked(progress)  # also closes the foreign store inspect_index opened
+        store = library._rebuild_locked(
+            progress
+        )  # also closes the foreign store inspect_index opened
         return [*actions, f"rebuilt the index ({store.count} chunks): {state.unusable}"]
     store = library._open_store()
     if state.extra:

@@ -64,6 +64,10 @@ def trend(archive: Archive, question: str) -> Trend:
             return Trend(question, None, message=f"the archive holds no figures for {q.unknown!r}")
         examples = "; ".join(f'"{e}"' for e in EXAMPLES)
         raise NoIndicator(f"name an indicator to follow, e.g. {examples}")
+    if q.other_places and not q.places:
+        where = ", ".join(q.other_places)
+        return Trend(question, q.indicator.name, q.indicator.english,
+                     message=f"the archive holds no figures for {where}")  # fmt: skip
     measure = q.measure or _commonest_measure(archive, q)
     rows = select_facts(
         archive.db,
@@ -81,6 +85,8 @@ def trend(archive: Archive, question: str) -> Trend:
     result.gaps = gaps(points)
     if not points:
         result.message = _empty_message(q, measure)
+    elif q.other_places:
+        result.message = f"the archive holds no figures for {', '.join(q.other_places)}"
     return result
 
 

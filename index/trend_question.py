@@ -20,6 +20,13 @@ from index.hints import english_place_names
 NATIONAL = "全国"
 NATIONAL_NAMES = (("全国", "国务院", "中国", "我国", "中华人民共和国", "国家"),
                   ("china", "chinese", "national", "nationwide", "state council", "prc", "country"))  # fmt: skip
+_ADMIN_UNIT = re.compile(r".+?(?:特别行政区|自治区|自治州|自治县|省|市|区|县|州|盟|旗)")
+# A place-like word left in a question once the archive's places are taken out: a place the
+# archive holds no facts for (广州市, 海淀区), unless it is one of these common words.
+_OTHER_PLACE = re.compile(r"[\u4e00-\u9fff]{1,6}?(?:特别行政区|自治区|自治州|省|市|区|县)")
+_NOT_PLACES = frozenset(
+    "地区 城区 社区 园区 山区 市区 新区 全市 全省 全区 全县 本市 本省 我市 我省 我区 各省 各市 城市 市场 省市".split()
+)
 _ADMIN_SUFFIX = re.compile(
     r"(?:特别行政区|壮族自治区|回族自治区|维吾尔自治区|自治区|省|市|区|县|州|盟|旗)$"
 )
@@ -62,6 +69,7 @@ class TrendQuestion:
     year_from: int | None = None
     year_to: int | None = None
     unknown: str = ""
+    other_places: list[str] = field(default_factory=list)  # named, but the archive has no facts
 
 
 def parse_question(text: str, places: dict[str, list[str]]) -> TrendQuestion:
@@ -73,10 +81,9 @@ def parse_question(text: str, places: dict[str, list[str]]) -> TrendQuestion:
     if alias:
         rest = _cut(rest, alias)
         lowered = rest.lower()
-        if alias.endswith(("增长", "增速", "增长速度")):
-            q.measure = "growth"
     q.places, rest = _places(rest, places)
     lowered = rest.lower()
+    q.other_places = _other_places(rest, places)
     years = [int(y) for y in _YEAR.findall(rest)]
     if len(years) == 1:
         m = _YEAR.search(rest)
@@ -89,10 +96,13 @@ def parse_question(text: str, places: dict[str, list[str]]) -> TrendQuestion:
         q.modes, q.modes_named = tuple(named), True
         if "target" in named and _has(rest, lowered, *COMPARE_WORDS):
             q.modes = tuple(dict.fromkeys(["actual", *named]))
-    if q.measure is None:
-        q.measure = next(
-            (m for m, (zh, en) in MEASURE_WORDS.items() if _has(rest, lowered, zh, en)), None
-        )
+    implied = None  # what the indicator's own name says: 经济增长 a growth, 经济总量 a level
+    if alias.endswith(("增长", "增速", "增长速度")):
+        implied = "growth"
+    elif alias.endswith(("总量", "总额")):
+        implied = "level"
+    words = (m for m, (zh, en) in MEASURE_WORDS.items() if _has(rest, lowered, zh, en))
+    q.measure = next(words, implied)
     if q.indicator is None:
         for zh, en in [*MODE_WORDS.values(), *MEASURE_WORDS.values()]:
             for w in (*zh, *en):
@@ -131,9 +141,12 @@ def place_names(place: str, issuers: list[str]) -> tuple[set[str], set[str]]:
     if place == NATIONAL:
         return set(NATIONAL_NAMES[0]), set(NATIONAL_NAMES[1])
     zh = {place}
-    core = _ADMIN_SUFFIX.sub("", place)
-    if len(core) >= 2:
-        zh.add(core)
+    units = _ADMIN_UNIT.findall(place)  # 呼伦贝尔市海拉尔区: 海拉尔区 and 海拉尔 name it too
+    for unit in [place, *units[-1:]]:
+        zh.add(unit)
+        core = _ADMIN_SUFFIX.sub("", unit)
+        if len(core) >= 2:
+            zh.add(core)
     gazetteer = english_place_names()
     en: set[str] = set()
     for name in zh | set(issuers):
@@ -161,6 +174,19 @@ def _places(text: str, places: dict[str, list[str]]) -> tuple[list[str], str]:
     for _, _, name in found:
         text = _cut(text, name)
     return [p for _, p, _ in found], text
+
+
+def _other_places(rest: str, places: dict[str, list[str]]) -> list[str]:
+    """Places the question names that hold no facts in the archive (province names, 广州市)."""
+    found = [m[0] for m in _OTHER_PLACE.finditer(rest) if m[0] not in _NOT_PLACES]
+    known = set(places)
+    lowered = rest.lower()
+    for zh, english in english_place_names().items():
+        if zh in ("国务院", "中华人民共和国") or any(zh in p for p in known):
+            continue
+        if zh in rest or any(_english_match(e.lower(), lowered) for e in english):
+            found.append(zh)
+    return list(dict.fromkeys(found))
 
 
 def _english_match(name: str, lowered: str) -> bool:

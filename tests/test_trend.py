@@ -143,6 +143,10 @@ def test_bad_input_and_nothing_written(home):
     archive.close()
     empty = series(home, "钢铁产量")
     assert empty["points"] == [] and "钢铁产量" in empty["message"]
+    elsewhere = series(home, "湖北 地区生产总值增长")
+    assert elsewhere["points"] == [] and "湖北" in elsewhere["message"]
+    partly = series(home, "北京 湖北 地区生产总值增长")
+    assert {p["place"] for p in partly["points"]} == {"北京市"} and "湖北" in partly["message"]
     unseen = series(home, "北京 粮食产量 1990")
     assert (
         unseen["points"] == []
@@ -158,3 +162,55 @@ def test_bad_input_and_nothing_written(home):
     assert archive.generation == generation
     archive.close()
     assert hashlib.sha256(db.read_bytes()).hexdigest() == before
+
+
+PLACES = {"全国": ["国务院"], "北京市": ["北京市人民政府"], "呼伦贝尔市海拉尔区": ["呼伦贝尔市海拉尔区人民政府"],
+          "内蒙古自治区": ["内蒙古自治区人民政府"]}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("question", "indicator", "measure", "modes", "places", "years"),
+    [
+        (
+            "国务院 国内生产总值增长 预期目标",
+            "国内生产总值",
+            "growth",
+            ("target",),
+            ["全国"],
+            (None, None),
+        ),
+        ("China GDP growth target", "国内生产总值", "growth", ("target",), ["全国"], (None, None)),
+        (
+            "海拉尔区 经济总量 2012-2014",
+            "国内生产总值",
+            "level",
+            None,
+            ["呼伦贝尔市海拉尔区"],
+            (2012, 2014),
+        ),
+        (
+            "Inner Mongolia grain output since 2020",
+            "粮食产量",
+            None,
+            None,
+            ["内蒙古自治区"],
+            (2020, None),
+        ),
+        (
+            "did Beijing meet its GDP growth target",
+            "国内生产总值",
+            "growth",
+            ("actual", "target"),
+            ["北京市"],
+            (None, None),
+        ),
+        ("去年经济增长 实际", "国内生产总值", "growth", ("actual",), [], (None, None)),
+        ("城镇调查失业率 2024年", "城镇调查失业率", None, None, [], (2024, 2024)),
+    ],
+)
+def test_reading_the_question(question, indicator, measure, modes, places, years):
+    from index.trend_question import DEFAULT_MODES, parse_question
+
+    q = parse_question(question, PLACES)
+    assert (q.indicator.name, q.measure, q.places) == (indicator, measure, places)
+    assert q.modes == (modes or DEFAULT_MODES) and (q.year_from, q.year_to) == years
