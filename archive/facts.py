@@ -138,14 +138,14 @@ def link(text: str, start: int) -> tuple[Indicator, str, str] | None:
         matches = list(pattern.finditer(clause))
         if matches:
             m = matches[-1]
-            gap = clause[m.end() :] + between
+            gap = clause[m.end() :] + ("，" + between if between else "")
             prefix = clause[: m.start()].rsplit("、", 1)[-1]  # 就业1361万人、调查失业率…: a list
             if _PREFIX_WORDS.fullmatch(prefix) is None or not _measure_only(gap):
                 return None
             return by_alias[m[0]], m[0], gap
         if hop >= _MAX_HOPS or not _measure_only(clause):
             return None
-        between = clause + "，" + between
+        between = clause + ("，" + between if between else "")
     return None
 
 
@@ -153,6 +153,7 @@ def measure_of(indicator: Indicator, alias: str, words: str, unit: str) -> str |
     """level / count / growth / share / change, from the unit and the words before the figure."""
     if "分别" in words:
         return None
+    words = re.split("[，、]", words)[-1]  # the figure's own words, not an earlier figure's
     if unit == "个百分点":
         return "change"
     if _SHARE.search(words):

@@ -220,8 +220,8 @@ def figure_period(
     if base.first_year is not None and base.mode == "average":
         if _ENDPOINT_BEFORE.search(clause):  # 从54万亿元增加到82.7万亿元: the span's last year
             return Period(base.year, "actual")
-        if _STARTPOINT_BEFORE.search(clause):
-            return Period(first - 1, "actual")
+        if _STARTPOINT_BEFORE.search(clause):  # a work report's span starts after the year
+            return Period(first - 1, "actual") if kind == GOV_WORK_REPORT else UNKNOWN
     elif _STARTPOINT_BEFORE.search(clause):  # 从11.37万亿元提高到…: the start of an unnamed span
         return UNKNOWN
     if _AVERAGE_CUE.search(clause):
