@@ -47,6 +47,7 @@ _BETWEEN_WORDS = re.compile(
     r"拟按|按|为|是|由|从|不到|不足|低于|近|约|超|逾|在|首次|总量|规模|总额|预计|力争|争取|确保|"
     r"分别为|占比|强度|的|了|、|，|左右|以上|以内|以下|多|\s)*"
 )
+SENTENCE_WINDOW = 300
 _MAX_HOPS = 2  # measure-only clauses a figure may reach back over to find its indicator
 
 
@@ -115,7 +116,8 @@ def place_of(issuer: str | None) -> str | None:
 
 def _clauses(text: str, start: int) -> list[tuple[int, int]]:
     """The clause spans of the sentence holding `start`, up to `start`, last one first."""
-    sentence = max(text.rfind(c, 0, start) for c in _SENTENCE_END) + 1
+    window = max(start - SENTENCE_WINDOW, 0)  # a text without stops (a hostile file) stays cheap
+    sentence = max(max(text.rfind(c, window, start) for c in _SENTENCE_END) + 1, window)
     spans, end = [], start
     while end > sentence:
         begin = max(max(text.rfind(c, sentence, end) for c in _CLAUSE_END) + 1, sentence)

@@ -10,6 +10,7 @@ around the figure sets the mode ("预计" estimate, "年均" average, "力争"/"
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -79,6 +80,8 @@ _ENDPOINT_BEFORE = re.compile(
     r"(?:增加|提高|提升|上升|下降|降|扩大|缩小|减少|增长|达)(?:到|至)的?$|达到$|突破$|超过$"
 )
 _STARTPOINT_BEFORE = re.compile(r"[从由](?:不到|不足|近|超过)?$")
+WINDOW = 1500  # characters of a paragraph before a sentence whose openings may set its period
+SENTENCE_WINDOW = 400  # characters of its sentence before a figure that may hold its cues
 TOPIC_OPENING = 5  # a paragraph whose first words name a period sets it for what follows
 TOPIC_CHARS = 12  # an opening clause this short that names a period sets the topic
 _CLAUSE_BREAK = "，；：,;:"
@@ -205,17 +208,26 @@ def _sentence_start(text: str, pos: int) -> int:
 
 
 def figure_period(
-    text: str, start: int, end: int, section: Period, year: int | None, kind: str | None
+    text: str,
+    start: int,
+    end: int,
+    section: Period,
+    year: int | None,
+    kind: str | None,
+    context: Period | None = None,
 ) -> Period:
-    """The period of the figure at text[start:end]: cues before it in its paragraph, then its section."""
-    para_start = text.rfind("\n", 0, start) + 1
-    before = normalise(text[para_start:start])
+    """The period of the figure at text[start:end]: cues before it in its sentence, else the topic
+    its paragraph set (`context`, read here when not given), else its section."""
+    window = max(start - SENTENCE_WINDOW, 0)  # a text without stops (a hostile file) stays cheap
+    sentence_start = max(max(text.rfind(c, window, start) for c in _SENTENCE_BREAK) + 1, window)
+    if context is None:
+        context = _paragraph_context(text, sentence_start, section, year, kind)
+    before = normalise(text[sentence_start:start])
     after = text[end : end + 8]
-    sentence_start = _sentence_start(before, len(before))
-    found = [p for pos, p in cues(before, year, kind) if _sets_topic(before, pos, sentence_start)]
-    base = found[-1] if found else section
+    found = cues(before, year, kind)
+    base = found[-1][1] if found else context
     clause = before[_clause_start(before, len(before)) :]
-    sentence = before[_sentence_start(before, len(before)) :]
+    sentence = before
     first = base.first_year
     if base.first_year is not None and base.mode == "average":
         if _ENDPOINT_BEFORE.search(clause):  # 从54万亿元增加到82.7万亿元: the span's last year
@@ -245,17 +257,31 @@ def figure_period(
     return Period(base.year, mode, base.first_year)
 
 
-def _sets_topic(text: str, pos: int, sentence_start: int) -> bool:
-    """A cue counts in the figure's own sentence, or in a short opening clause of an earlier one
-    (刚刚过去的2017年，…): that sets the topic; a cue inside an earlier sentence's body does not."""
-    if pos >= sentence_start:
-        return True
-    opening = _sentence_start(text, pos)
-    clause_end = min(
-        (i for c in _CLAUSE_BREAK + _SENTENCE_BREAK if (i := text.find(c, pos)) >= 0),
-        default=len(text),
-    )
-    return clause_end - opening <= TOPIC_CHARS
+_OPENING = re.compile(
+    rf"(?:^|(?<=[{_SENTENCE_BREAK}]))[ \t\u3000]*([^{_CLAUSE_BREAK}{_SENTENCE_BREAK}]{{1,{TOPIC_CHARS}}})"
+    rf"(?=[{_CLAUSE_BREAK}{_SENTENCE_BREAK}])"
+)
+
+
+def _topic_sentences(text: str, year: int | None, kind: str | None) -> list[tuple[int, Period]]:
+    """(start, period) of each sentence whose short opening clause names a period (刚刚过去的
+    2017年，…): it sets the period of the sentences after it in its paragraph."""
+    out = []
+    for m in _OPENING.finditer(text):
+        found = cues(normalise(m[1]), year, kind)
+        if found:
+            out.append((m.start(), found[-1][1]))
+    return out
+
+
+def _paragraph_context(
+    text: str, sentence_start: int, section: Period, year: int | None, kind: str | None
+) -> Period:
+    """The period an earlier sentence of the paragraph set, else the section's."""
+    window = max(sentence_start - WINDOW, 0)
+    para_start = text.rfind("\n", window, sentence_start) + 1 or window
+    topics = _topic_sentences(text[para_start:sentence_start], year, kind)
+    return topics[-1][1] if topics else section
 
 
 def section_periods(
@@ -292,6 +318,10 @@ def figure_periods(
     headings name no period of their own.
     """
     topics = _topic_paragraphs(text, year, kind)
+    topic_starts = [pos for pos, _ in topics]
+    sentences = _topic_sentences(text, year, kind)
+    sentence_starts = [pos for pos, _ in sentences]
+    breaks = [-1, *(m.start() for m in re.finditer("\n", text))]
     if titles is None:
         named = [True] * len(spans)
     else:
@@ -301,11 +331,20 @@ def figure_periods(
         i = containing_section(spans, start)
         section = periods[i] if i is not None else UNKNOWN
         anchor = _anchor(spans, named, i)
-        para_start = text.rfind("\n", 0, start) + 1
-        earlier = [p for pos, p in topics if anchor <= pos < para_start]
-        if earlier and earlier[-1] != UNKNOWN:
-            section = earlier[-1]
-        out.append(figure_period(text, start, end, section, year, kind))
+        para_start = breaks[bisect.bisect_left(breaks, start) - 1] + 1
+        # the topic of an earlier paragraph, or the opening of this one (its cues may lie
+        # further back than the window figure_period reads)
+        earlier = topics[
+            bisect.bisect_left(topic_starts, anchor) : bisect.bisect_right(topic_starts, para_start)
+        ]
+        if earlier and earlier[-1][1] != UNKNOWN:
+            section = earlier[-1][1]
+        window = max(start - SENTENCE_WINDOW, 0)
+        sentence_start = max(max(text.rfind(c, window, start) for c in _SENTENCE_BREAK) + 1, window)
+        lo = bisect.bisect_left(sentence_starts, para_start)
+        hi = bisect.bisect_left(sentence_starts, sentence_start)
+        context = sentences[hi - 1][1] if hi > lo else section
+        out.append(figure_period(text, start, end, section, year, kind, context))
     return out
 
 
