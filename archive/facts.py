@@ -6,7 +6,8 @@ nothing but measure words stand between the two ("国内生产总值达到134.9�
 that is only a measure ("，增长5.2%") takes the indicator of the clause before it. Anything else
 in between (占…比重 of another numerator, 对全球经济增长的贡献率, 城市副中心…地区生产总值) makes no
 fact: a missing point is better than a wrong one. Ranges ("6%－6.5%") are one fact with a high
-value; the qualifier after a figure (左右, 以上, 以内) stays in its text.
+value; the qualifier after a figure (左右, 以上, 以内) stays in its text; a fall (下降0.1%) is a
+negative value.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ _GROWTH = re.compile(
     r"增长|增速|增幅|涨幅|上涨|下降|降低|降幅|回落|回升|减少|提高(?!到|至)|提升(?!到|至)|下调|上调"
 )
 _INCREMENT = re.compile(r"(?:增加|增长|减少|下降|新增)(?!到|至)")
+# A growth or change written as a fall is negative: 居民消费价格下降0.1% -> -0.1 (回落到2.6% is no fall).
+_FALL = re.compile(r"(?:下降|降低|减少|回落|下跌|下调|缩小|缩减)(?!到|至)|降幅|负增长")
 _SHARE = re.compile(r"占|比重|占比|相当于|比例|比率|强度")
 # What may stand before an indicator in its clause: time, the report's own whole area, verbs.
 _PREFIX_WORDS = re.compile(
@@ -40,7 +43,7 @@ _PREFIX_WORDS = re.compile(
 )
 # What may stand between an indicator and its figure: measure words only.
 _BETWEEN_WORDS = re.compile(
-    r"(?:按可比价格计算|比上年|较上年|同比|比去年|实际|名义|总水平|整体|平均为|平均|年均|平均每年|年平均|"
+    r"(?:按可比价格计算|比上年|较上年|同比|比去年|比(?:1[89]|20)\d\d年|实际|名义|总水平|整体|平均为|平均|年均|平均每年|年平均|"
     r"[五十三两]年|增长速度|增长|增速|增幅|涨幅|上涨|下降|降低|降幅|回落到|回落至|回落|回升到|回升|"
     r"减少到|减少|扩大到|扩大|提高到|提高至|提高|提升到|提升至|提升|增加到|增加至|增加|达到|达|突破|超过|"
     r"首次跃上|跃上|跃升至|跃升到|迈上|降至|降到|升至|调控目标|预期目标|目标|定为|控制在|保持在|稳定在|"
@@ -190,6 +193,8 @@ def extract_facts(text: str, figures: list, place: str | None) -> list[Fact]:
             n_start, n_end, n_value, n_unit = spans[i + 1]
             if n_unit == unit and _RANGE.fullmatch(text, end, n_start):
                 high, stop, skip = n_value, n_end, True
+        if measure in ("growth", "change") and _FALL.search(re.split("[，、]", words)[-1]):
+            value, high = -value, None if high is None else -high
         q = QUALIFIERS.match(text, stop)
         qualifier = q[0] if q else ""
         stop += len(qualifier)  # the span is the figure as shown: 5%左右, 6%－6.5%

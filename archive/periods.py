@@ -236,6 +236,14 @@ def figure_period(
             return Period(first - 1, "actual") if kind == GOV_WORK_REPORT else UNKNOWN
     elif _STARTPOINT_BEFORE.search(clause):  # 从11.37万亿元提高到…: the start of an unnamed span
         return UNKNOWN
+    since = re.findall(r"比((?:1[89]|20)\d\d)年", clause)
+    if (
+        since
+        and base.year is not None
+        and int(since[-1]) < base.year - 1
+        and not _AVERAGE_CUE.search(clause)
+    ):
+        return UNKNOWN  # 比2002年增长65.5%: a change over several years, no one year's figure
     if _AVERAGE_CUE.search(clause):
         since = re.findall(r"比((?:1[89]|20)\d\d)年", sentence)
         span = re.search(r"([五十三两二])年[^年]*?(?:年均|年平均|平均每年)", clause)
