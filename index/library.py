@@ -56,8 +56,11 @@ class Library:
         model: str | Path | None = None,
         settings: SearchSettings | None = None,
         vector_store: str | None = None,
+        embedder: Embedder | None = None,
     ):
         self.home = home
+        if embedder is not None:  # a loaded model shared with another Library of the same home
+            self.__dict__["embedder"] = embedder
         self.archive = Archive(home.database)
         self.model_name = str(model or os.environ.get("BAOGAO_MODEL") or DEFAULT_MODEL)
         self.settings = settings or SearchSettings()

@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from index.library import Library
-from ui import views_state, views_upload
+from ui import render, views_state, views_upload
 
 APP = Path(__file__).parent.parent / "ui" / "app.py"
 SHANTY = "棚户区改造了多少户？"
@@ -285,7 +285,7 @@ def test_index_page_checks_health_and_repairs(home: Path, markup_report: Path, t
     at = start("views_index.py")
     at.button(key="health_check").click().run()
     assert not at.exception, at.exception
-    assert any(w.value.startswith("index: ") for w in at.warning)
+    assert any(w.value.startswith(render.md_escape("index: ")) for w in at.warning)
     at.button(key="health_repair").click().run()
     assert not at.exception, at.exception
     assert any(s.value == "No problems found." for s in at.success)

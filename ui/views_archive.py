@@ -87,9 +87,8 @@ def _edit(res: views_state.Resources, report) -> None:
             if not changes:
                 st.info("Nothing changed.")
                 return
-            with res.lock:
-                res.library.edit(report.id, **changes)
-                views_state.after_write(res)
+            with views_state.writing(res) as library:
+                library.edit(report.id, **changes)
             st.toast(f"Saved report {report.id}.")
             st.rerun()
 
@@ -106,9 +105,8 @@ def _remove(res: views_state.Resources, report) -> None:
     )
     yes, no = st.columns(2)
     if yes.button("Yes, remove it", type="primary", key="remove-yes"):
-        with res.lock:
-            res.library.remove(report.id)
-            views_state.after_write(res)
+        with views_state.writing(res) as library:
+            library.remove(report.id)
         st.session_state.pop("confirm-remove", None)
         st.session_state.pop("open", None)
         st.session_state["removed"] = (

@@ -50,11 +50,11 @@ def status(library: Library) -> dict:
 def _rebuild(res: views_state.Resources) -> None:
     # The old index keeps answering other sessions until the new one is renamed into place.
     try:
-        manifest = res.library.rebuild(progress=views_state.progress_bar)
+        with views_state.writing(res) as library:
+            manifest = library.rebuild(progress=views_state.progress_bar)
     except USER_ERRORS as e:
         st.error(str(e))
         return
-    views_state.after_write(res)
     st.session_state["rebuilt"] = (
         f"Indexed {manifest['count']} chunks with {manifest['model_name']} "
         f"({manifest['dimension']}-d)."
@@ -76,10 +76,14 @@ def _health(res: views_state.Resources) -> None:
         st.success("No problems found.")
         return
     for p in found:
-        st.warning(f"{p['area']}: {p['message']}")
+        st.warning(render.md_escape(f"{p['area']}: {p['message']}"))  # titles are not markup
     if any(p["fixable"] for p in found) and st.button("Repair what can be repaired", key="health_repair"):
-        actions = health.repair(res.library)
-        views_state.after_write(res)
+        try:
+            with views_state.writing(res) as library:
+                actions = health.repair(library)
+        except USER_ERRORS as e:
+            st.error(str(e))
+            return
         st.session_state["health"] = [p.as_dict() for p in health.check(res.library)]
         st.session_state["repaired"] = actions or ["nothing needed doing"]
         st.rerun()
@@ -115,7 +119,7 @@ def page() -> None:
     ):
         _rebuild(res)
     for action in st.session_state.pop("repaired", []):
-        st.info(action)
+        st.info(render.md_escape(action))
     _health(res)
 
 

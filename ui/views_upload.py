@@ -185,15 +185,14 @@ def section(res: views_state.Resources) -> None:
         key=f"upload-meta-{round_}",
     )
     if st.button("Save to archive", type="primary", key="save-uploads"):
-        with res.lock:
+        with views_state.writing(res) as library:
             outcomes = add_uploads(
-                res.library,
+                library,
                 uploads,
                 edited.to_dict("records"),
                 max_mb=limit,
                 progress=views_state.progress_bar,
             )
-            views_state.after_write(res)
         st.session_state["upload_results"] = {
             "counts": {
                 s: sum(o.status == s for o in outcomes) for s in ("added", "duplicate", "failed")
