@@ -273,9 +273,13 @@ def eval_(qa_file, method, no_hints, verbose, as_json, home):
 @home_option
 def serve(port, host, home):
     """Start the web page (Streamlit); loads the bundled reports on first run."""
+    from ui.exposure import ExposureError
     from ui.server import run_server
 
-    sys.exit(run_server(home=home, port=port, host=host))
+    try:
+        sys.exit(run_server(home=home, port=port, host=host))
+    except ExposureError as e:
+        raise click.ClickException(str(e)) from e
 
 
 @cli.command()

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from index.library import USER_ERRORS
-from ui import render, views_state, views_upload
+from ui import render, views_access, views_state, views_upload
 from ui.views_filters import report_label
 
 COLUMNS = ["id", "title", "year", "issuer", "kind", "sections", "chunks", "figures", "added_at"]
@@ -142,9 +142,9 @@ def _report(res: views_state.Resources, reports: list[dict]) -> None:
     with read:
         _read(res, report.id)
     with edit:
-        _edit(res, report)
+        _edit(res, report) if views_access.can_write() else views_access.locked_note("edit")
     with remove:
-        _remove(res, report)
+        _remove(res, report) if views_access.can_write() else views_access.locked_note("remove")
 
 
 def page() -> None:
@@ -158,7 +158,10 @@ def page() -> None:
         _table(reports)
         _report(res, reports)
     with add:
-        views_upload.section(res)
+        if views_access.can_write():
+            views_upload.section(res)
+        else:
+            views_access.locked_note("add reports")
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ import streamlit as st
 from index import health
 from index.library import USER_ERRORS, Library
 from index.vectors import VectorStoreError
-from ui import render, views_state
+from ui import render, views_access, views_state
 
 
 def read_manifest(library: Library) -> dict | None:
@@ -77,6 +77,8 @@ def _health(res: views_state.Resources) -> None:
         return
     for p in found:
         st.warning(render.md_escape(f"{p['area']}: {p['message']}"))  # titles are not markup
+    if not views_access.can_write():
+        return
     if any(p["fixable"] for p in found) and st.button("Repair what can be repaired", key="health_repair"):
         try:
             with views_state.writing(res) as library:
@@ -105,7 +107,7 @@ def page() -> None:
         f"{info['index_type']} index · archive home {render.md_escape(info['home'])}"
     )
     if info["problems"]:
-        st.warning("The index is stale: " + "; ".join(info["problems"]))
+        st.warning(render.md_escape("The index is stale: " + "; ".join(info["problems"])))
     elif info["chunks"]:
         st.success("The index is up to date with the archive and the model.")
     else:
@@ -114,7 +116,7 @@ def page() -> None:
         "Rebuild the index",
         type="primary",
         key="rebuild",
-        disabled=not info["chunks"],
+        disabled=not info["chunks"] or not views_access.can_write(),
         help="Embed every chunk again; questions keep using the old index until it is done.",
     ):
         _rebuild(res)

@@ -15,6 +15,7 @@ import ui
 from archive.home import Home
 from index.library import Library
 from index.search import Searcher
+from ui import views_access
 
 BUNDLED_REPORTS = Path(ui.__file__).resolve().parent.parent / "data" / "reports"
 WARM_UP_QUESTION = "棚户区改造了多少户"
@@ -84,6 +85,9 @@ def after_write(res: Resources) -> None:
 def writing(res: Resources) -> Iterator[Library]:
     """A write from the page, on the writer's own connection; questions go on meanwhile from
     the state before it, and the swap to the new state afterwards is the only shared moment."""
+    if not views_access.can_write():  # the one door every page write goes through
+        st.error("Not allowed: this session cannot change the archive.")
+        st.stop()
     with res.write_lock:
         if res.writer is None:
             reader = res.library
