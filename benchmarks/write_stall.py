@@ -29,9 +29,16 @@ from index.library import Library  # noqa: E402
 QUESTIONS = ["棚户区改造了多少户？", "2024年国内生产总值增长多少", "How many elderly care beds?"]
 
 
+def _text(path: Path) -> str:
+    """A bundled report's text whatever its encoding (two are GB18030)."""
+    from archive.readers import read_file
+
+    return read_file(path).text
+
+
 def big_report(folder: Path, megabytes: float) -> Path:
     """A long report of real text: the bundled reports over and over, each copy numbered."""
-    texts = [p.read_text("utf-8") for p in sorted((ROOT / "data" / "reports").glob("*.txt"))]
+    texts = [_text(p) for p in sorted((ROOT / "data" / "reports").glob("*.txt"))]
     path, size, n = folder / f"big-{megabytes}mb-{time.time_ns()}.txt", 0, 0
     with open(path, "w", encoding="utf-8") as f:
         f.write(f"大文件测试报告 {time.time_ns()}\n")
