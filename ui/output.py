@@ -34,6 +34,7 @@ def outcome_dict(outcome) -> dict:
         "report_id": outcome.report_id,
         "title": outcome.title,
         "message": outcome.message,
+        **{k: (outcome.metadata or {}).get(k) for k in ("issuer", "year", "kind")},
     }
 
 
@@ -43,6 +44,9 @@ def print_outcomes(outcomes) -> None:
             click.echo(f"failed: {o.path}: {o.message}", err=True)
         elif o.status == "duplicate":
             click.echo(f"duplicate: {o.path}: {o.message}", err=True)
+        elif o.metadata:  # what was read from the file, to check and `baogao edit` if wrong
+            shown = " · ".join(str(v) for v in o.metadata.values() if v not in (None, ""))
+            click.echo(f"added {o.report_id}: {o.path}: {shown}")
     counts = {s: sum(o.status == s for o in outcomes) for s in ("added", "duplicate", "failed")}
     click.echo(f"Added {counts['added']}, duplicate {counts['duplicate']}, failed {counts['failed']}.")
 
