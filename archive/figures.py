@@ -224,8 +224,4 @@ def _is_year(m: re.Match[str], text: str) -> bool:
 def number_spans(text: str) -> list[tuple[int, int]]:
     """Every number-like run with its unit, figure or not (years, dates too): never cut these."""
     spans = [m.span() for m in FIGURE_RE.finditer(text)]
-    for f in extract_figures(text):
-        spans.append((f.start, f.end))
-        if f.group_start is not None:
-            spans.append((f.group_start, f.group_end))  # 301户611人 is read as one
-    return sorted(spans)
+    return sorted(spans + [(f.start, f.end) for f in extract_figures(text)])
