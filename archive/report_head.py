@@ -55,6 +55,9 @@ _CONGRESS_PLACE = re.compile(rf"在([\u4e00-\u9fff]{{2,20}}?)第{_ORDINAL}届\s*
 _SIGNATURE = re.compile(
     r"([\u4e00-\u9fff]{2,20}?)(?:人民政府)?(?:代理)?代?(?:省长|市长|区长|县长|州长|盟长|旗长|主席)"
 )
+_EN_PLACE_WORD = re.compile(
+    r"\b(?:Province|Provincial|Municipal(?:ity)?|City|County|District|Autonomous Region|Prefecture)\b"
+)
 _SPEAKS_TO_CONGRESS = re.compile(
     r"代表(?:中华人民共和国)?(?:国务院|中央人民政府|[\u4e00-\u9fff]{0,16}?政府)[^。]{0,30}?(?:作|报告)"
 )
@@ -245,5 +248,8 @@ def _place(head: Head, title: str, stem: str, declared: str | None) -> Place | N
     ]
     for source in sources:
         if source and (found := places_in(source)):
+            return most_specific(found)
+    for line in head.lines[:8]:  # English: Guangdong Provincial People's Government
+        if _EN_PLACE_WORD.search(line) and (found := places_in_file_name(line)):
             return most_specific(found)
     return most_specific(places_in_file_name(normalise(stem)))

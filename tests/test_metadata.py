@@ -201,3 +201,19 @@ def test_add_odd_files_through_the_cli(run, tmp_path, isolated_home):
     archive = Archive(isolated_home / "archive.db")
     assert archive.counts() == before
     archive.close()
+
+
+@pytest.mark.parametrize(
+    ("head", "issuer", "year"),
+    [
+        ("Report on the Work of the Government\nDelivered at the Second Session of the 14th National "
+         "People's Congress on March 5, 2024\nLi Qiang\nPremier of the State Council\nFellow Deputies,",
+         "国务院", 2024),
+        ("Report on the Work of the Government\nDelivered at the Fourth Session of the Fourteenth "
+         "Guangdong Provincial People's Congress on January 26, 2026\nFellow Deputies,",
+         "广东省人民政府", 2026),
+    ],
+)
+def test_english_reports(head, issuer, year):
+    m = infer_metadata(head, "upload.txt")
+    assert (m["issuer"], m["year"], m["kind"], m["language"]) == (issuer, year, "gov_work_report", "en")
