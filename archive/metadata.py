@@ -57,21 +57,6 @@ def load_manifest(path: Path) -> dict[str, dict]:
     return manifest
 
 
-def infer_title(text: str, file_name: str) -> str:
-    """The first heading-like line near the top, else the file name without its suffix."""
-    return read_head(text).title or Path(file_name).stem
-
-
-def infer_year(title: str, file_name: str, text: str) -> int | None:
-    """The year the report carries: see report_head.infer_year_from."""
-    head = read_head(text)
-    return infer_year_from(head, title, Path(file_name).stem, infer_kind_from(head, title), None)
-
-
-def infer_kind(title: str) -> str:
-    return infer_kind_from(read_head(""), title)
-
-
 def infer_language(text: str) -> str:
     sample = text[:5000]
     return "zh" if len(_CJK.findall(sample)) > 0.1 * max(1, len(sample)) else "en"
