@@ -217,3 +217,13 @@ def test_add_odd_files_through_the_cli(run, tmp_path, isolated_home):
 def test_english_reports(head, issuer, year):
     m = infer_metadata(head, "upload.txt")
     assert (m["issuer"], m["year"], m["kind"], m["language"]) == (issuer, year, "gov_work_report", "en")
+
+
+def test_upload_form_is_prefilled_with_what_was_read(tmp_path):
+    from ui.views_upload import Upload, guess_metadata
+
+    path = tmp_path / "upload.docx"
+    shutil.copy(REPORTS / "gwr_2025_zhejiang_province.docx", path)
+    guessed = guess_metadata(Upload("upload.docx", path.read_bytes(), path))
+    assert guessed == {"title": "2025年浙江省政府工作报告", "issuer": "浙江省人民政府", "year": 2025,
+                       "kind": "gov_work_report"}
