@@ -72,9 +72,7 @@ def query_terms(question: str) -> list[str]:
 def synonyms() -> dict[str, tuple[str, ...]]:
     """Question word -> report words, from the bundled table."""
     with resources.files("index").joinpath("data/synonyms.tsv").open(encoding="utf-8") as f:
-        rows = (
-            line.rstrip("\n").split("\t") for line in f if line.strip() and not line.startswith("#")
-        )
+        rows = (line.rstrip("\n").split("\t") for line in f if line.strip() and not line.startswith("#"))
         return {word: tuple(alternatives.split("|")) for word, alternatives in rows}
 
 

@@ -11,11 +11,14 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from archive.chinese_script import to_simplified
+
 _IGNORED = set("的了是在和与及或有为把被对从到中里上下年月日个多少几吗呢吧啊？?，,。！!、：:；; ")
 
 
 def normalise(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).lower()
+    """NFKC, simplified characters (as the keyword tokens), lower case: 憲法草案 repeats 宪法草案."""
+    return to_simplified(unicodedata.normalize("NFKC", text)).lower()
 
 
 def longest_shared_run(question: str, passage: str, *, cap: int = 8) -> int:
@@ -45,12 +48,9 @@ def term_coverage(terms: list[tuple[str, float]], passage: str) -> float:
 # the same figure words (城镇新增就业…万人) appear in both.
 PAST_QUESTION = re.compile(
     r"去年|上年|上一年|过去|回顾|以来|累计|一共|共有|完成了|实现了|达到了|摆脱了|"
-    r"\b(last year|previous year|past|preceding|over the years|cumulative(ly)?)\b",
-    re.I,
-)
+    r"\b(last year|previous year|past|preceding|over the years|cumulative(ly)?)\b", re.I)
 PLAN_QUESTION = re.compile(
-    r"目标|计划|预期|安排|拟|定在|\b(target|plan(ned)?|aim|goal|set for)\b", re.I
-)
+    r"目标|计划|预期|安排|拟|定在|\b(target|plan(ned)?|aim|goal|set for)\b", re.I)
 PAST_SECTION = re.compile(r"回顾|过去|总结|成绩|成就|主要工作")
 PLAN_SECTION = re.compile(r"今年|明年|安排|任务|目标|建议|部署|展望|重点工作")
 PAST_TEXT = re.compile(r"过去一年|去年|上年|一年来|五年来|过去五年|累计")
@@ -62,8 +62,7 @@ def question_tense(question: str, report_year: int | None) -> int:
     """-1 asks about the past (results), +1 about plans (targets), 0 cannot tell."""
     years = [int(y) for y in _YEAR.findall(question)]
     past = bool(PAST_QUESTION.search(question)) or any(
-        report_year is not None and y < report_year for y in years
-    )
+        report_year is not None and y < report_year for y in years)
     plan = bool(PLAN_QUESTION.search(question))
     return 0 if past == plan else (-1 if past else 1)
 

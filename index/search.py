@@ -71,16 +71,13 @@ class Candidate:
     coverage: float  # 0..1
     run: float  # 0..1
     unit_fit: bool
-    tense: int = (
-        0  # +1 the passage looks the way the question does (back or ahead), -1 the other way
-    )
+    tense: int = 0  # +1 the passage looks the way the question does (back or ahead), -1 the other way
 
     def score(self, s: SearchSettings, english: bool, method: str = "hybrid") -> float:
         """Weighted reciprocal-rank fusion, scaled so a top rank in every leg is 1.0, plus evidence."""
         dense_weight = s.dense_weight if method in ("dense", "hybrid") else 0.0
-        keyword_weight = (
-            0.0 if method == "dense" else (s.keyword_weight_en if english else s.keyword_weight_zh)
-        )
+        keyword_weight = 0.0 if method == "dense" else (
+            s.keyword_weight_en if english else s.keyword_weight_zh)
         fused = 0.0
         if self.dense_rank:
             fused += dense_weight / (s.rrf_k + self.dense_rank)
@@ -148,9 +145,8 @@ class Searcher:
         use_hints: bool = True,
         ignore_hints: tuple[str, ...] = (),
     ) -> SearchResult:
-        legs = self.gather(
-            question, filters=filters, method=method, use_hints=use_hints, ignore_hints=ignore_hints
-        )
+        legs = self.gather(question, filters=filters, method=method, use_hints=use_hints,
+                           ignore_hints=ignore_hints)
         return self.rank(legs, top_k=top_k)
 
     def gather(
@@ -177,23 +173,13 @@ class Searcher:
         if method in ("dense", "hybrid") and self.store is not None and self.embed_query:
             legs.dense = self._dense(question, filters)
         if method in ("keyword", "hybrid"):
-            keyword = [
-                cid
-                for cid, _ in keyword_search(
-                    self.archive, terms, filters=filters, limit=s.candidates
-                )
-            ]
+            keyword = [cid for cid, _ in keyword_search(self.archive, terms, filters=filters, limit=s.candidates)]
             hinted = _hinted_reports(hints)
             if hinted:  # make sure passages of the reports the question names are candidates
                 narrowed = _narrow(filters, hinted)
                 seen = set(keyword)
-                keyword += [
-                    c
-                    for c, _ in keyword_search(
-                        self.archive, terms, filters=narrowed, limit=s.candidates
-                    )
-                    if c not in seen
-                ]
+                keyword += [c for c, _ in keyword_search(self.archive, terms, filters=narrowed,
+                                                         limit=s.candidates) if c not in seen]
             legs.keyword = keyword
         return legs
 
@@ -213,50 +199,33 @@ class Searcher:
             if cid not in chunks:
                 continue  # removed since the legs ran
             text = normalise(chunks[cid].text)
-            out.append(
-                Candidate(
-                    chunk=chunks[cid],
-                    dense_rank=dense_rank.get(cid),
-                    keyword_rank=keyword_rank.get(cid),
-                    hint=boosts.get(chunks[cid].report_id, 0.0),
-                    coverage=term_coverage(legs.weighted_terms, text),
-                    run=0.0 if legs.english else longest_shared_run(question, text) / 8,
-                    unit_fit=cid in fitting,
-                    tense=question_tense(legs.question, chunks[cid].year)
-                    * passage_tense(chunks[cid].section_path, chunks[cid].text),
-                )
-            )
+            out.append(Candidate(
+                chunk=chunks[cid],
+                dense_rank=dense_rank.get(cid),
+                keyword_rank=keyword_rank.get(cid),
+                hint=boosts.get(chunks[cid].report_id, 0.0),
+                coverage=term_coverage(legs.weighted_terms, text),
+                run=0.0 if legs.english else longest_shared_run(question, text) / 8,
+                unit_fit=cid in fitting,
+                tense=question_tense(legs.question, chunks[cid].year)
+                * passage_tense(chunks[cid].section_path, chunks[cid].text),
+            ))
         return out
 
-    def rank(
-        self,
-        legs: Legs,
-        *,
-        top_k: int = 5,
-        settings: SearchSettings | None = None,
-        candidates: list[Candidate] | None = None,
-    ) -> SearchResult:
+    def rank(self, legs: Legs, *, top_k: int = 5, settings: SearchSettings | None = None,
+             candidates: list[Candidate] | None = None) -> SearchResult:
         """Weighted RRF of the legs plus the re-ranking evidence; the best `top_k`."""
         s = settings or self.settings
         pool = self.candidates(legs) if candidates is None else candidates
         scored = sorted(pool, key=lambda c: -c.score(s, legs.english, legs.method))[:top_k]
         hits = [
-            Hit(
-                c.chunk,
-                c.score(s, legs.english, legs.method),
+            Hit(c.chunk, c.score(s, legs.english, legs.method),
                 {k: v for k, v in (("dense", c.dense_rank), ("keyword", c.keyword_rank)) if v},
-                legs.dense.get(c.chunk.id),
-            )
+                legs.dense.get(c.chunk.id))
             for c in scored
         ]
-        return SearchResult(
-            legs.question,
-            hits,
-            legs.hints,
-            legs.terms,
-            legs.method,
-            bool(scored) and self._found(scored[0], legs.dense, legs.english),
-        )
+        return SearchResult(legs.question, hits, legs.hints, legs.terms, legs.method,
+                            bool(scored) and self._found(scored[0], legs.dense, legs.english))
 
     def _chunks_with_units(self, chunk_ids: list[int], units: list[str]) -> set[int]:
         if not units:
@@ -305,13 +274,12 @@ class Searcher:
         cosine = dense.get(top.chunk.id, 0.0)
         # English words reach Chinese text through a dictionary, which matches loosely
         # (price -> 价格): they need a fitting figure or some semantic support as well.
-        support = (
-            (top.unit_fit or cosine >= 0.8 * s.dense_floor) if english else top.run >= s.found_run
-        )
+        support = (top.unit_fit or cosine >= 0.8 * s.dense_floor) if english else top.run >= s.found_run
         lexical = top.coverage >= s.found_coverage and support
         named = top.hint >= 1.0 and top.coverage >= s.found_coverage / 2  # its report is named
         figure = top.unit_fit and top.coverage >= 0.75  # holds every word and the figure asked for
-        return lexical or named or figure or top.run >= 0.75 or cosine >= s.dense_floor
+        return (lexical or named or figure or top.run >= 0.75
+                or cosine >= s.dense_floor)
 
 
 def _hinted_reports(hints: list[Hint]) -> set[int]:
@@ -333,11 +301,7 @@ def _without_place_names(
     """Drop the words that only name the report (北京, 海拉尔区): the hint boost already uses them,
     and as keywords they pull in every passage that mentions the place, like the title line."""
     hinted = _hinted_reports(hints)
-    names = (
-        set().union(*(report_names(r)[0] for r in reports if r["id"] in hinted))
-        if hinted
-        else set()
-    )
+    names = set().union(*(report_names(r)[0] for r in reports if r["id"] in hinted)) if hinted else set()
     kept = [(t, w) for t, w in terms if not any(t in n or n in t for n in names)]
     return kept or terms
 
