@@ -11,7 +11,6 @@ from pathlib import Path
 
 import sqlite_utils
 
-from archive.facts import store_facts
 from archive.disk import (
     DAMAGED_FIX,
     ArchiveDamaged,
@@ -22,6 +21,7 @@ from archive.disk import (
     read_only_message,
     writable,
 )
+from archive.facts import store_facts
 from archive.migrations import migrate, pending_migrations, refresh_periods
 from archive.models import Chunk, Figure, Report, Section
 from archive.tokens import segment
