@@ -9,10 +9,9 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import sqlite_utils
-
 from archive.migrations import migrate
 from archive.models import Chunk, Figure, Report, Section
+from archive.sqlite_lib import sqlite_utils
 from archive.tokens import segment
 
 PATH_SEPARATOR = " › "

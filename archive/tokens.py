@@ -7,10 +7,6 @@ import re
 import unicodedata
 from functools import lru_cache
 
-import jieba
-
-jieba.setLogLevel(logging.WARNING)
-
 _WORD = re.compile(r"\w", re.UNICODE)
 # jieba is superlinear on one long run of Latin letters or digits (2 MB of "a": ~80 s); no
 # searchable word is that long, so such runs are cut before segmenting.
@@ -18,8 +14,13 @@ _LONG_RUN = re.compile(r"[A-Za-z0-9]{64,}")
 
 
 @lru_cache(maxsize=1)
-def _ready() -> None:
+def _ready():
+    """jieba, imported and initialised on first use: commands that segment nothing skip both."""
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
     jieba.initialize()
+    return jieba
 
 
 def tokens(text: str) -> list[str]:
@@ -27,7 +28,7 @@ def tokens(text: str) -> list[str]:
 
     NFKC first, so full-width digits (１９９６) match the ASCII digits a user types.
     """
-    _ready()
+    jieba = _ready()
     text = _LONG_RUN.sub(lambda m: m.group()[:64], unicodedata.normalize("NFKC", text))
     return [t.lower() for t in jieba.lcut_for_search(text) if _WORD.search(t)]
 
