@@ -279,7 +279,7 @@ def eval_(qa_file, method, no_hints, verbose, as_json, home):
     methods = METHODS if method == "all" else (method,)
     with open_library(home) as library:
         questions = load_questions(qa_file)
-        searcher = library.searcher()
+        searcher = library.searcher("keyword" if methods == ("keyword",) else "hybrid")
         table = {
             m: evaluate(questions, lambda q, m=m: library.ask(
                 q, searcher=searcher, method=m, top_k=5, use_hints=not no_hints))
