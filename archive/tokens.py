@@ -7,6 +7,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from archive.chinese_script import to_simplified
 from archive.jieba_dict import SqliteFreq, open_lazy, write_cache
 
 _WORD = re.compile(r"\w", re.UNICODE)
@@ -55,10 +56,13 @@ def _ready(length: int):
 def tokens(text: str) -> list[str]:
     """Search-mode jieba tokens (棚户区 also yields 棚户), punctuation and blanks dropped, lower-cased.
 
-    NFKC first, so full-width digits (１９９６) match the ASCII digits a user types.
+    NFKC first, so full-width digits (１９９６) match the ASCII digits a user types; then
+    traditional characters become simplified (國務院 -> 国务院), so a question in either script
+    finds a report in the other. Only tokens change: the stored text stays as written.
     """
     jieba = _ready(len(text))
-    text = _LONG_RUN.sub(lambda m: m.group()[:64], unicodedata.normalize("NFKC", text))
+    text = to_simplified(unicodedata.normalize("NFKC", text))
+    text = _LONG_RUN.sub(lambda m: m.group()[:64], text)
     return [t.lower() for t in jieba.lcut_for_search(text) if _WORD.search(t)]
 
 
