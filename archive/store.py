@@ -9,8 +9,6 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import sqlite_utils
-
 from archive.disk import (
     DAMAGED_FIX,
     ArchiveDamaged,
@@ -23,6 +21,7 @@ from archive.disk import (
 )
 from archive.migrations import migrate, pending_migrations
 from archive.models import Chunk, Figure, Report, Section
+from archive.sqlite_lib import sqlite_utils
 from archive.tokens import segment
 
 PATH_SEPARATOR = " › "
