@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import io
+import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from index.library import Library
-from ui import views_state, views_upload
+from ui import first_start, views_upload
 
 APP = Path(__file__).parent.parent / "ui" / "app.py"
 SHANTY = "棚户区改造了多少户？"
@@ -63,23 +68,81 @@ def ask(at: AppTest, question: str) -> AppTest:
     return at
 
 
-def test_first_start_loads_the_bundled_reports_and_builds_the_index(
-    tmp_path: Path, tiny_model_dir: Path, page_reports: list[Path], monkeypatch
-):
-    bundled = tmp_path / "bundled"
-    bundled.mkdir()
+@pytest.fixture
+def bundled(tmp_path: Path, page_reports: list[Path], monkeypatch) -> Path:
+    """Two of the bundled reports as the folder a first start loads ($BAOGAO_BUNDLED)."""
+    folder = tmp_path / "bundled"
+    folder.mkdir()
     for path in page_reports[:2]:
-        shutil.copy(path, bundled)
-    shutil.copy(page_reports[0].parent / "manifest.tsv", bundled)
-    monkeypatch.setattr(views_state, "BUNDLED_REPORTS", bundled)
-    monkeypatch.setenv("BAOGAO_HOME", str(tmp_path / "fresh"))
-    monkeypatch.setenv("BAOGAO_MODEL", str(tiny_model_dir))
-    at = start()
-    assert at.status[0].label.startswith("Loaded 2 bundled reports")
-    library = Library.open(tmp_path / "fresh", model=str(tiny_model_dir))
+        shutil.copy(path, folder)
+    shutil.copy(page_reports[0].parent / "manifest.tsv", folder)
+    monkeypatch.setenv("BAOGAO_BUNDLED", str(folder))
+    return folder
+
+
+def test_first_start_loads_the_bundled_reports_then_builds_the_index(
+    tmp_path: Path, tiny_model_dir: Path, page_reports: list[Path], bundled: Path
+):
+    root = tmp_path / "fresh"
+    assert first_start.needs_loading(root)
+    library = Library.open(root, model=str(tiny_model_dir))
+    terminal = io.StringIO()
+    reporter = first_start.Reporter(root, first_start.Status(first_start.ADDING), out=terminal)
+    first_start.load(library, reporter, first_start.bundled_folder())
+    printed = terminal.getvalue()
+    assert "adding reports: 2/2" in printed
+    assert "keyword search ready (2 reports" in printed
+    assert re.search(r"embedding chunks: (\d+)/\1", printed)
+    assert "semantic index ready" in printed
     assert [r["file_name"] for r in library.archive.reports()] == [p.name for p in page_reports[:2]]
     assert library.index_problems() == []
-    assert answer_cards(ask(at, SHANTY))
+    status = first_start.read_status(root)
+    assert status.stage == first_start.DONE and not status.active
+    assert not first_start.needs_loading(root)
+    library.close()
+
+
+def test_a_first_start_cut_short_goes_on_where_it_stopped(
+    tmp_path: Path, tiny_model_dir: Path, page_reports: list[Path], bundled: Path
+):
+    root = tmp_path / "fresh"
+    library = Library.open(root, model=str(tiny_model_dir))
+    library.add([page_reports[0]], index=False)  # one report stored, then the loader was killed
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    first_start.write_status(root, first_start.Status(first_start.ADDING, 1, 2, pid=gone.pid))
+    assert not first_start.read_status(root).active and first_start.needs_loading(root)
+    reporter = first_start.Reporter(root, first_start.Status(first_start.ADDING), out=io.StringIO())
+    first_start.load(library, reporter, bundled)
+    assert len(library.archive.reports()) == 2 and library.index_problems() == []
+    library.close()
+
+
+def test_the_page_answers_by_keyword_until_the_semantic_index_lands(
+    tmp_path: Path, tiny_model_dir: Path, page_reports: list[Path], bundled: Path, monkeypatch
+):
+    root = tmp_path / "loading"
+    monkeypatch.setenv("BAOGAO_HOME", str(root))
+    monkeypatch.setenv("BAOGAO_MODEL", str(tiny_model_dir))
+    library = Library.open(root, model=str(tiny_model_dir))
+    reporter = first_start.Reporter(root, first_start.Status(first_start.ADDING), out=io.StringIO())
+    reporter.stage(first_start.ADDING, total=2)  # this test process plays the loader
+    library.add([bundled], index=False, progress=reporter)
+    chunks = len(library.archive.chunk_ids())
+    reporter.stage(first_start.EMBEDDING, total=chunks)
+    at = start()
+    [bar] = at.get("progress")
+    assert "building the semantic index, 0 of" in bar.proto.text
+    [note] = [h for h in html(ask(at, SHANTY)) if "class=\"bg-notice bg-keyword-only\"" in h]
+    assert f"semantic index is still being built (0 of {chunks} passages" in note
+    assert "2206户" in answer_cards(at)[0]
+    library.rebuild(progress=reporter)
+    reporter.stage(first_start.DONE)
+    at.run()
+    assert not at.get("progress")  # the banner is gone once the load is done
+    assert not [h for h in html(at) if "class=\"bg-notice bg-keyword-only\"" in h]
+    assert answer_cards(at)  # now by hybrid search (the tiny model's vectors are random)
+    library.close()
 
 
 def test_asking_shows_the_answer_card_and_ranked_passages(home: Path):
@@ -90,14 +153,18 @@ def test_asking_shows_the_answer_card_and_ranked_passages(home: Path):
     cards = passages(at)
     assert len(cards) == 5
     assert all("bg-breadcrumb" in c and "score " in c for c in cards)
-    assert any('<mark class="bg-hl">棚户区</mark>' in c for c in cards)
+    assert any('<mark class="bg-hl">棚户区' in c for c in cards)
+    assert not any('<mark class="bg-hl">户</mark>' in c for c in cards)  # lone characters: never
     assert at.expander[0].label == "Read in context"
-    assert not any('<mark class="bg-here">' in h for h in html(at))  # read only when opened
-    first = next(k for k in at.session_state if str(k).startswith("ctx-"))
-    at.session_state[first] = True
+    assert not any('class="bg-text bg-here"' in h for h in html(at))  # read only when opened
+    for key in [k for k in at.session_state if str(k).startswith("ctx-")]:
+        at.session_state[key] = True
     at.run()
-    [context] = [h for h in html(at) if '<mark class="bg-here">' in h]
-    assert 'class="bg-breadcrumb"' in context
+    contexts = [h for h in html(at) if 'class="bg-text bg-here"' in h]
+    assert len(contexts) == 5 and all('class="bg-breadcrumb"' in c for c in contexts)
+    figure = re.search(r'<div class="bg-figure">(.*?)</div>', card).group(1)
+    [marked] = [c for c in contexts if f'<mark class="bg-fig">{figure}</mark>' in c]  # the answer's
+    assert "bg-fig" not in "".join(c for c in contexts if c != marked)
 
 
 def test_a_link_with_the_question_reproduces_the_answer(home: Path):
@@ -263,7 +330,9 @@ def test_index_page_reports_a_stale_index_and_rebuilds_it(
     library.add([markup_report], index=False)  # stored but never embedded: stale
     library.close()
     at = start()
-    assert "not ready" in ask(at, SHANTY).error[0].value
+    [note] = [h for h in html(ask(at, SHANTY)) if 'class="bg-notice bg-keyword-only"' in h]
+    assert "Answered by keyword only: the semantic index is not ready" in note
+    assert answer_cards(at)  # keywords still answer
     at.switch_page("views_index.py").run()
     assert "stale" in at.warning[0].value
     at.button(key="rebuild").click().run()
@@ -274,6 +343,9 @@ def test_index_page_reports_a_stale_index_and_rebuilds_it(
     assert metrics["Model"] == tiny_model_dir.name
     indexed, chunks = metrics["Chunks indexed"].split(" / ")
     assert indexed == chunks
+    caption = at.caption[0].value
+    assert re.search(r"Last rebuild \d{1,2} \w{3} \d{4}, \d\d:\d\d UTC \((just now|\d+ \w+ ago)\)", caption)
+    assert not re.search(r"\d{4}-\d\d-\d\dT", caption)  # no raw ISO timestamps
     at.switch_page("views_ask.py").run()
     assert answer_cards(ask(at, SHANTY))
 
@@ -290,3 +362,26 @@ def test_index_page_checks_health_and_repairs(home: Path, markup_report: Path, t
     assert not at.exception, at.exception
     assert any(s.value == "No problems found." for s in at.success)
     assert at.info  # what the repair did
+
+
+def test_a_question_of_only_punctuation_gets_a_plain_message(home: Path):
+    at = ask(start(), "？？！。…")
+    assert "no words to search for" in at.info[0].value
+    assert not passages(at) and not answer_cards(at)
+
+
+def test_hint_chips_say_which_reports_rank_higher(home: Path):
+    at = ask(start(), "2013年海拉尔区棚户区改造了多少户？")
+    chips = {b.key: b.label for b in at.button if str(b.key).startswith("hint-")}
+    assert chips["hint-2014"] == "2014 reports, looking back on 2013 ✕"
+    assert not any("reviews" in label for label in chips.values())
+    assert "reviews 2013" in at.button(key="hint-2014").help
+
+
+def test_the_archive_table_shows_a_dash_for_a_missing_year(home: Path):
+    at = start("views_archive.py")
+    table = at.dataframe[0]
+    frame = table.value.set_index("id")
+    assert frame.loc[1, "year"] is pd.NA and table.proto.placeholder == "—"  # the duty report
+    at.selectbox(key="open").select("1").run()
+    assert "None" not in "".join(html(at)) and "<span class=\"bg-crumb\">—</span>" in "".join(html(at))

@@ -27,8 +27,10 @@ def reports_frame(reports: list[dict], search: str = "") -> pd.DataFrame:
 
 
 def _open_from_table(frame: pd.DataFrame) -> None:
-    rows = st.session_state["reports-table"].selection.rows
-    if rows:
+    """A click on any cell (or the row's checkbox) opens that row's report below the table."""
+    selection = st.session_state["reports-table"].selection
+    rows = list(selection.rows) or [cell[0] for cell in selection.cells]
+    if rows and rows[0] < len(frame):
         st.session_state["open"] = str(frame.iloc[rows[0]]["id"])
 
 
@@ -43,12 +45,18 @@ def _table(reports: list[dict]) -> None:
         width="stretch",
         key="reports-table",
         on_select=lambda: _open_from_table(frame),
-        selection_mode="single-row",
+        selection_mode=["single-row", "single-cell"],
+        placeholder="—",
         column_config={
-            "id": st.column_config.NumberColumn("id", width="small"),
-            "title": st.column_config.TextColumn("title", width="medium"),
-            "year": st.column_config.NumberColumn("year", format="%d"),
-            "added_at": st.column_config.TextColumn("added"),
+            "id": st.column_config.NumberColumn("id", width=48),
+            "title": st.column_config.TextColumn("title", width=420),
+            "year": st.column_config.NumberColumn("year", format="%d", width=64),
+            "issuer": st.column_config.TextColumn("issuer", width=200),
+            "kind": st.column_config.TextColumn("kind", width=150),
+            "sections": st.column_config.NumberColumn("sections", width=80),
+            "chunks": st.column_config.NumberColumn("chunks", width=72),
+            "figures": st.column_config.NumberColumn("figures", width=72),
+            "added_at": st.column_config.TextColumn("added", width=110),
         },
     )
     st.caption(f"{len(frame)} of {len(reports)} reports · click a row to open it")

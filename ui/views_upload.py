@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -17,20 +16,12 @@ from archive.models import ReadError
 from archive.readers import SUPPORTED_SUFFIXES, read_file
 from index.library import USER_ERRORS, Library
 from ui import views_state
+from ui.server import DEFAULT_MAX_UPLOAD_MB, max_upload_mb
 
-DEFAULT_MAX_UPLOAD_MB = 50
 UPLOAD_TYPES = sorted(s.lstrip(".") for s in SUPPORTED_SUFFIXES)
 FIELDS = ("title", "year", "issuer", "kind")
 _UNSAFE = re.compile(r'[<>:"|?*\x00-\x1f\x7f]')
 _MAX_STEM = 120
-
-
-def max_upload_mb() -> int:
-    """The upload limit in MB: $BAOGAO_MAX_UPLOAD_MB, else 50."""
-    try:
-        return max(1, int(os.environ.get("BAOGAO_MAX_UPLOAD_MB", DEFAULT_MAX_UPLOAD_MB)))
-    except ValueError:
-        return DEFAULT_MAX_UPLOAD_MB
 
 
 def safe_name(name: str) -> str:
