@@ -385,3 +385,23 @@ def test_the_archive_table_shows_a_dash_for_a_missing_year(home: Path):
     assert frame.loc[1, "year"] is pd.NA and table.proto.placeholder == "—"  # the duty report
     at.selectbox(key="open").select("1").run()
     assert "None" not in "".join(html(at)) and "<span class=\"bg-crumb\">—</span>" in "".join(html(at))
+
+
+def test_the_year_range_stays_whole_when_reports_of_new_years_arrive(home: Path, tmp_path: Path,
+                                                                     tiny_model_dir: Path):
+    at = ask(start(), SHANTY)
+    assert at.select_slider(key="years").value == (2014, 2024)
+    newer = tmp_path / "gwr_2026.txt"
+    newer.write_text("2026年某市政府工作报告\n\n一、2025年工作回顾\n新建公园12个。\n", "utf-8")
+    library = Library.open(home, model=str(tiny_model_dir))  # as the first-start loader would
+    library.add([newer])
+    library.close()
+    at.run()
+    assert at.select_slider(key="years").value == (2014, 2026)
+    assert any("区政府副区长" in c for c in passages(at))  # reports without a year still count
+    at.select_slider(key="years").set_range(2014, 2024).run()  # narrowed by hand: kept
+    library = Library.open(home, model=str(tiny_model_dir))
+    library.remove(4)
+    library.close()
+    at.run()
+    assert at.select_slider(key="years").value == (2014, 2024)
