@@ -13,7 +13,8 @@ HERE = Path(__file__).resolve().parent
 st.set_page_config(page_title="baogao 报告", page_icon=":material/description:", layout="wide")
 st.html(f"<style>{(HERE / 'style.css').read_text('utf-8')}</style>")
 
-views_loading.banner(views_state.resources())
+resources = views_state.resources()
+views_loading.banner(resources)
 
 st.navigation(
     [
@@ -35,3 +36,4 @@ st.navigation(
         ),
     ]
 ).run()
+views_state.after_drawing(resources)

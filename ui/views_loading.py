@@ -28,7 +28,6 @@ def _progress(res: views_state.Resources) -> None:
     stage = status.stage if status else None
     if stage != st.session_state.get("loading-stage"):
         st.session_state["loading-stage"] = stage
-        views_state.load_model_soon(res)
         st.rerun()
     if status is not None:
         st.progress(fraction(status), text=render.md_escape(describe(status)))

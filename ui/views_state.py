@@ -33,6 +33,7 @@ class Resources:
     signature: tuple | None = None  # the archive and index state the searcher was made for
     keyword_only: str | None = None  # why the searcher has no semantic leg (None: it has one)
     model_wanted: bool = False  # the model is being (or has been) loaded in the background
+    warmed: bool = False  # the keyword side's one-off costs are paid (or being paid)
 
 
 def home_root() -> str:
@@ -45,16 +46,12 @@ def model_name() -> str | None:
 
 @st.cache_resource(show_spinner="Opening the archive…")
 def _resources(home: str, model: str | None, vector_store: str | None) -> Resources:
-    res = Resources(Library.open(home, model=model, vector_store=vector_store))
-    threading.Thread(target=_warm_keywords, args=(res,), daemon=True).start()
-    return res
+    return Resources(Library.open(home, model=model, vector_store=vector_store))
 
 
 def resources() -> Resources:
     """The shared resources of this server for its home, model and vector store."""
-    res = _resources(home_root(), model_name(), os.environ.get("BAOGAO_VECTOR_STORE") or None)
-    load_model_soon(res)
-    return res
+    return _resources(home_root(), model_name(), os.environ.get("BAOGAO_VECTOR_STORE") or None)
 
 
 def loading(res: Resources) -> first_start.Status | None:
@@ -135,6 +132,14 @@ def _load_model(res: Resources) -> None:
             res.library.embedder  # noqa: B018
     except Exception:  # noqa: BLE001 - the searcher reports a broken model when it is used
         pass
+
+
+def after_drawing(res: Resources) -> None:
+    """Pay one-off costs in the background once a page is drawn (before, they would slow it)."""
+    if not res.warmed:
+        res.warmed = True
+        threading.Thread(target=_warm_keywords, args=(res,), daemon=True).start()
+    load_model_soon(res)
 
 
 def _warm_keywords(res: Resources) -> None:
