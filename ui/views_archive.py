@@ -9,6 +9,7 @@ from index.library import USER_ERRORS
 from ui import render, views_state, views_upload
 from ui.views_filters import report_label
 
+ROW_HEIGHT = 66  # Streamlit wraps cell text only in rows taller than 4rem
 COLUMNS = ["id", "title", "year", "issuer", "kind", "sections", "chunks", "figures", "added_at"]
 
 
@@ -27,9 +28,9 @@ def reports_frame(reports: list[dict], search: str = "") -> pd.DataFrame:
 
 
 def _open_from_table(frame: pd.DataFrame) -> None:
-    """A click on any cell (or the row's checkbox) opens that row's report below the table."""
+    """A click on any cell opens that row's report below the table."""
     selection = st.session_state["reports-table"].selection
-    rows = list(selection.rows) or [cell[0] for cell in selection.cells]
+    rows = [cell[0] for cell in selection.cells]
     if rows and rows[0] < len(frame):
         st.session_state["open"] = str(frame.iloc[rows[0]]["id"])
 
@@ -45,18 +46,20 @@ def _table(reports: list[dict]) -> None:
         width="stretch",
         key="reports-table",
         on_select=lambda: _open_from_table(frame),
-        selection_mode=["single-row", "single-cell"],
+        selection_mode="single-cell",  # a click anywhere in a row opens it
         placeholder="—",
+        row_height=ROW_HEIGHT,  # long titles wrap instead of being cut off
+        height=min(len(frame), 8) * ROW_HEIGHT + 40,
         column_config={
-            "id": st.column_config.NumberColumn("id", width=48),
-            "title": st.column_config.TextColumn("title", width=420),
-            "year": st.column_config.NumberColumn("year", format="%d", width=64),
-            "issuer": st.column_config.TextColumn("issuer", width=200),
-            "kind": st.column_config.TextColumn("kind", width=150),
-            "sections": st.column_config.NumberColumn("sections", width=80),
-            "chunks": st.column_config.NumberColumn("chunks", width=72),
-            "figures": st.column_config.NumberColumn("figures", width=72),
-            "added_at": st.column_config.TextColumn("added", width=110),
+            "id": st.column_config.NumberColumn("id", width=40),
+            "title": st.column_config.TextColumn("title", width=330),
+            "year": st.column_config.NumberColumn("year", format="%d", width=52),
+            "issuer": st.column_config.TextColumn("issuer", width=160),
+            "kind": st.column_config.TextColumn("kind", width=124),
+            "sections": st.column_config.NumberColumn("sections", width=66),
+            "chunks": st.column_config.NumberColumn("chunks", width=58),
+            "figures": st.column_config.NumberColumn("figures", width=58),
+            "added_at": st.column_config.TextColumn("added", width=92),
         },
     )
     st.caption(f"{len(frame)} of {len(reports)} reports · click a row to open it")

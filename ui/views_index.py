@@ -111,8 +111,9 @@ def page() -> None:
         "Rebuild the index",
         type="primary",
         key="rebuild",
-        disabled=not info["chunks"],
-        help="Embed every chunk again; questions keep using the old index until it is done.",
+        disabled=not info["chunks"] or views_state.loading(res) is not None,
+        help="Embed every chunk again; questions keep using the old index until it is done "
+        "(not while a first start is building it).",
     ):
         _rebuild(res)
     for action in st.session_state.pop("repaired", []):

@@ -175,7 +175,10 @@ def section(res: views_state.Resources) -> None:
         column_config={"year": st.column_config.NumberColumn(min_value=1900, max_value=2100)},
         key=f"upload-meta-{round_}",
     )
-    if st.button("Save to archive", type="primary", key="save-uploads"):
+    busy = views_state.loading(res) is not None
+    if busy:
+        st.caption("Saving is possible once the first start has finished loading (see the top).")
+    if st.button("Save to archive", type="primary", key="save-uploads", disabled=busy):
         with res.lock:
             outcomes = add_uploads(
                 res.library,
