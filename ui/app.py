@@ -6,7 +6,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui import views_loading, views_state
+from ui import views_access, views_loading, views_state
 
 HERE = Path(__file__).resolve().parent
 
@@ -16,6 +16,7 @@ st.html(f"<style>{(HERE / 'style.css').read_text('utf-8')}</style>")
 resources = views_state.resources()
 views_loading.banner(resources)
 
+views_access.sidebar()
 st.navigation(
     [
         st.Page(

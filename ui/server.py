@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from archive.home import Home
-from ui import first_start
+from ui import exposure, first_start
 
 APP = Path(__file__).resolve().parent / "app.py"
 DEFAULT_MAX_UPLOAD_MB = 50
@@ -25,7 +25,12 @@ def max_upload_mb() -> int:
 
 
 def streamlit_command(port: int, host: str) -> list[str]:
-    """The `streamlit run` command line (no telemetry, no browser, our upload limit and font)."""
+    """The `streamlit run` command line (no telemetry, no browser, our upload limit and font,
+    and the security settings, which no config file can then loosen)."""
+    return [*_streamlit_base(port, host), *exposure.streamlit_flags(host)]
+
+
+def _streamlit_base(port: int, host: str) -> list[str]:
     return [
         sys.executable, "-m", "streamlit", "run", str(APP),
         "--server.headless", "true",
@@ -50,15 +55,18 @@ def run_server(home: Path | str | None, port: int = 8501, host: str = "localhost
     On a first start the loader runs beside the page from the first second: the page answers
     by keyword as soon as reports are stored and by meaning once the index is built.
     """
-    env = dict(os.environ)
+    access = exposure.policy(host)
+    env = {**os.environ, **exposure.server_env(access)}
     root = Home.resolve(home).root.resolve()
     if env.get("BAOGAO_BUNDLED"):
         env["BAOGAO_BUNDLED"] = str(first_start.bundled_folder().resolve())
     env["BAOGAO_HOME"] = str(root)
     print(f"baogao: serving {root} on http://{host}:{port}", file=sys.stderr, flush=True)
-    children = [subprocess.Popen(streamlit_command(port, host), env=env)]
+    print(f"baogao: {access.message}", file=sys.stderr, flush=True)
+    # Started in the home, so no .streamlit/ folder of the caller's current folder applies.
+    children = [subprocess.Popen(streamlit_command(port, host), env=env, cwd=root)]
     if first_start.needs_loading(root):
-        children.append(subprocess.Popen(loader_command(root), env=env))
+        children.append(subprocess.Popen(loader_command(root), env=env, cwd=root))
     page = children[0]
 
     def forward(signum, _frame) -> None:

@@ -17,7 +17,7 @@ import streamlit as st
 from archive.home import Home
 from index.library import USER_ERRORS, Library
 from index.search import Searcher
-from ui import first_start
+from ui import first_start, views_access
 
 WARM_UP_QUESTIONS = ("棚户区改造了多少户", "how many households")
 
@@ -26,9 +26,11 @@ WARM_UP_QUESTIONS = ("棚户区改造了多少户", "how many households")
 class Resources:
     """What every session of one server shares: the library, its searcher and a write lock."""
 
-    library: Library
-    lock: threading.RLock = field(default_factory=threading.RLock)
-    model_lock: threading.Lock = field(default_factory=threading.Lock)
+    library: Library  # answers questions; never writes
+    lock: threading.RLock = field(default_factory=threading.RLock)  # guards the searcher swap
+    model_lock: threading.Lock = field(default_factory=threading.Lock)  # one model load at a time
+    write_lock: threading.Lock = field(default_factory=threading.Lock)  # one page write at a time
+    writer: Library | None = None  # writes on its own SQLite connection: questions never wait
     searcher: Searcher | None = None
     signature: tuple | None = None  # the archive and index state the searcher was made for
     keyword_only: str | None = None  # why the searcher has no semantic leg (None: it has one)
@@ -157,6 +159,28 @@ def after_write(res: Resources) -> None:
         res.searcher = None
         res.signature = None
     st.session_state.pop("answers", None)
+
+
+@contextmanager
+def writing(res: Resources) -> Iterator[Library]:
+    """A write from the page, on the writer's own connection; questions go on meanwhile from
+    the state before it, and the swap to the new state afterwards is the only shared moment."""
+    if not views_access.can_write():  # the one door every page write goes through
+        st.error("Not allowed: this session cannot change the archive.")
+        st.stop()
+    with res.write_lock:
+        if res.writer is None:
+            reader = res.library
+            with res.model_lock:  # shared with the reader, loaded once
+                embedder = reader.embedder
+            res.writer = Library(
+                reader.home, reader.model_name, reader.settings, reader.vector_store,
+                embedder=embedder,
+            )  # fmt: skip
+        try:
+            yield res.writer
+        finally:
+            after_write(res)
 
 
 @contextmanager
