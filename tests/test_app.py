@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import re
 import shutil
 import subprocess
@@ -115,6 +116,20 @@ def test_a_first_start_cut_short_goes_on_where_it_stopped(
     reporter = first_start.Reporter(root, first_start.Status(first_start.ADDING), out=io.StringIO())
     first_start.load(library, reporter, bundled)
     assert len(library.archive.reports()) == 2 and library.index_problems() == []
+    library.close()
+
+
+def test_a_second_loader_leaves_a_running_first_start_alone(
+    tmp_path: Path, tiny_model_dir: Path, bundled: Path
+):
+    root = tmp_path / "fresh"
+    library = Library.open(root, model=str(tiny_model_dir))
+    first_start.write_status(root, first_start.Status(first_start.ADDING, 0, 2, pid=os.getppid()))
+    terminal = io.StringIO()
+    reporter = first_start.Reporter(root, first_start.Status(first_start.ADDING), out=terminal)
+    assert first_start.load(library, reporter, bundled) == "nothing to load"
+    assert "is loading this home already" in terminal.getvalue()
+    assert library.archive.reports() == [] and first_start.read_status(root).pid == os.getppid()
     library.close()
 
 

@@ -133,6 +133,9 @@ def load(library, reporter: Reporter, bundled: Path) -> str:
     """Add the bundled reports (each searchable by keyword once stored), then embed every chunk."""
     started = time.monotonic()
     previous = read_status(library.home.root)
+    if previous is not None and previous.active and previous.pid != os.getpid():
+        reporter.say(f"another process (pid {previous.pid}) is loading this home already")
+        return "nothing to load"
     resuming = previous is not None and previous.stage == ADDING  # cut short: duplicates skip
     if (library.archive.generation == 0 or resuming) and bundled.is_dir():
         reporter.stage(ADDING, message=f"first start: loading the bundled reports from {bundled}")
