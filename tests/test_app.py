@@ -421,3 +421,20 @@ def test_the_year_range_stays_whole_when_reports_of_new_years_arrive(home: Path,
     library.close()
     at.run()
     assert at.select_slider(key="years").value == (2014, 2024)
+
+
+def test_a_failed_first_start_says_so_and_questions_still_get_keyword_answers(
+    tmp_path: Path, tiny_model_dir: Path, bundled: Path, monkeypatch
+):
+    root = tmp_path / "failed"
+    monkeypatch.setenv("BAOGAO_HOME", str(root))
+    monkeypatch.setenv("BAOGAO_MODEL", str(tiny_model_dir))
+    library = Library.open(root, model=str(tiny_model_dir))
+    library.add([bundled], index=False)
+    library.close()
+    first_start.write_status(root, first_start.Status(
+        first_start.FAILED, message="first start failed: no space left on device"))
+    at = start()
+    assert "no space left on device" in at.warning[0].value and not at.get("progress")
+    [note] = [h for h in html(ask(at, SHANTY)) if 'class="bg-notice bg-keyword-only"' in h]
+    assert "there is no semantic index yet" in note and answer_cards(at)
