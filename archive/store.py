@@ -183,6 +183,9 @@ class Archive:
                     "char_start": f.start,
                     "char_end": f.end,
                     "context": f.context,
+                    "role": f.role,
+                    "group_start": f.group_start,
+                    "group_end": f.group_end,
                 }
                 for f in parsed.figures
             )

@@ -14,6 +14,7 @@ import streamlit as st
 from archive.ingest import Outcome
 from archive.metadata import infer_metadata
 from archive.models import ReadError
+from archive.properties import file_properties
 from archive.readers import SUPPORTED_SUFFIXES, read_file
 from index.library import USER_ERRORS, Library
 from ui import views_state
@@ -85,7 +86,7 @@ def prepare(folder: Path, name: str, data: bytes, max_mb: int) -> Upload:
 
 
 def guess_metadata(upload: Upload) -> dict:
-    """Title, year and kind read from the file, for the user to correct before saving."""
+    """Title, issuer, year and kind read from the file, for the user to correct before saving."""
     if upload.path is None:
         return {}
     try:
@@ -93,7 +94,8 @@ def guess_metadata(upload: Upload) -> dict:
     except (ReadError, OSError, ValueError) as e:
         upload.problem = str(e)
         return {}
-    return {k: v for k, v in infer_metadata(document.text, upload.path.name).items() if k in FIELDS}
+    inferred = infer_metadata(document.text, upload.path.name, file_properties(upload.path, document.format))
+    return {k: v for k, v in inferred.items() if k in FIELDS}
 
 
 def clean_metadata(row: dict) -> dict:
