@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from archive.home import Home
@@ -63,10 +64,17 @@ def run_server(home: Path | str | None, port: int = 8501, host: str = "localhost
     env["BAOGAO_HOME"] = str(root)
     print(f"baogao: serving {root} on http://{host}:{port}", file=sys.stderr, flush=True)
     print(f"baogao: {access.message}", file=sys.stderr, flush=True)
-    # Started in the home, so no .streamlit/ folder of the caller's current folder applies.
-    children = [subprocess.Popen(streamlit_command(port, host), env=env, cwd=root)]
-    if first_start.needs_loading(root):
-        children.append(subprocess.Popen(loader_command(root), env=env, cwd=root))
+    # Started in an empty folder of their own: no .streamlit/ of the caller's current folder
+    # applies, and no folder there (the home's own index/, say) can shadow a package of ours.
+    with tempfile.TemporaryDirectory(prefix="baogao-serve-") as cwd:
+        children = [subprocess.Popen(streamlit_command(port, host), env=env, cwd=cwd)]
+        if first_start.needs_loading(root):
+            children.append(subprocess.Popen(loader_command(root), env=env, cwd=cwd))
+        return _supervise(children)
+
+
+def _supervise(children: list[subprocess.Popen]) -> int:
+    """Wait for the page; pass signals on; never leave a child behind."""
     page = children[0]
 
     def forward(signum, _frame) -> None:
