@@ -278,6 +278,7 @@ def trend(question, as_json, home):
     """
     from index.trend import NoIndicator
     from index.trend import trend as follow
+    from ui.session import open_library
     from ui.trend_table import print_trend
 
     with open_library(home) as library:
