@@ -84,13 +84,13 @@ def test_each_point_opens_in_its_report(home):
         "2024 · 全国 · target · 5%左右 — 2024年中华人民共和国国务院政府工作报告 · 2024 · 国务院",
         "2025 · 全国 · target · 5%左右 — 2025年中华人民共和国国务院政府工作报告 · 2025 · 国务院",
     ]
-    assert not any('<mark class="bg-here">' in h.value for h in at.html)  # read only when opened
+    assert not any('class="bg-text bg-here"' in h.value for h in at.html)  # read only when opened
     first = next(k for k in at.session_state if str(k).startswith("tctx-"))
     at.session_state[first] = True  # what a click does
     at.run()
     assert not at.exception, at.exception
-    [context] = [h.value for h in at.html if '<mark class="bg-here">' in h.value]
-    assert '<mark class="bg-here">5%左右</mark>' in context and 'class="bg-breadcrumb"' in context
+    [context] = [h.value for h in at.html if 'class="bg-text bg-here"' in h.value]
+    assert '<mark class="bg-fig">5%左右</mark>' in context and 'class="bg-breadcrumb"' in context
 
 
 def test_bad_questions_say_so_plainly(home):

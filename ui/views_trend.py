@@ -90,6 +90,13 @@ def _table(points: list[dict]) -> None:
     st.dataframe(rows, hide_index=True, key="trend-table")
 
 
+def sentence_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """The sentence holding text[start:end], set apart in its section with the figure marked."""
+    lo = max(text.rfind(c, max(start - 300, 0), start) for c in "。！？\n") + 1
+    ends = [i for c in "。！？\n" if (i := text.find(c, end, end + 300)) >= 0]
+    return max(lo, max(start - 300, 0)), (min(ends) + 1 if ends else min(end + 300, len(text)))
+
+
 def _contexts(res: views_state.Resources, points: list[dict]) -> None:
     """Each point's passage, read in its section on demand."""
     st.subheader("Each point in its report")
@@ -107,7 +114,9 @@ def _contexts(res: views_state.Resources, points: list[dict]) -> None:
             except USER_ERRORS as e:  # removed since the series was drawn
                 st.warning(str(e))
                 continue
-            st.html(render.context_html(text, sections, c["char_start"], c["char_end"]))
+            lo, hi = sentence_span(text, c["char_start"], c["char_end"])
+            figure = (c["char_start"], c["char_end"])
+            st.html(render.context_html(text, sections, lo, hi, figure=figure))
 
 
 def page() -> None:
