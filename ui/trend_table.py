@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from rich.markup import escape
-from rich.table import Table
-
 from ui.output import console
 
 
 def print_trend(result: dict) -> None:
     """A table of the series (each cell: figure [report id]), its gaps, or the plain message."""
+    from rich.markup import escape  # rich is imported only when a table is printed
+    from rich.table import Table
+
+    out = console()
     if not result["points"]:
-        console.print(escape(result["message"] or "no points"))
+        out.print(escape(result["message"] or "no points"))
         return
     measure = f" · {result['measure']}" if result["measure"] else ""
     english = f" ({result['indicator_en']})" if result.get("indicator_en") else ""
@@ -30,12 +31,12 @@ def print_trend(result: dict) -> None:
                 escape(" / ".join(f"{p['figure']} [{p['citation']['report_id']}]" for p in here))
             )
         table.add_row(period, *cells)
-    console.print(table)
+    out.print(table)
     for gap in result["gaps"]:
         verdict = "met" if gap["met"] else "missed"
-        console.print(escape(f"{gap['place']} {gap['period']}: {gap['text']} ({verdict})"))
+        out.print(escape(f"{gap['place']} {gap['period']}: {gap['text']} ({verdict})"))
     reports = {p["citation"]["report_id"] for p in result["points"]}
-    console.print(
+    out.print(
         escape(f"{len(result['points'])} points from {len(reports)} reports; [n] is the report id.")
     )
 
