@@ -147,6 +147,7 @@ class Archive:
                     .last_pk
                 )
             chunk_ids: list[int] = []
+            context: dict[int | None, str] = {}  # one segmentation per section, not per chunk
             for c in parsed.chunks:
                 path = paths[c.section] if c.section is not None else []
                 chunk_id = (
@@ -165,9 +166,11 @@ class Archive:
                     .last_pk
                 )
                 chunk_ids.append(chunk_id)
+                if c.section not in context:
+                    context[c.section] = segment(" ".join([report.title, *path]))
                 self.db.execute(
                     "INSERT INTO chunks_fts(rowid, body, context) VALUES (?, ?, ?)",
-                    [chunk_id, segment(c.text), segment(" ".join([report.title, *path]))],
+                    [chunk_id, segment(c.text), context[c.section]],
                 )
             self.db["figures"].insert_all(
                 {
