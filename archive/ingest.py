@@ -11,6 +11,7 @@ from archive.chunker import chunk_sections
 from archive.figures import extract_figures
 from archive.metadata import infer_metadata
 from archive.models import ReadError, Report
+from archive.periods import assign_periods
 from archive.properties import file_properties
 from archive.readers import DEFAULT_MAX_BYTES, SUPPORTED_SUFFIXES, read_file
 from archive.sections import parse_sections
@@ -44,7 +45,9 @@ def parse_text(
         chars=len(text),
         **fields,
     )
-    return Parsed(report, text, sections, chunk_sections(text, sections), extract_figures(text))
+    figures = extract_figures(text)
+    assign_periods(text, sections, figures, report.year, report.kind)
+    return Parsed(report, text, sections, chunk_sections(text, sections), figures)
 
 
 def parse_file(

@@ -19,7 +19,8 @@ from archive.disk import (
     read_only_message,
     writable,
 )
-from archive.migrations import migrate, pending_migrations
+from archive.facts import store_facts
+from archive.migrations import migrate, pending_migrations, refresh_periods
 from archive.models import Chunk, Figure, Report, Section
 from archive.sqlite_lib import sqlite_utils
 from archive.tokens import segment
@@ -142,6 +143,8 @@ class Archive:
                             "char_start": s.start,
                             "body_start": s.body_start,
                             "char_end": s.end,
+                            "period": s.period,
+                            "mode": s.mode,
                         }
                     )
                     .last_pk
@@ -182,12 +185,16 @@ class Archive:
                     "char_start": f.start,
                     "char_end": f.end,
                     "context": f.context,
+                    "period": f.period,
+                    "mode": f.mode,
+                    "period_start": f.period_start,
                     "role": f.role,
                     "group_start": f.group_start,
                     "group_end": f.group_end,
                 }
                 for f in parsed.figures
             )
+            store_facts(self.db, report_id)
             self._bump()
         return report_id
 
@@ -221,6 +228,10 @@ class Archive:
                         "UPDATE chunks_fts SET context = ? WHERE rowid = ?",
                         [segment(" ".join([fields["title"], *json.loads(path)])), chunk_id],
                     )
+            if "year" in fields or "kind" in fields:  # periods are read relative to both
+                refresh_periods(self.db, report_id)
+            if "issuer" in fields:  # the place of every fact
+                store_facts(self.db, report_id)
             self._bump()
         return self.report(report_id)
 

@@ -264,6 +264,31 @@ def ask(question, top_k, year, year_from, year_to, issuer, kind, report_ids, met
                 output.print_answer(result)
 
 
+@cli.command()
+@click.argument("question")
+@json_option
+@home_option
+def trend(question, as_json, home):
+    """Follow one indicator across reports: each year's target and result, cited, place by place.
+
+    \b
+    Examples:
+      baogao trend "国务院 国内生产总值增长 预期目标"
+      baogao trend "北京 上海 地区生产总值增长 2024-2025" --json
+    """
+    from index.trend import NoIndicator
+    from index.trend import trend as follow
+    from ui.session import open_library
+    from ui.trend_table import print_trend
+
+    with open_library(home) as library:
+        try:
+            result = follow(library.archive, question).as_dict()
+        except NoIndicator as e:
+            raise click.ClickException(str(e)) from e
+    click.echo(json.dumps(result, ensure_ascii=False, indent=2)) if as_json else print_trend(result)
+
+
 @cli.command("eval")
 @click.argument("qa_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--method", type=click.Choice([*METHODS, "all"]), default="all", show_default=True)

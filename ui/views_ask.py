@@ -8,7 +8,7 @@ import streamlit as st
 
 from index.keyword import Filters
 from index.library import USER_ERRORS
-from ui import render, views_state
+from ui import render, views_state, views_trend
 from ui.views_filters import (
     URL,
     filters_from_state,
@@ -163,6 +163,8 @@ def page() -> None:
                               "bg-notice bg-keyword-only"))
     if result["answer"]:
         st.html(render.answer_card(result["answer"]))
+        if result["answer"].get("figure"):
+            views_trend.offer_link(question)
     else:
         st.html(
             render.notice(
