@@ -27,7 +27,9 @@ class Outcome:
     title: str | None = None
 
 
-def parse_text(text: str, *, file_name: str, fmt: str, heading_lines=(), metadata=None) -> Parsed:
+def parse_text(
+    text: str, *, file_name: str, fmt: str, heading_lines=(), metadata=None, pages=()
+) -> Parsed:
     """Derive sections, chunks and figures from normalised text; metadata overrides inference."""
     sections = parse_sections(text, heading_lines)
     fields = infer_metadata(text, file_name)
@@ -40,20 +42,25 @@ def parse_text(text: str, *, file_name: str, fmt: str, heading_lines=(), metadat
         chars=len(text),
         **fields,
     )
-    return Parsed(report, text, sections, chunk_sections(text, sections), extract_figures(text))
+    return Parsed(
+        report, text, sections, chunk_sections(text, sections), extract_figures(text), list(pages)
+    )
 
 
 def parse_file(
     path: Path, metadata: dict | None = None, *, max_bytes: int = DEFAULT_MAX_BYTES
 ) -> Parsed:
     document = read_file(path, max_bytes=max_bytes)
-    return parse_text(
+    parsed = parse_text(
         document.text,
         file_name=path.name,
         fmt=document.format,
         heading_lines=document.heading_lines,
         metadata=metadata,
+        pages=document.pages,
     )
+    parsed.notes = document.notes
+    return parsed
 
 
 def expand_paths(paths: Iterable[Path]) -> tuple[list[Path], list[Outcome]]:
@@ -100,4 +107,4 @@ def add_file(
     report_id = archive.add(parsed)
     if on_added:
         on_added(report_id)
-    return Outcome(path, "added", report_id, title=parsed.report.title)
+    return Outcome(path, "added", report_id, "; ".join(parsed.notes), parsed.report.title)

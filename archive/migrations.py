@@ -87,6 +87,26 @@ def m001_create_tables(db: sqlite_utils.Database) -> None:
         db.execute(statement)
 
 
+@migration
+def m016_pages(db: sqlite_utils.Database) -> None:
+    # Pages of PDF and image reports: where each starts in the stored text and, for a page
+    # read by OCR, its confidence; chunks know their first and last page (1-based).
+    for statement in _statements(
+        """
+        CREATE TABLE pages (
+            report_id INTEGER NOT NULL REFERENCES reports(id) ON DELETE CASCADE,
+            number INTEGER NOT NULL,
+            char_start INTEGER NOT NULL,
+            ocr_confidence REAL,
+            PRIMARY KEY (report_id, number)
+        );
+        ALTER TABLE chunks ADD COLUMN page_start INTEGER;
+        ALTER TABLE chunks ADD COLUMN page_end INTEGER
+        """
+    ):
+        db.execute(statement)
+
+
 def _statements(script: str) -> list[str]:
     """Split a script of plain statements; executescript would commit mid-migration."""
     lines = [line for line in script.splitlines() if not line.strip().startswith("--")]

@@ -40,13 +40,14 @@ _NUMBER_THEN_HAN = re.compile(rf"(?<=[\d%‰]) (?=[{_HAN}])")
 _HAN_THEN_NUMBER = re.compile(rf"(?<=[{_HAN}]) (?=-?\d[\d.,]*[%‰{_HAN}])")
 
 
-def read_pdf(data: bytes) -> Document:
+def read_pdf(data: bytes, max_pages: int | None = None) -> Document:
     """Text of every page, without page markers, with wrapped lines joined again.
 
     Pages with a text layer are read from it (tables via their positioned words); pages
     without one are OCR'd. Each page's start offset is kept so passages cite pages.
+    `max_pages` reads only the first pages (metadata from a scan's first page).
     """
-    texts = extract_pages(data)
+    texts = extract_pages(data)[:max_pages]
     scanned = [i for i, t in enumerate(texts) if len("".join(t.split())) < MIN_CHARS_PER_PAGE]
     notes: list[str] = []
     confidence: dict[int, float | None] = {}

@@ -111,6 +111,14 @@ def read_file(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Document:
     return doc
 
 
+def read_first_page(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Document:
+    """Only the first page of a PDF (OCR'd if scanned): enough for title, issuer and year."""
+    path = Path(path)
+    if path.suffix.lower() != ".pdf":
+        return read_file(path, max_bytes=max_bytes)
+    return read_pdf(_read_bounded(path, max_bytes), max_pages=1)
+
+
 def _read_bounded(path: Path, max_bytes: int) -> bytes:
     """The file's bytes, refusing files over `max_bytes` before reading them."""
     try:

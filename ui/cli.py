@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import os
 import sys
+from contextlib import nullcontext
 from pathlib import Path
 
 import click
 
+from archive import ocr
 from index.evaluate import evaluate, load_questions
 from index.keyword import Filters
 from index.search import METHODS
@@ -74,7 +76,9 @@ def cli(vector_store):
 @json_option
 @home_option
 def add(paths, manifest, title, year, issuer, kind, max_size, no_index, silent, as_json, home):
-    """Add report files or folders (.txt .md .docx .pdf .html) to the archive.
+    """Add report files or folders (.txt .md .docx .pdf .html .png .jpg) to the archive.
+
+    Scanned PDF pages and images are read by OCR, with a line per page.
 
     \b
     Examples:
@@ -82,7 +86,8 @@ def add(paths, manifest, title, year, issuer, kind, max_size, no_index, silent, 
       baogao add reports/ --manifest reports/manifest.tsv
     """
     flags = {"title": title, "year": year, "issuer": issuer, "kind": kind}
-    with open_library(home) as library:
+    pages = ocr.reporting(output.ocr_progress) if not (silent or as_json) else nullcontext()
+    with open_library(home) as library, pages:
         outcomes = library.add(
             paths,
             manifest=manifest,

@@ -27,6 +27,15 @@ def progress_factory():
     return progress
 
 
+def ocr_progress(done: int, total: int, confidence: float | None) -> None:
+    """One status line per scanned page on stderr: page n of m and OCR's confidence."""
+    sure = "no text" if confidence is None else f"confidence {confidence:.2f}"
+    end = "\n" if done == total else ""
+    click.echo(f"\rOCR page {done}/{total} ({sure})   ", nl=False, err=True)
+    if end:
+        click.echo("", err=True)
+
+
 def outcome_dict(outcome) -> dict:
     return {
         "path": str(outcome.path),
@@ -43,6 +52,8 @@ def print_outcomes(outcomes) -> None:
             click.echo(f"failed: {o.path}: {o.message}", err=True)
         elif o.status == "duplicate":
             click.echo(f"duplicate: {o.path}: {o.message}", err=True)
+        elif o.message:  # added, with what the reader left out (pages OCR could not read)
+            click.echo(f"note: {o.path}: {o.message}", err=True)
     counts = {s: sum(o.status == s for o in outcomes) for s in ("added", "duplicate", "failed")}
     click.echo(f"Added {counts['added']}, duplicate {counts['duplicate']}, failed {counts['failed']}.")
 

@@ -11,10 +11,11 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from archive import ocr
 from archive.ingest import Outcome
 from archive.metadata import infer_metadata
 from archive.models import ReadError
-from archive.readers import SUPPORTED_SUFFIXES, read_file
+from archive.readers import SUPPORTED_SUFFIXES, read_first_page
 from index.library import USER_ERRORS, Library
 from ui import views_state
 
@@ -80,7 +81,7 @@ def guess_metadata(upload: Upload) -> dict:
     if upload.path is None:
         return {}
     try:
-        document = read_file(upload.path)
+        document = read_first_page(upload.path)  # a scan: OCR its first page only
     except (ReadError, OSError, ValueError) as e:
         upload.problem = str(e)
         return {}
@@ -185,7 +186,13 @@ def section(res: views_state.Resources) -> None:
         key=f"upload-meta-{round_}",
     )
     if st.button("Save to archive", type="primary", key="save-uploads"):
-        with res.lock:
+        pages = st.empty()
+
+        def page_done(done: int, total: int, confidence: float | None) -> None:
+            sure = "no text" if confidence is None else f"confidence {confidence:.2f}"
+            pages.progress(done / total, text=f"OCR page {done}/{total} ({sure})")
+
+        with res.lock, ocr.reporting(page_done):
             outcomes = add_uploads(
                 res.library,
                 uploads,
