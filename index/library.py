@@ -327,6 +327,7 @@ def citation(chunk: StoredChunk, start: int, end: int, page: int | None = None) 
         "char_start": start,
         "char_end": end,
         "page": page if page is not None else chunk.page_start,
+        "page_end": chunk.page_end if page is None else page,
     }
 
 
