@@ -39,16 +39,18 @@ class Row:
 
 
 def rows_of(boxes: list[Box]) -> list[Row]:
-    """Boxes on the same printed line (vertical centres within half a line height), top down."""
+    """Boxes on the same printed line (centres within half a line height of the line's), top down.
+
+    The line's centre and height are the first box's, so a line never grows into the next.
+    """
     rows: list[list[Box]] = []
     for box in sorted(boxes, key=lambda b: (b.top + b.bottom) / 2):
         centre = (box.top + box.bottom) / 2
         if rows:
-            last = rows[-1]
-            top, bottom = min(b.top for b in last), max(b.bottom for b in last)
-            mid, half = (top + bottom) / 2, max(box.height, bottom - top) / 2
-            if abs(centre - mid) <= 0.5 * half:
-                last.append(box)
+            first = rows[-1][0]
+            height = min(first.height, box.height) or 1.0
+            if abs(centre - (first.top + first.bottom) / 2) <= 0.5 * height:
+                rows[-1].append(box)
                 continue
         rows.append([box])
     return [Row(_cells(sorted(row, key=lambda b: b.x0))) for row in rows]
