@@ -213,3 +213,26 @@ def test_real_english_journal_scan() -> None:
     document = read_file(FIXTURES / "scanned_image_only.pdf")
     assert document.pages[0].ocr_confidence > 0.9
     assert "Proteomics" in document.text
+
+
+def test_read_in_context_shows_the_page(tmp_path: Path, tiny_model_dir, monkeypatch) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from index.library import Library
+
+    home = tmp_path / "home"
+    library = Library.open(home, model=str(tiny_model_dir))
+    library.add([FIXTURES / "zhoukou_tjgb_2023.pdf"], index=False)
+    library.rebuild()
+    library.close()
+    monkeypatch.setenv("BAOGAO_HOME", str(home))
+    monkeypatch.setenv("BAOGAO_MODEL", str(tiny_model_dir))
+    at = AppTest.from_file(str(ROOT / "ui" / "app.py"), default_timeout=60)
+    at.run()
+    at.text_input(key="q").input("钢材 小麦粉 熟肉制品 产量").run()
+    first = next(k for k in at.session_state if str(k).startswith("ctx-"))
+    at.session_state[first] = True
+    at.run()
+    assert not at.exception, at.exception
+    captions = [c.value for c in at.caption]
+    assert any(re.fullmatch(r"Page \d+(–\d+)?", c) for c in captions), captions
