@@ -68,7 +68,10 @@ def _engine():
 
         from rapidocr import RapidOCR
     except ImportError as exc:
-        raise ReadError(f"OCR is not installed ({exc.name}); run: pip install rapidocr onnxruntime") from exc
+        raise ReadError(
+            f"scanned page or image needs OCR, which is not installed ({exc.name}): "
+            "pip install 'baogao[ocr]'"
+        ) from exc
     engine = RapidOCR(
         params={
             "Global.log_level": "error",
