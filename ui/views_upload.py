@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,7 @@ from archive import ocr
 from archive.ingest import Outcome
 from archive.metadata import infer_metadata
 from archive.models import ReadError
+from archive.properties import file_properties
 from archive.readers import SUPPORTED_SUFFIXES, read_first_page
 from index.library import USER_ERRORS, Library
 from ui import views_state
@@ -23,7 +25,9 @@ DEFAULT_MAX_UPLOAD_MB = 50
 UPLOAD_TYPES = sorted(s.lstrip(".") for s in SUPPORTED_SUFFIXES)
 FIELDS = ("title", "year", "issuer", "kind")
 _UNSAFE = re.compile(r'[<>:"|?*\x00-\x1f\x7f]')
-_MAX_STEM = 120
+_MAX_NAME_BYTES = 200  # file names may have 255 bytes; room left for "-N" and temporary names
+PENDING = ".pending"  # uploads not saved to the archive yet; swept after PENDING_HOURS
+PENDING_HOURS = 6
 
 
 def max_upload_mb() -> int:
@@ -41,8 +45,23 @@ def safe_name(name: str) -> str:
     name = _UNSAFE.sub("_", name).strip().strip(".").strip()
     suffix = Path(name).suffix.lower() if "." in name else ""
     stem = name[: len(name) - len(suffix)] if suffix else name
-    stem = stem.strip(" .")[:_MAX_STEM] or "upload"
+    stem = _cut_to_bytes(stem.strip(" ."), _MAX_NAME_BYTES - len(suffix.encode())) or "upload"
     return stem + suffix
+
+
+def _cut_to_bytes(text: str, limit: int) -> str:
+    """The longest prefix of whole characters whose UTF-8 fits in `limit` bytes."""
+    return text.encode("utf-8")[:limit].decode("utf-8", errors="ignore").rstrip(" .")
+
+
+def sweep_pending(uploads: Path, hours: float = PENDING_HOURS) -> int:
+    """Delete uploads nobody saved (a closed tab leaves them); return how many went."""
+    cutoff, swept = time.time() - hours * 3600, 0
+    for path in (uploads / PENDING).glob("*"):
+        if path.is_file() and path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+            swept += 1
+    return swept
 
 
 def save_upload(folder: Path, name: str, data: bytes) -> Path:
@@ -73,11 +92,11 @@ def prepare(folder: Path, name: str, data: bytes, max_mb: int) -> Upload:
         size = len(data) / 1024 / 1024
         problem = f"{size:.1f} MB is over the {max_mb} MB upload limit (BAOGAO_MAX_UPLOAD_MB)"
         return Upload(name, data, problem=problem)
-    return Upload(name, data, save_upload(folder, name, data))
+    return Upload(name, data, save_upload(folder / PENDING, name, data))
 
 
 def guess_metadata(upload: Upload) -> dict:
-    """Title, year and kind read from the file, for the user to correct before saving."""
+    """Title, issuer, year and kind read from the file, for the user to correct before saving."""
     if upload.path is None:
         return {}
     try:
@@ -85,7 +104,8 @@ def guess_metadata(upload: Upload) -> dict:
     except (ReadError, OSError, ValueError) as e:
         upload.problem = str(e)
         return {}
-    return {k: v for k, v in infer_metadata(document.text, upload.path.name).items() if k in FIELDS}
+    inferred = infer_metadata(document.text, upload.path.name, file_properties(upload.path, document.format))
+    return {k: v for k, v in inferred.items() if k in FIELDS}
 
 
 def clean_metadata(row: dict) -> dict:
@@ -125,7 +145,11 @@ def add_uploads(
             )
         except USER_ERRORS as e:
             outcome = Outcome(upload.path, "failed", message=str(e))
-        if outcome.status != "added":
+        if outcome.status == "added":  # kept beside the archive as the original file
+            kept = save_upload(upload.path.parent.parent, upload.path.name, upload.data)
+            if kept != upload.path:
+                upload.path.unlink(missing_ok=True)
+        else:
             upload.path.unlink(missing_ok=True)
         outcome.path = Path(upload.name)
         outcomes.append(outcome)
@@ -165,6 +189,7 @@ def section(res: views_state.Resources) -> None:
         st.dataframe(results["table"], hide_index=True, width="stretch", key="upload-results")
     if not files:
         return
+    sweep_pending(res.library.home.uploads_dir)
     prepared = st.session_state.setdefault("prepared", {})
     uploads, rows = [], []
     for f in files:
@@ -192,15 +217,14 @@ def section(res: views_state.Resources) -> None:
             sure = "no text" if confidence is None else f"confidence {confidence:.2f}"
             pages.progress(done / total, text=f"OCR page {done}/{total} ({sure})")
 
-        with res.lock, ocr.reporting(page_done):
+        with views_state.writing(res) as library, ocr.reporting(page_done):
             outcomes = add_uploads(
-                res.library,
+                library,
                 uploads,
                 edited.to_dict("records"),
                 max_mb=limit,
                 progress=views_state.progress_bar,
             )
-            views_state.after_write(res)
         st.session_state["upload_results"] = {
             "counts": {
                 s: sum(o.status == s for o in outcomes) for s in ("added", "duplicate", "failed")
