@@ -138,7 +138,7 @@ def _table_rows(rows: list[Row]) -> list[str]:
                     cells[k] = glue(cells[k], cell.text) if cells[k] else cell.text
         grid.append(cells)
     grid = _spread_header(grid, rows, spans)
-    return table_lines(grid)
+    return table_lines(with_units(grid))
 
 
 _NUMBER = re.compile(r"[-−–+]?\d[\d,.]*%?")
@@ -155,6 +155,37 @@ def _spread_header(grid: list[list[str]], rows: list[Row], spans: list[list[floa
             if not upper[k] and grid[1][k]:
                 upper[k] = cell.text
     return grid
+
+
+_BARE_NUMBER = re.compile(r"[-−–+]?\d[\d,]*(?:\.\d+)?")
+_RELATIVE = re.compile(r"增长|增速|增减|比重|比例|指数|率|%|‰")  # not in the row's 单位
+_HEADER_UNIT = re.compile(r"(?:[（(]([^\d（）()]{1,4})[）)]|(%|‰))\s*$")
+
+
+def with_units(grid: list[list[str]]) -> list[list[str]]:
+    """Numbers take the unit their column header or the row's 单位 cell names: `产量（万吨）: 365.54万吨`.
+
+    A bare number in a table cell says nothing of what it counts; with its unit it is a
+    figure like any in the prose (extracted, matched to "多少吨" questions, shown as answer).
+    """
+    if len(grid) < 2:
+        return grid
+    header = grid[0]
+    units = [m.group(1) or m.group(2) if (m := _HEADER_UNIT.search(h)) else None for h in header]
+    unit_column = next((k for k, h in enumerate(header) if h.replace(" ", "") == "单位"), None)
+    out = [header]
+    for row in grid[1:]:
+        cells = list(row)
+        for k, cell in enumerate(cells):
+            if k == unit_column or not _BARE_NUMBER.fullmatch(cell):
+                continue
+            unit = units[k] if k < len(units) else None
+            if unit is None and unit_column is not None and not _RELATIVE.search(header[k]):
+                unit = row[unit_column] or None
+            if unit:
+                cells[k] = cell + unit
+        out.append(cells)
+    return out
 
 
 def glue(left: str, right: str) -> str:

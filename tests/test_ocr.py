@@ -64,7 +64,7 @@ def test_scanned_pdf_is_read_by_ocr_into_sections_figures_and_pages(scan_pdf: Pa
     assert [p.number for p in parsed.pages] == [1, 2]
     assert all(p.ocr_confidence > 0.9 for p in parsed.pages)
     assert re.match(r"表1 ?2023年主要农产品产量\n", text[parsed.pages[1].char_start :])
-    assert "产品名称: 粮食; 产量(万吨): 902.61; 比上年增长: -3.2" in _ascii_parens(text).split("\n")
+    assert "产品名称: 粮食; 产量(万吨): 902.61万吨; 比上年增长: -3.2" in _ascii_parens(text).split("\n")
 
 
 def test_chunks_know_their_pages(scan_pdf: Path, tmp_path: Path) -> None:
@@ -108,7 +108,7 @@ def test_mixed_pdf_ocrs_only_the_scanned_page(tmp_path: Path) -> None:
     assert seen == [(1, 1)]  # one page OCR'd: the text page never is
     assert document.pages[0].ocr_confidence is None and document.pages[1].ocr_confidence > 0.9
     assert document.text.startswith("2023年周口市国民经济和社会发展统计公报")
-    assert "产品名称: 油料; 产量(万吨): 56.43; 比上年增长: 6.8" in _ascii_parens(document.text)
+    assert "产品名称: 油料; 产量(万吨): 56.43万吨; 比上年增长: 6.8" in _ascii_parens(document.text)
 
 
 def test_first_page_alone_gives_the_metadata(scan_pdf: Path) -> None:

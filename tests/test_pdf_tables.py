@@ -29,7 +29,7 @@ TABLE = [
 
 def test_aligned_columns_become_rows_with_headers() -> None:
     lines = page_lines(TABLE, WIDTH)
-    assert lines[0] == ("指标名称: 粮食产量; 绝对数: 133.77; 单位: 万吨; 比上年增长: -2.3%", True)
+    assert lines[0] == ("指标名称: 粮食产量; 绝对数: 133.77万吨; 单位: 万吨; 比上年增长: -2.3%", True)
     assert [is_table for _, is_table in lines] == [True, True, True]
 
 
@@ -56,9 +56,9 @@ def test_a_label_split_over_two_columns_joins_one_cell() -> None:
         *line(160, (140, "重工业"), (420, "11.2")),
     ]
     assert [text for text, _ in page_lines(rows, WIDTH)] == [
-        "指标: 规模以上工业增加值; 比上年增长（%）: 5.0",
-        "指标: 在总计中：轻工业; 比上年增长（%）: 0.2",
-        "指标: 重工业; 比上年增长（%）: 11.2",
+        "指标: 规模以上工业增加值; 比上年增长（%）: 5.0%",
+        "指标: 在总计中：轻工业; 比上年增长（%）: 0.2%",
+        "指标: 重工业; 比上年增长（%）: 11.2%",
     ]
 
 
@@ -86,7 +86,7 @@ def test_splice_replaces_the_printed_rows_of_a_text_layer() -> None:
              "油料 56.43 万吨 6.8%", "蔬菜及食用菌 1186.96 万吨 4.2%", "下一段。"]
     spliced = splice_tables(layer, found)
     assert spliced[0] == ("表1 主要农产品产量", False) and spliced[-1] == ("下一段。", False)
-    assert spliced[1] == ("指标名称: 粮食产量; 绝对数: 133.77; 单位: 万吨; 比上年增长: -2.3%", True)
+    assert spliced[1] == ("指标名称: 粮食产量; 绝对数: 133.77万吨; 单位: 万吨; 比上年增长: -2.3%", True)
     assert len(spliced) == 5
 
 
@@ -98,11 +98,11 @@ def bulletin() -> list[str]:
 @pytest.mark.parametrize(
     "row",
     [
-        "产品名称: 钢材; 单位: 吨; 产量: 1577693; 比上年增长（%）: 48.8",
-        "指标: #铁路; 单位: 亿吨公里; 绝对数: 139.57; 增长%: -2.2",
+        "产品名称: 钢材; 单位: 吨; 产量: 1577693吨; 比上年增长（%）: 48.8%",
+        "指标: #铁路; 单位: 亿吨公里; 绝对数: 139.57亿吨公里; 增长%: -2.2%",
         "类别: 鲜菜; 指数（以上年为100）: 91.9",
-        "指标: 其中：65周岁及以上; 年末数（万人）: 146.80; 比重（%）: 16.94",
-        "指标: 在总计中：国有企业; 比上年增长（%）: -2.0",
+        "指标: 其中：65周岁及以上; 年末数（万人）: 146.80万人; 比重（%）: 16.94%",
+        "指标: 在总计中：国有企业; 比上年增长（%）: -2.0%",
     ],
 )
 def test_real_bulletin_tables_keep_headers(bulletin: list[str], row: str) -> None:
@@ -115,3 +115,13 @@ def test_real_bulletin_has_its_six_tables_and_prose_untouched(bulletin: list[str
     assert sum(len(t) for t in found.values()) == 6
     assert sorted(found) == [0, 1, 3, 4, 6]  # 0-based pages holding tables
     assert "全年全市油料产量56.43万吨，比上年增产6.8%，其中花生产量50.65万吨，增产7.5%。蔬菜及食用菌产量1186.96万吨，增产4.2%。瓜果产量356.92万吨，增产1.4%。" in bulletin
+
+
+def test_numbers_take_the_unit_of_their_header_or_row() -> None:
+    from archive.pdf_tables import with_units
+
+    grid = [["指标", "单位", "绝对数", "比上年增长（%）", "指数（以上年为100）"],
+            ["粮食产量", "万吨", "133.77", "-2.3", "97.7"]]
+    assert with_units(grid)[1] == ["粮食产量", "万吨", "133.77万吨", "-2.3%", "97.7"]
+    growth = [["指标", "单位", "比上年增长"], ["油料", "万吨", "6.8"]]
+    assert with_units(growth)[1] == ["油料", "万吨", "6.8"]  # a change is not counted in 万吨

@@ -254,7 +254,7 @@ def test_pdf_keeps_short_lines(zhoukou: str) -> None:
     lines = _line_starts(zhoukou)
     assert "一、综合" in lines
     # a table row stays a row, each value with its column header (tests/test_pdf_tables.py)
-    assert "指标: 其中：城镇; 年末数（万人）: 392.66; 比重（%）: 45.31" in lines
+    assert "指标: 其中：城镇; 年末数（万人）: 392.66万人; 比重（%）: 45.31%" in lines
     assert "表 1 2023年末周口市常住人口数及其构成" in lines
 
 

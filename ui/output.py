@@ -57,12 +57,12 @@ def print_outcomes(outcomes) -> None:
     for o in outcomes:
         if o.status == "added":  # with what was read from the file, to check (baogao edit)
             click.echo(f"added {o.report_id}: {read_metadata(o)}")
+            if o.message:  # what the reader left out (pages OCR could not read)
+                click.echo(f"note: {o.path}: {o.message}", err=True)
         elif o.status == "failed":
             click.echo(f"failed: {o.path}: {o.message}", err=True)
         elif o.status == "duplicate":
             click.echo(f"duplicate: {o.path}: {o.message}", err=True)
-        elif o.message:  # added, with what the reader left out (pages OCR could not read)
-            click.echo(f"note: {o.path}: {o.message}", err=True)
     counts = {s: sum(o.status == s for o in outcomes) for s in ("added", "duplicate", "failed")}
     click.echo(f"Added {counts['added']}, duplicate {counts['duplicate']}, failed {counts['failed']}.")
 
