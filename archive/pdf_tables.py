@@ -28,6 +28,7 @@ class Row:
     """One printed line: its cells (boxes closer than CELL_GAP merged), left to right."""
 
     cells: list[Box]
+    boxes: list[Box]  # as found, before merging: two prose columns may sit closer than a cell gap
 
     @property
     def top(self) -> float:
@@ -53,7 +54,7 @@ def rows_of(boxes: list[Box]) -> list[Row]:
                 rows[-1].append(box)
                 continue
         rows.append([box])
-    return [Row(_cells(sorted(row, key=lambda b: b.x0))) for row in rows]
+    return [Row(_cells(sorted(row, key=lambda b: b.x0)), sorted(row, key=lambda b: b.x0)) for row in rows]
 
 
 def _cells(boxes: list[Box]) -> list[Box]:
@@ -83,10 +84,11 @@ def page_lines(boxes: list[Box], page_width: float) -> list[tuple[str, bool]]:
             lines += [(line, True) for line in _table_rows(rows[i:j])]
             i = j
             continue
-        j = _run(rows, i, lambda r: _two_columns(r, page_width))
-        if j - i >= 2:  # a two-column page: the left column is read first
-            lines += [(r.cells[0].text, False) for r in rows[i:j]]
-            lines += [(r.cells[1].text, False) for r in rows[i:j]]
+        j = _run(rows, i, lambda r: _in_columns(r, page_width))
+        if sum(_two_columns(r, page_width) for r in rows[i:j]) >= MIN_TABLE_ROWS:
+            middle = page_width / 2  # a two-column page: the left column is read first
+            lines += [(b.text, False) for r in rows[i:j] for b in r.boxes if b.x1 <= middle]
+            lines += [(b.text, False) for r in rows[i:j] for b in r.boxes if b.x0 >= middle]
             i = j
             continue
         lines.append((rows[i].text, False))
@@ -118,7 +120,18 @@ def _tabular(row: Row, page_width: float) -> bool:
 
 
 def _two_columns(row: Row, page_width: float) -> bool:
-    return len(row.cells) == 2 and all(c.x1 - c.x0 >= TEXT_COLUMN * page_width for c in row.cells)
+    """Two wide boxes, one on each side of the page's middle."""
+    return (
+        len(row.boxes) == 2
+        and all(b.x1 - b.x0 >= TEXT_COLUMN * page_width for b in row.boxes)
+        and _in_columns(row, page_width)
+    )
+
+
+def _in_columns(row: Row, page_width: float) -> bool:
+    """No box crosses the page's middle (a heading across both columns would)."""
+    middle = page_width / 2
+    return all(b.x1 <= middle or b.x0 >= middle for b in row.boxes)
 
 
 def _table_rows(rows: list[Row]) -> list[str]:

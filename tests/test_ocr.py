@@ -213,6 +213,7 @@ def test_real_english_journal_scan() -> None:
     document = read_file(FIXTURES / "scanned_image_only.pdf")
     assert document.pages[0].ocr_confidence > 0.9
     assert "Proteomics" in document.text
+    assert "by fold change >2 and statistical significance (p < 0.01)" in document.text
 
 
 def test_read_in_context_shows_the_page(tmp_path: Path, tiny_model_dir, monkeypatch) -> None:
