@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from PIL import Image
 
 from archive.store import Archive
 
@@ -99,7 +100,8 @@ def bad_files(folder: Path) -> dict[str, str]:
     (folder / "binary.txt").write_bytes(bytes(range(256)) * 40)
     (folder / "picture.docx").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 200)
     (folder / "truncated.pdf").write_bytes((FIXTURES / "zhoukou_tjgb_2023.pdf").read_bytes()[:2048])
-    shutil.copy(FIXTURES / "scanned_image_only.pdf", folder / "scan.pdf")
+    blank = Image.new("RGB", (300, 200), "white")  # a scanned page with nothing on it
+    blank.save(folder / "scan.pdf", "PDF", resolution=150)
     with zipfile.ZipFile(folder / "notword.docx", "w") as z:
         z.writestr("hello.txt", "not a word document")
     return {
