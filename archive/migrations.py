@@ -241,3 +241,23 @@ def m015_facts(db: sqlite_utils.Database) -> None:
         db.execute(statement)
     for (report_id,) in db.execute("SELECT id FROM reports").fetchall():
         store_facts(db, report_id)
+
+
+@migration
+def m016_pages(db: sqlite_utils.Database) -> None:
+    # Pages of PDF and image reports: where each starts in the stored text and, for a page
+    # read by OCR, its confidence; chunks know their first and last page (1-based).
+    for statement in _statements(
+        """
+        CREATE TABLE pages (
+            report_id INTEGER NOT NULL REFERENCES reports(id) ON DELETE CASCADE,
+            number INTEGER NOT NULL,
+            char_start INTEGER NOT NULL,
+            ocr_confidence REAL,
+            PRIMARY KEY (report_id, number)
+        );
+        ALTER TABLE chunks ADD COLUMN page_start INTEGER;
+        ALTER TABLE chunks ADD COLUMN page_end INTEGER
+        """
+    ):
+        db.execute(statement)

@@ -14,11 +14,22 @@ class Document:
     """A file read into normalised text (LF line ends, no zero-width characters)."""
 
     text: str
-    format: str  # "txt", "md", "docx", "pdf", "html"
+    format: str  # "txt", "md", "docx", "pdf", "html", "png", "jpg"
     encoding: str | None = None  # detected encoding for text files
     # Character offsets of lines the source marked as headings (docx styles, markdown #,
     # html <h1>-<h6>): the section parser trusts these even without a numbering prefix.
     heading_lines: list[int] = field(default_factory=list)
+    pages: list[Page] = field(default_factory=list)  # PDFs and images: where each page starts
+    notes: list[str] = field(default_factory=list)  # what the reader left out and why (OCR floor)
+
+
+@dataclass
+class Page:
+    """A page of a PDF or image file: where its text starts, and how sure OCR was of it."""
+
+    number: int  # 1-based
+    char_start: int
+    ocr_confidence: float | None = None  # None for a page read from its text layer
 
 
 @dataclass

@@ -6,6 +6,7 @@ import io
 import json
 import os
 import sys
+from contextlib import nullcontext
 from pathlib import Path
 
 import click
@@ -75,18 +76,22 @@ def cli(vector_store):
 @json_option
 @home_option
 def add(paths, manifest, title, year, issuer, kind, max_size, no_index, silent, as_json, home):
-    """Add report files or folders (.txt .md .docx .pdf .html) to the archive.
+    """Add report files or folders (.txt .md .docx .pdf .html .png .jpg) to the archive.
+
+    Scanned PDF pages and images are read by OCR, with a line per page.
 
     \b
     Examples:
       baogao add report.docx --year 2024 --issuer 国务院
       baogao add reports/ --manifest reports/manifest.tsv
     """
+    from archive import ocr
     from ui import output
     from ui.session import open_library
 
     flags = {"title": title, "year": year, "issuer": issuer, "kind": kind}
-    with open_library(home) as library:
+    pages = ocr.reporting(output.ocr_progress) if not (silent or as_json) else nullcontext()
+    with open_library(home) as library, pages:
         outcomes = library.add(
             paths,
             manifest=manifest,
