@@ -15,6 +15,7 @@ from pathlib import Path
 
 from archive.report_head import (
     Head,
+    congress_title,
     infer_issuer,
     infer_kind_from,
     infer_year_from,
@@ -88,7 +89,7 @@ def infer_metadata(text: str, file_name: str, properties: dict | None = None) ->
     year = infer_year_from(head, title or "", stem, kind, properties.get("year"))
     issuer, place = infer_issuer(head, title or "", stem, kind, declared)
     if not title or head.title_is_generic:
-        title = _composed_title(year, place, kind) or title or declared or stem
+        title = _composed_title(year, place, kind) or congress_title(head) or title or declared or stem
     return {
         "title": title,
         "issuer": issuer,
