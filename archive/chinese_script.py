@@ -14,4 +14,14 @@ def _converter() -> opencc.OpenCC:
 
 def to_simplified(text: str) -> str:
     """OpenCC's traditional-to-simplified tables (phrases first): 全國人民代表大會 -> 全国人民代表大会."""
+    if len(text) <= _CACHED_CHARS:
+        return _cached(text)  # passages are re-read for every question
+    return _converter().convert(text)
+
+
+_CACHED_CHARS = 4000
+
+
+@lru_cache(maxsize=8192)
+def _cached(text: str) -> str:
     return _converter().convert(text) if text else text

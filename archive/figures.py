@@ -70,7 +70,7 @@ FIGURE_RE = re.compile(
     rf"(?: ?(?P<unit>{_UNIT}))?"
 )
 _FROM_BEFORE = re.compile(r"(?:由|从|從|\bfrom)[^，。；;,\n]{0,10}$", re.I)
-_CHANGE_BETWEEN = re.compile(r"[^，。；;,\n\d]{0,10}?(?:到|至|为|為|成|\bto)\s*", re.I)
+_CHANGE_BETWEEN = re.compile(r"[^，。；;,\n]{0,14}?(?:到|至|为|為|成|\bto\b)[^，。；;,\n]{0,8}", re.I)
 _RATES = {"%", "‰", "个百分点", "倍"}
 _RANGE_SEP = re.compile(r" ?(?:[至到~～\-－–]|—{1,2}) ?")
 _CLAUSE_BREAK = re.compile(r"[，；。！？\n;!?]|[,.](?=\s)")

@@ -73,6 +73,7 @@ def infer_metadata(text: str, file_name: str, properties: dict | None = None) ->
     cannot be read is None, and the title falls back to the file name.
     """
     from archive.report_head import (
+        congress_title,
         infer_issuer,
         infer_kind_from,
         infer_year_from,
@@ -91,7 +92,7 @@ def infer_metadata(text: str, file_name: str, properties: dict | None = None) ->
     year = infer_year_from(head, title or "", stem, kind, properties.get("year"))
     issuer, place = infer_issuer(head, title or "", stem, kind, declared)
     if not title or head.title_is_generic:
-        title = _composed_title(year, place, kind) or title or declared or stem
+        title = _composed_title(year, place, kind) or congress_title(head) or title or declared or stem
     return {
         "title": title,
         "issuer": issuer,

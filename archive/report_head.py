@@ -194,6 +194,17 @@ def _session_year(text: str) -> int | None:
     return None
 
 
+def congress_title(head: Head) -> str | None:
+    """中国共产党第十六次全国代表大会报告, for a congress report whose speech has no title line."""
+    m = _CPC.search(head.joined[:600])
+    if not m:
+        return None
+    if m.group(1):
+        return f"中国共产党第{m.group(1)}次全国代表大会报告"
+    n = _cn_int(m.group(2))
+    return f"中国共产党第{cn2an.an2cn(n + 1)}次全国代表大会报告" if n else None
+
+
 def _reviewed_year(body: str) -> int | None:
     """The year named most often near the top (the later on a tie): the year a report reviews."""
     years = [int(y) for y in _YEAR_NIAN.findall(body)]

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
+from archive.chinese_script import to_simplified
 from archive.figures import UNITS
 from archive.tokens import tokens
 
@@ -141,7 +142,7 @@ def _figure_score(f: dict, units: list[str], terms: set[str], rank: int, passage
         around = passage.text[max(0, start - 6) : end + 6]
         fits = [i for i, u in enumerate(units) if u in around]
         unit_fit = 3.0 - 0.3 * fits[0] if fits else 0.5
-    lead = LEAD.split(passage.text[max(0, start - 24) : start])[-1]  # 新改建公厕 of 新改建公厕20座
+    lead = to_simplified(LEAD.split(passage.text[max(0, start - 24) : start])[-1])  # 新改建公厕20座; 鋼 is 钢
     lead_overlap = sum(len(t) for t in terms if t in lead) / max(1, sum(len(t) for t in terms))
     # 从三万九千八百元增加到八万一千元: "reached / 增长到" asks for the figure after 到
     reached = 0.5 if REACH.search(question_text) and lead.endswith(("到", "至", "达")) else 0.0

@@ -242,6 +242,7 @@ def test_every_bundled_report_extracts_fast_and_consistently():
     ("text", "roles"),
     [
         ("森林覆盖率由21%提升至74%", [("21%", "from"), ("74%", "to")]),
+        ("覆盖率由2020年的21%提升至2025年的74%", [("21%", "from"), ("74%", "to")]),
         ("国内生产总值从26.6万亿元增加到51.9万亿元", [("26.6万亿元", "from"), ("51.9万亿元", "to")]),
         ("物价涨幅要从１４．８％降到１０％左右", [("１４．８％", "from"), ("１０％", "to")]),
         ("the share rose from 21 percent to 74 percent", [("21 percent", "from"), ("74 percent", "to")]),

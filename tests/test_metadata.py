@@ -63,6 +63,7 @@ def test_bare_reports_get_a_title_that_names_place_and_year(bare):
     assert bare["gwr_1954_state_council.txt"][1].issuer == "国务院"  # traditional characters
     assert bare["gwr_1954_state_council.txt"][1].year == 1954  # 第一届全國人民代表大會第一次會議
     assert bare["cpc_congress_16_report_2002.txt"][1].year == 2002  # 代表第十五届中央委员会
+    assert bare["cpc_congress_16_report_2002.txt"][1].title == "中国共产党第十六次全国代表大会报告"
     assert bare["district-deputy-duty-report.txt"][1].kind == "duty_report"
 
 
