@@ -1,0 +1,130 @@
+"""Grounding: which reports may answer a question, given every place and year it names.
+
+An answer must come from a report that matches the places and years in the question; when the
+archive holds none, the honest answer is "not in the archive", with what it holds instead.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from index.gazetteer import NATIONAL, PlaceName, named_places, unknown_place
+from index.hints import Asked, Hint, asked, report_names, year_covers
+
+_SUFFIX = re.compile(r"(?:特别行政区|自治区|自治州|自治县|省|市|区|县|州|盟|旗)$")
+NATIONAL_ISSUERS = ("国务院", "中华人民共和国", "中国共产党全国代表大会")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What the question names and the reports that match all of it (None: it names nothing)."""
+
+    asked: Asked
+    places: tuple[str, ...]  # as the question names them, for messages
+    covering: frozenset[int] | None
+    reason: str | None = None  # why no report covers it
+
+    @property
+    def pinned(self) -> bool:
+        """Does the question narrow the archive to one report?"""
+        return self.covering is not None and len(self.covering) == 1
+
+
+def scope(question: str, reports: list[dict], hints: list[Hint],
+          ignored: tuple[str, ...] = (), periods=None) -> Scope:
+    """The reports that match every place and year the question names, and why none do.
+
+    `hints` are the place hints matched against the archive (fuzzy English names included);
+    `periods(year, mode)` may return the reports whose stored figures cover a year.
+    """
+    question_asks = asked(question)
+    question_asks = Asked(tuple(y for y in question_asks.years if str(y) not in ignored),
+                          None if str(question_asks.report_year) in ignored else question_asks.report_year,
+                          question_asks.mode)
+    mentions = [p for p in named_places(question) if p.surface not in ignored and p.name not in ignored]
+    place_hints = [h for h in hints if h.kind == "place"]
+    places = list(dict.fromkeys([h.value for h in place_hints] + [_shown(p) for p in mentions
+                                 if not any(_same_place(p, h.value) for h in place_hints)]))
+    unknown = unknown_place(question, mentions) if not place_hints else None
+    if unknown and unknown not in ignored:
+        places.append(unknown)
+    covering: set[int] | None = None
+    if places:
+        covering = set().union(*(h.report_ids for h in place_hints)) if place_hints else set()
+        for p in mentions:
+            covering |= {r["id"] for r in reports if _report_is_about(r, p)}
+    by_place = None if covering is None else set(covering)
+    pool = [r for r in reports if covering is None or r["id"] in covering]
+    if question_asks.report_year is not None:
+        covering = {r["id"] for r in pool if r.get("year") == question_asks.report_year}
+        pool = [r for r in pool if r["id"] in covering]
+    for year in question_asks.years:
+        by_year = {r["id"] for r in pool if year_covers(r, year, question_asks.mode)}
+        if periods is not None:
+            by_year |= {rid for rid in periods(year, question_asks.mode)
+                        if any(r["id"] == rid for r in pool)}
+        covering = by_year
+        pool = [r for r in pool if r["id"] in covering]
+    if covering is None:
+        return Scope(question_asks, (), None)
+    reason = None if covering else _reason(question_asks, places, reports, by_place)
+    return Scope(question_asks, tuple(places), frozenset(covering), reason)
+
+
+def national_default(found: Scope, reports: list[dict]) -> Hint | None:
+    """A year with no place ("2024年城镇新增就业多少人") is about the country: a soft hint for its reports."""
+    if not found.asked.years or found.places or not found.covering:
+        return None
+    ids = frozenset(r["id"] for r in reports if r["id"] in found.covering
+                    and _report_is_about(r, PlaceName(NATIONAL, NATIONAL)))
+    return Hint("place", NATIONAL, "全国 (no place named)", ids, 0.5) if ids else None
+
+
+def _shown(p: PlaceName) -> str:
+    return p.name if p.name != NATIONAL else "全国 (the State Council's reports)"
+
+
+def _same_place(p: PlaceName, hint_value: str) -> bool:
+    core = _SUFFIX.sub("", p.name)
+    return bool(core) and (core in hint_value or hint_value in p.name)
+
+
+def _report_is_about(report: dict, place: PlaceName) -> bool:
+    issuer = report.get("issuer") or ""
+    if place.name == NATIONAL:
+        return any(n in issuer or n in (report.get("title") or "") for n in NATIONAL_ISSUERS)
+    zh, _ = report_names(report)
+    core = _SUFFIX.sub("", place.name)
+    return place.name in zh or (len(core) >= 2 and core in zh) or place.name in issuer
+
+
+def _reason(question_asks: Asked, places: list[str], reports: list[dict], by_place: set[int] | None) -> str:
+    """"no 2017 figures for 海拉尔区 in the archive: it holds its 2012, 2014 and 2016 reports"."""
+    where = f" for {'、'.join(places)}" if places else ""
+    if by_place is not None and not by_place:
+        held = sorted({_place_of(r) for r in reports} - {""})
+        return (f"no reports{where} in the archive: it holds reports of "
+                + _listing(held[:12]) + (" and others" if len(held) > 12 else ""))
+    scope_reports = [r for r in reports if by_place is None or r["id"] in by_place]
+    years = sorted({r["year"] for r in scope_reports if r.get("year")})
+    held = f"it holds {'its' if places else 'reports of'} {_listing([str(y) for y in years])} " \
+           f"{'reports' if places else ''}".rstrip()
+    if question_asks.report_year is not None and not question_asks.years:
+        return f"no {question_asks.report_year} report{where} in the archive: {held}"
+    what = "targets" if question_asks.mode == "target" else "figures"
+    years_named = "、".join(str(y) for y in question_asks.years) or str(question_asks.report_year)
+    note = ("; a year's results are reviewed in the next year's work report"
+            if question_asks.mode == "actual" else "")
+    return f"no {years_named} {what}{where} in the archive: {held}{note}"
+
+
+def _place_of(report: dict) -> str:
+    issuer = (report.get("issuer") or "").replace("人民政府", "")
+    return issuer
+
+
+def _listing(items: list[str]) -> str:
+    if len(items) <= 1:
+        return "".join(items) or "nothing"
+    return ", ".join(items[:-1]) + " and " + items[-1]
