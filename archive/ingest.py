@@ -11,6 +11,7 @@ from archive.chunker import chunk_sections
 from archive.figures import extract_figures
 from archive.metadata import infer_metadata
 from archive.models import ReadError, Report
+from archive.periods import assign_periods
 from archive.readers import DEFAULT_MAX_BYTES, SUPPORTED_SUFFIXES, read_file
 from archive.sections import parse_sections
 from archive.store import Archive, Parsed
@@ -40,7 +41,9 @@ def parse_text(text: str, *, file_name: str, fmt: str, heading_lines=(), metadat
         chars=len(text),
         **fields,
     )
-    return Parsed(report, text, sections, chunk_sections(text, sections), extract_figures(text))
+    figures = extract_figures(text)
+    assign_periods(text, sections, figures, report.year, report.kind)
+    return Parsed(report, text, sections, chunk_sections(text, sections), figures)
 
 
 def parse_file(

@@ -108,3 +108,42 @@ def migrate(db: sqlite_utils.Database) -> list[str]:
             )
         applied.append(name)
     return applied
+
+
+@migration
+def m015_periods(db: sqlite_utils.Database) -> None:
+    """The period and mode of each section and figure (archive.periods), backfilled from stored text."""
+    db.execute("ALTER TABLE sections ADD COLUMN period INTEGER")
+    db.execute("ALTER TABLE sections ADD COLUMN mode TEXT")
+    for column, kind in (("period", "INTEGER"), ("mode", "TEXT"), ("period_start", "INTEGER")):
+        db.execute(f"ALTER TABLE figures ADD COLUMN {column} {kind}")
+    db.execute("CREATE INDEX figures_period ON figures(period, mode)")
+    for (report_id,) in db.execute("SELECT id FROM reports").fetchall():
+        refresh_periods(db, report_id)
+
+
+def refresh_periods(db: sqlite_utils.Database, report_id: int) -> None:
+    """Recompute one stored report's section and figure periods (after a backfill or an edit)."""
+    from archive.periods import figure_periods, section_periods
+
+    year, kind, text = db.execute(
+        "SELECT r.year, r.kind, t.text FROM reports r JOIN texts t ON t.report_id = r.id WHERE r.id = ?",
+        [report_id],
+    ).fetchone()
+    rows = db.execute(
+        "SELECT id, path, char_start, char_end FROM sections WHERE report_id = ? ORDER BY ordinal",
+        [report_id],
+    ).fetchall()
+    periods = section_periods([r[1].split(" › ") for r in rows], year, kind)
+    for row, p in zip(rows, periods, strict=True):
+        db.execute("UPDATE sections SET period = ?, mode = ? WHERE id = ?", [p.year, p.mode, row[0]])
+    figures = db.execute(
+        "SELECT id, char_start, char_end FROM figures WHERE report_id = ?", [report_id]
+    ).fetchall()
+    spans = [(r[2], r[3]) for r in rows]
+    found = figure_periods(text, spans, periods, [(f[1], f[2]) for f in figures], year, kind)
+    for f, p in zip(figures, found, strict=True):
+        db.execute(
+            "UPDATE figures SET period = ?, mode = ?, period_start = ? WHERE id = ?",
+            [p.year, p.mode, p.first_year, f[0]],
+        )

@@ -37,6 +37,8 @@ class Section:
     start: int
     body_start: int
     end: int
+    period: int | None = None  # the year the section is about (archive.periods)
+    mode: str | None = None  # actual | target | average | estimate
 
 
 @dataclass
@@ -60,6 +62,9 @@ class Figure:
     start: int
     end: int
     context: str  # the clause around it
+    period: int | None = None  # the year it is about (the last year of a span)
+    mode: str | None = None  # actual | target | average | estimate
+    period_start: int | None = None  # first year of a multi-year span (年均, 过去五年)
 
 
 @dataclass

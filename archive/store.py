@@ -11,7 +11,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from archive.migrations import migrate
+from archive.migrations import migrate, refresh_periods
 from archive.models import Chunk, Figure, Report, Section
 from archive.tokens import segment
 
@@ -109,6 +109,8 @@ class Archive:
                             "char_start": s.start,
                             "body_start": s.body_start,
                             "char_end": s.end,
+                            "period": s.period,
+                            "mode": s.mode,
                         }
                     )
                     .last_pk
@@ -146,6 +148,9 @@ class Archive:
                     "char_start": f.start,
                     "char_end": f.end,
                     "context": f.context,
+                    "period": f.period,
+                    "mode": f.mode,
+                    "period_start": f.period_start,
                 }
                 for f in parsed.figures
             )
@@ -182,6 +187,8 @@ class Archive:
                         "UPDATE chunks_fts SET context = ? WHERE rowid = ?",
                         [segment(" ".join([fields["title"], *json.loads(path)])), chunk_id],
                     )
+            if "year" in fields or "kind" in fields:  # periods are read relative to both
+                refresh_periods(self.db, report_id)
             self._bump()
         return self.report(report_id)
 
