@@ -28,6 +28,7 @@ RATE_WORD = re.compile(r"(?<!利)率|比例|比重|占比|增速|强度|增长�
 GROWTH_WORD = re.compile(r"增长了?多少|增速|增幅|增长率|增长目标|\bhow fast\b|\b(grow|grew|growth)\b", re.I)
 GROWTH_LEADS = ("增长", "增速", "增长了", "增幅", "增速为", "增长率")
 LEAD = re.compile(r"[，,；;。！？、\n：:]")
+CLAUSE = re.compile(r"[，,；;。！？\n：:]")
 SENTENCE = re.compile(r"[^。！？；\n]+[。！？；]?")
 # Words around a figure that belong to its meaning: 超35亿吨, 4%左右, 7%以上, 6800多万.
 QUALIFIER_BEFORE = re.compile(r"(?:超过|超|近|约|不少于|不低于|不超过|逾|高于|低于)$")
@@ -36,11 +37,6 @@ QUALIFIER_AFTER = re.compile(r"^(?:左右|以上|以下|以内|多|余|上下)")
 TARGET_CLAUSE = re.compile(r"目标|预期|力争|拟按|拟|计划|安排|争取")
 TARGET_AFTER = re.compile(r"^(?:左右|以上|以内)")
 AVERAGE_LEAD = re.compile(r"年均|平均每年|五年|十年|累计")
-# How a figure reads: a target (预期目标…5%左右, 力争, 拟按), a multi-year average (年均), or a result.
-TARGET_CLAUSE = re.compile(r"目标|预期|力争|拟按|拟|计划|安排|争取")
-TARGET_AFTER = re.compile(r"^(?:左右|以上|以内)")
-AVERAGE_GROWTH_WORD = re.compile(r"增长了?多少|增速|增幅|增长率|增长目标|\bhow fast\b|\b(grow|grew|growth)\b", re.I)
-LEAD = re.compile(r"年均|平均每年|五年|十年|累计")
 
 
 @dataclass
@@ -86,6 +82,8 @@ def wanted_units(question: str) -> list[str]:
     for word, fits in table.items():
         if not word.isascii() and word in question:
             implied += fits
+    if GROWTH_WORD.search(question) and not explicit:
+        implied = [u for u in implied if u != "元"]  # growth is a rate, whatever the indicator's unit
     return list(dict.fromkeys(explicit + implied))
 
 
@@ -158,7 +156,11 @@ def _figure_score(f: dict, units: list[str], terms: set[str], rank: int, passage
     # 从三万九千八百元增加到八万一千元: "reached / 增长到" asks for the figure after 到
     reached = 0.5 if REACH.search(question_text) and lead.endswith(("到", "至", "达")) else 0.0
     # "grew by how much" asks for the figure right after 增长: 国内生产总值增长2.3%, not 失业率降到5.2%
-    grew = 0.8 if GROWTH_WORD.search(question_text) and lead.endswith(GROWTH_LEADS) else 0.0
+    grew = 0.0
+    if GROWTH_WORD.search(question_text) and lead.endswith(GROWTH_LEADS):
+        clause = CLAUSE.split(passage.text[max(0, start - 30) : start])[-1]  # 国内生产总值达到…、增长
+        named = any(len(t) >= 2 and t in clause and t not in GROWTH_LEADS for t in terms)
+        grew = 1.5 if named else 0.8
     return (unit_fit + 2.0 * _overlap(f["context"], terms) + 3.0 * lead_overlap + reached + grew
             - 0.6 * rank)
 

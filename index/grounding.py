@@ -59,13 +59,13 @@ def scope(question: str, reports: list[dict], hints: list[Hint],
     if question_asks.report_year is not None:
         covering = {r["id"] for r in pool if r.get("year") == question_asks.report_year}
         pool = [r for r in pool if r["id"] in covering]
-    for year in question_asks.years:
-        by_year = {r["id"] for r in pool if year_covers(r, year, question_asks.mode)}
-        if periods is not None:
-            by_year |= {rid for rid in periods(year, question_asks.mode)
-                        if any(r["id"] == rid for r in pool)}
-        covering = by_year
-        pool = [r for r in pool if r["id"] in covering]
+    if question_asks.years:  # "2007 compared with 2006": a report of any year named will do
+        in_pool = {r["id"] for r in pool}
+        covering = set()
+        for year in question_asks.years:
+            covering |= {r["id"] for r in pool if year_covers(r, year, question_asks.mode)}
+            if periods is not None:
+                covering |= set(periods(year, question_asks.mode)) & in_pool
     if covering is None:
         return Scope(question_asks, (), None)
     reason = None if covering else _reason(question_asks, places, reports, by_place)

@@ -22,7 +22,7 @@ _ANY_YEAR = re.compile(r"(?<![\d.])([12]\d{3}|3\d{3})(?![\d.%％])(?=年|[^\u4e0
 # A year that names a report rather than a period: 2025年政府工作报告, "the 2020 government work report".
 _REPORT_YEAR = re.compile(
     r"(\d{4})年(?:的)?[\u4e00-\u9fff]{0,8}?(?:政府工作报告|工作报告|统计公报|报告)"
-    r"|(\d{4})\s+(?:[a-z]+\s+){0,3}(?:report|bulletin|communiqu)", re.I)
+    r"|(\d{4})\s+(?:[a-z]+\s+){0,3}(?:reports?|bulletin|communiqu[eé])\b", re.I)
 # What kind of figure a question about a year wants: a result, or a target set for it.
 TARGET_WORDS = re.compile(
     r"目标|预期|计划|拟|安排|定为|定在|力争|\b(target(ed|s)?|plan(ned|s)?|goals?|aim(ed)?|set for|"
@@ -119,7 +119,7 @@ def asked(question: str) -> Asked:
         if int(m.group(1)) != report_year or _ANY_YEAR.findall(question).count(m.group(1)) > 1))
     if not years and report_year is None:
         return Asked((), None, None)
-    mode = "target" if TARGET_WORDS.search(question) else "actual"
+    mode = None if not years else "target" if TARGET_WORDS.search(question) else "actual"
     return Asked(years, report_year, mode)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
@@ -23,6 +24,7 @@ from index.rerank import (
 from index.stores import store_filter
 
 METHODS = ("keyword", "dense", "hybrid")
+PERIOD_FIGURES = 10  # a report covers a year when it gives this many figures about it, not one in passing
 
 
 @dataclass(frozen=True)
@@ -246,9 +248,16 @@ class Searcher:
         return SearchResult(legs.question, hits, legs.hints, legs.terms, legs.method, found, legs.scope)
 
     def _period_reports(self, year: int, mode: str | None) -> set[int]:
-        """Reports whose stored figures are about the year (and mode), where periods are stored."""
-        return self.archive.reports_with_period(year, mode) if hasattr(
-            self.archive, "reports_with_period") else set()
+        """Reports with stored figures about the year in the mode asked (archive/periods.py)."""
+        modes = {"target": ("target",), "actual": ("actual", "estimate")}.get(mode or "", ())
+        where = f" AND mode IN ({','.join('?' * len(modes))})" if modes else ""
+        try:
+            rows = self.archive.db.execute(
+                f"SELECT report_id FROM figures WHERE period = ?{where} GROUP BY report_id"
+                " HAVING count(*) >= ?", [year, *modes, PERIOD_FIGURES]).fetchall()
+        except sqlite3.OperationalError:  # an archive from before periods were stored
+            return set()
+        return {r[0] for r in rows}
 
     def _chunks_with_units(self, chunk_ids: list[int], units: list[str]) -> set[int]:
         if not units:
