@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from index.keyword import Filters
-from index.library import USER_ERRORS, IndexNotReady
+from index.library import NOT_CLOSE, USER_ERRORS, IndexNotReady
 from ui import render, views_state
 from ui.views_filters import (
     URL,
@@ -91,6 +91,14 @@ def _hints(result: dict) -> None:
         )
 
 
+def _alternatives(alternatives: list[dict]) -> None:
+    """Other reports' figures for the same question, each with its citation."""
+    if alternatives:
+        st.caption("Other reports give:")
+        for alt in alternatives:
+            st.html(render.answer_card(alt))
+
+
 def _passages(res: views_state.Resources, result: dict) -> None:
     for p in result["passages"]:
         st.html(render.passage_card(p, result["terms"]))
@@ -139,6 +147,10 @@ def page() -> None:
         return
     if result["answer"]:
         st.html(render.answer_card(result["answer"]))
+        _alternatives(result.get("alternatives") or [])
+    elif result.get("reason") and result["reason"] != NOT_CLOSE:  # the archive holds no such report
+        st.html(render.notice(f"Not in the archive: {result['reason']}. The nearest passages are below.",
+                              "bg-notice bg-notfound"))
     else:
         st.html(
             render.notice(
