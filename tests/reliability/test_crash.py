@@ -28,6 +28,7 @@ def run_loop(kills: int, tmp_path, model, capsys, *, real_every: int):
     return summary
 
 
+@pytest.mark.slow
 def test_random_kills_never_leave_damage_that_repair_cannot_fix(tmp_path, tiny_model_dir, capsys):
     summary = run_loop(KILLS, tmp_path, tiny_model_dir, capsys, real_every=25)
     ops = {op for op, _ in summary.outcomes}
