@@ -149,9 +149,10 @@ def find_hints(question: str, reports: list[dict]) -> list[Hint]:
             hints.append(Hint("year", str(year), f"year {year}", named, 1.0))
     for year in question_asks.years:
         covering = frozenset(r["id"] for r in reports if year_covers(r, year, question_asks.mode))
-        if covering:
-            what = "targets" if question_asks.mode == "target" else "results"
-            hints.append(Hint("year", str(year), f"{year} {what}", covering, 1.0))
+        what = "targets" if question_asks.mode == "target" else "results"
+        # shown even when no report covers the year: it is why the answer is refused, and
+        # switching it off is how a reader asks without it
+        hints.append(Hint("year", str(year), f"{year} {what}", covering, 1.0))
     places: dict[str, set[int]] = {}
     for r in reports:
         zh, en = report_names(r)

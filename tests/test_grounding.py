@@ -160,3 +160,19 @@ def test_ask_json_carries_reason_and_alternatives(built_home, tiny_model_dir):
     assert data["reason"] is None and data["answer"]["figure"] == "6.9%"
     plain = runner.invoke(cli, ["ask", "--home", str(built_home), "海拉尔区2017年地区生产总值是多少？"])
     assert plain.exit_code == 0 and "Not found: no 2017 figures" in plain.output
+
+
+def test_the_page_says_plainly_what_the_archive_lacks(built_home, tmp_path, tiny_model_dir, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    home = shutil.copytree(built_home, tmp_path / "home")
+    monkeypatch.setenv("BAOGAO_HOME", str(home))
+    monkeypatch.setenv("BAOGAO_MODEL", str(tiny_model_dir))
+    at = AppTest.from_file(str(Path(__file__).parent.parent / "ui" / "app.py"), default_timeout=60).run()
+    at.text_input(key="q").input("海拉尔区2017年地区生产总值是多少？").run()
+    assert not at.exception, at.exception
+    shown = [h.value for h in at.html]
+    assert any("Not in the archive: no 2017 figures for 海拉尔区" in h for h in shown)
+    assert not any('class="bg-answer"' in h for h in shown)
+    at.button(key="hint-2017").click().run()  # the reader switches the year off: an answer again
+    assert not any("Not in the archive" in h.value for h in at.html)
