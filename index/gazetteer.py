@@ -23,7 +23,7 @@ _SUFFIX = re.compile(
     r"(?:特别行政区|壮族自治区|回族自治区|维吾尔自治区|自治区|自治州|自治县|地区|省|市|区|县|州|盟|旗)$"
 )
 # The country as a whole: what 全国 / "China" / "national" questions are about.
-NATIONAL_ZH = ("全国", "我国", "中国", "国家")
+NATIONAL_ZH = ("全国", "我国", "中国")
 NATIONAL_EN = ("china", "china's", "national", "nationwide", "chinese economy", "the country")
 NATIONAL = "全国"
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from index.gazetteer import NATIONAL, PlaceName, named_places, unknown_place
 from index.hints import Asked, Hint, asked, report_names, year_covers
 
+_ADMIN_UNIT = re.compile(r".+?(?:特别行政区|自治区|自治州|自治县|省|市|区|县|州|盟|旗)")
 _SUFFIX = re.compile(r"(?:特别行政区|自治区|自治州|自治县|省|市|区|县|州|盟|旗)$")
 NATIONAL_ISSUERS = ("国务院", "中华人民共和国", "中国共产党全国代表大会")
 
@@ -44,8 +45,10 @@ def scope(question: str, reports: list[dict], hints: list[Hint],
                           question_asks.mode)
     mentions = [p for p in named_places(question) if p.surface not in ignored and p.name not in ignored]
     place_hints = [h for h in hints if h.kind == "place"]
-    places = list(dict.fromkeys([h.value for h in place_hints] + [_shown(p) for p in mentions
-                                 if not any(_same_place(p, h.value) for h in place_hints)]))
+    by_id = {r["id"]: r for r in reports}
+    places = list(dict.fromkeys(
+        [place_name(by_id[rid]) for h in place_hints for rid in sorted(h.report_ids) if rid in by_id]
+        + [p.name for p in mentions if not any(_same_place(p, h.value) for h in place_hints)]))
     unknown = unknown_place(question, mentions) if not place_hints else None
     if unknown and unknown not in ignored:
         places.append(unknown)
@@ -81,8 +84,14 @@ def national_default(found: Scope, reports: list[dict]) -> Hint | None:
     return Hint("place", NATIONAL, "全国 (no place named)", ids, 0.5) if ids else None
 
 
-def _shown(p: PlaceName) -> str:
-    return p.name if p.name != NATIONAL else "全国 (the State Council's reports)"
+def place_name(report: dict) -> str:
+    """The place a report is about, as a reader names it: 海拉尔区, 北京市, 全国."""
+    if _report_is_about(report, PlaceName(NATIONAL, NATIONAL)):
+        return NATIONAL
+    issuer = (report.get("issuer") or "").replace("人民政府", "")
+    units = [u for u in _ADMIN_UNIT.findall(issuer) if len(u) >= 3]
+    name = units[-1] if units else issuer
+    return name if len(name) >= 2 else ""  # "区人民政府": a district no one can name
 
 
 def _same_place(p: PlaceName, hint_value: str) -> bool:
@@ -103,13 +112,14 @@ def _reason(question_asks: Asked, places: list[str], reports: list[dict], by_pla
     """"no 2017 figures for 海拉尔区 in the archive: it holds its 2012, 2014 and 2016 reports"."""
     where = f" for {'、'.join(places)}" if places else ""
     if by_place is not None and not by_place:
-        held = sorted({_place_of(r) for r in reports} - {""})
+        held = sorted({place_name(r) for r in reports} - {""})
         return (f"no reports{where} in the archive: it holds reports of "
                 + _listing(held[:12]) + (" and others" if len(held) > 12 else ""))
     scope_reports = [r for r in reports if by_place is None or r["id"] in by_place]
     years = sorted({r["year"] for r in scope_reports if r.get("year")})
-    held = f"it holds {'its' if places else 'reports of'} {_listing([str(y) for y in years])} " \
-           f"{'reports' if places else ''}".rstrip()
+    listed = _listing([str(y) for y in years])
+    held = (f"it holds its {listed} report{'s' if len(years) > 1 else ''}" if places
+            else f"it holds reports of {listed}")
     if question_asks.report_year is not None and not question_asks.years:
         return f"no {question_asks.report_year} report{where} in the archive: {held}"
     what = "targets" if question_asks.mode == "target" else "figures"
@@ -117,11 +127,6 @@ def _reason(question_asks: Asked, places: list[str], reports: list[dict], by_pla
     note = ("; a year's results are reviewed in the next year's work report"
             if question_asks.mode == "actual" else "")
     return f"no {years_named} {what}{where} in the archive: {held}{note}"
-
-
-def _place_of(report: dict) -> str:
-    issuer = (report.get("issuer") or "").replace("人民政府", "")
-    return issuer
 
 
 def _listing(items: list[str]) -> str:
