@@ -117,8 +117,11 @@ def _overlaps(found, start: int, end: int) -> bool:
 
 # A name of the shape of a place that no table knows: 火星市 at the head of a question,
 # "the GDP of Atlantis". Refusing beats answering from some other place's report.
-_UNKNOWN_ZH = re.compile(r"^(?:(?:19|20)\d\d年)?([\u4e00-\u9fff]{2,6}?(?:省|市|县|自治区|自治州|州|盟|旗))")
-_NOT_PLACES = {"全省", "全市", "全县", "本市", "本省", "城市", "各省", "各市", "省市", "全州"}
+# It must be followed by what questions put after a place (a year, 的, GDP, 政府…): 海绵城市试点 is no place.
+_UNKNOWN_ZH = re.compile(r"^(?:\d{4}年)?([\u4e00-\u9fff]{2,6}?(?:省|市|县|自治区|自治州|州|盟|旗))"
+                         r"(?=\d{4}年|的|在|地区|GDP|经济|政府|人民|全年|去年|今年)")
+_NOT_PLACES = ("全省", "全市", "全县", "本市", "本省", "城市", "各省", "各市", "省市", "全州", "超市", "都市",
+               "上市", "股市", "楼市", "车市", "门市")
 _UNKNOWN_EN = re.compile(r"(?:\b(?:of|in|for)\s+(?:the\s+)?|^)([A-Z][a-z]{2,}(?:\s[A-Z][a-z]+)?)(?='s\b|’s\b|\s+in\b|\?|$)")
 _EN_NOT_PLACES = {"What", "How", "Which", "When", "Where", "Who", "The", "Chinese", "State", "Council",
                   "Government", "Party", "Congress", "National", "In", "For", "By", "Did", "Was"}
@@ -128,7 +131,7 @@ def unknown_place(question: str, known: list[PlaceName]) -> str | None:
     """A place-like name the tables do not know, if the question names one."""
     if m := _UNKNOWN_ZH.match(question.strip()):
         name = m.group(1)
-        if name not in _NOT_PLACES and not any(name in p.surface or p.surface in name for p in known):
+        if not name.endswith(_NOT_PLACES) and not any(name in p.surface or p.surface in name for p in known):
             return name
     for m in _UNKNOWN_EN.finditer(question.strip()):
         name = m.group(1)

@@ -176,3 +176,8 @@ def test_the_page_says_plainly_what_the_archive_lacks(built_home, tmp_path, tiny
     assert not any('class="bg-answer"' in h for h in shown)
     at.button(key="hint-2017").click().run()  # the reader switches the year off: an answer again
     assert not any("Not in the archive" in h.value for h in at.html)
+
+
+@pytest.mark.parametrize("question", ["海绵城市试点面积是多少？", "超市2025年销售额是多少？", "城市2024年建成多少公园？"])
+def test_words_ending_like_a_place_are_not_unknown_places(question):
+    assert unknown_place(question, named_places(question)) is None
