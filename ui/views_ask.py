@@ -96,7 +96,7 @@ def _alternatives(alternatives: list[dict]) -> None:
     if alternatives:
         st.caption("Other reports give:")
         for alt in alternatives:
-            st.html(render.answer_card(alt))
+            st.html(render.answer_card(alt).replace('class="bg-answer"', 'class="bg-alternative"', 1))
 
 
 def _passages(res: views_state.Resources, result: dict) -> None:
