@@ -65,6 +65,11 @@ class Figure:
     period: int | None = None  # the year it is about (the last year of a span)
     mode: str | None = None  # actual | target | average | estimate
     period_start: int | None = None  # first year of a multi-year span (年均, 过去五年)
+    role: str = ""  # "from" / "to" when the clause tells a change: 由21%提升至74%
+    # A compound figure (301户611人, 17个2206户) is kept as its parts, each holding the span of
+    # the whole: unit matching sees 户 and 人, and an answer can quote the whole string.
+    group_start: int | None = None
+    group_end: int | None = None
 
 
 @dataclass

