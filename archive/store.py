@@ -9,8 +9,6 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import sqlite_utils
-
 from archive.disk import (
     DAMAGED_FIX,
     ArchiveDamaged,
@@ -23,6 +21,7 @@ from archive.disk import (
 )
 from archive.migrations import migrate, pending_migrations, refresh_periods
 from archive.models import Chunk, Figure, Report, Section
+from archive.sqlite_lib import sqlite_utils
 from archive.tokens import segment
 
 PATH_SEPARATOR = " › "
@@ -150,6 +149,7 @@ class Archive:
                     .last_pk
                 )
             chunk_ids: list[int] = []
+            context: dict[int | None, str] = {}  # one segmentation per section, not per chunk
             for c in parsed.chunks:
                 path = paths[c.section] if c.section is not None else []
                 chunk_id = (
@@ -168,9 +168,11 @@ class Archive:
                     .last_pk
                 )
                 chunk_ids.append(chunk_id)
+                if c.section not in context:
+                    context[c.section] = segment(" ".join([report.title, *path]))
                 self.db.execute(
                     "INSERT INTO chunks_fts(rowid, body, context) VALUES (?, ?, ?)",
-                    [chunk_id, segment(c.text), segment(" ".join([report.title, *path]))],
+                    [chunk_id, segment(c.text), context[c.section]],
                 )
             self.db["figures"].insert_all(
                 {
