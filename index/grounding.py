@@ -40,7 +40,8 @@ def scope(question: str, reports: list[dict], hints: list[Hint],
     `periods(year, mode)` may return the reports whose stored figures cover a year.
     """
     question_asks = asked(question)
-    question_asks = Asked(tuple(y for y in question_asks.years if str(y) not in ignored),
+    question_asks = Asked(tuple(y for y in question_asks.years  # its hint may name the report year
+                                if str(y) not in ignored and str(y + 1) not in ignored),
                           None if str(question_asks.report_year) in ignored else question_asks.report_year,
                           question_asks.mode)
     mentions = [p for p in named_places(question) if p.surface not in ignored and p.name not in ignored]

@@ -148,11 +148,16 @@ def find_hints(question: str, reports: list[dict]) -> list[Hint]:
         if named:
             hints.append(Hint("year", str(year), f"year {year}", named, 1.0))
     for year in question_asks.years:
-        covering = frozenset(r["id"] for r in reports if year_covers(r, year, question_asks.mode))
-        what = "targets" if question_asks.mode == "target" else "results"
-        # shown even when no report covers the year: it is why the answer is refused, and
-        # switching it off is how a reader asks without it
-        hints.append(Hint("year", str(year), f"{year} {what}", covering, 1.0))
+        covering = [r for r in reports if year_covers(r, year, question_asks.mode)]
+        by_report_year: dict[int, set[int]] = {}
+        for r in covering:
+            by_report_year.setdefault(r["year"], set()).add(r["id"])
+        for ry, ids in sorted(by_report_year.items()):
+            # "GDP in 2011" lives in the 2012 report's review
+            label = f"year {ry} (reviews {year})" if ry == year + 1 else f"year {ry}"
+            hints.append(Hint("year", str(ry), label, frozenset(ids), 1.0))
+        if not covering:  # shown all the same: it is why the answer is refused, and switching it
+            hints.append(Hint("year", str(year), f"year {year}", frozenset(), 1.0))  # off asks without it
     places: dict[str, set[int]] = {}
     for r in reports:
         zh, en = report_names(r)
