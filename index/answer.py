@@ -27,11 +27,18 @@ MONEY_WORD = re.compile(r"[\u4e00-\u9fff](?:金|费|款|额|税)(?![\u4e00-\u9ff
 STARTED = re.compile(r"原来|原先|起初|之前|提高前|from what|start(ed)? (at|from)", re.I)
 REACH = re.compile(r"到了?多少|达到|\breach(ed)?\b|\blevel\b", re.I)
 RATE_WORD = re.compile(r"(?<!利)率|比例|比重|占比|增速|强度|增长了?多少|降了?多少|下降了?多少|百分之|\b(rate|ratio|share|percent|percentage|proportion|fast|grow|grew|growth)\b", re.I)
+GROWTH_WORD = re.compile(r"增长了?多少|增速|增幅|增长率|增长目标|\bhow fast\b|\b(grow|grew|growth)\b", re.I)
+GROWTH_LEADS = ("增长", "增速", "增长了", "增幅", "增速为", "增长率")
 LEAD = re.compile(r"[，,；;。！？、\n：:]")
+CLAUSE = re.compile(r"[，,；;。！？\n：:]")
 SENTENCE = re.compile(r"[^。！？；\n]+[。！？；]?")
 # Words around a figure that belong to its meaning: 超35亿吨, 4%左右, 7%以上, 6800多万.
 QUALIFIER_BEFORE = re.compile(r"(?:超过|超|近|约|不少于|不低于|不超过|逾|高于|低于)$")
 QUALIFIER_AFTER = re.compile(r"^(?:左右|以上|以下|以内|多|余|上下)")
+# How a figure reads: a target (预期目标…5%左右, 力争, 拟按), a multi-year average (年均), or a result.
+TARGET_CLAUSE = re.compile(r"目标|预期|力争|拟按|拟|计划|安排|争取")
+TARGET_AFTER = re.compile(r"^(?:左右|以上|以内)")
+AVERAGE_LEAD = re.compile(r"年均|平均每年|五年|十年|累计")
 
 
 @dataclass
@@ -69,14 +76,16 @@ def wanted_units(question: str) -> list[str]:
     implied: list[str] = []
     if RATE_WORD.search(question):
         implied += ["%", "个百分点"]
-    if MONEY_WORD.search(question):
-        implied.append("元")
+    if MONEY_WORD.search(question) and not GROWTH_WORD.search(question):
+        implied.append("元")  # "GDP grew by how much" asks for a rate, not the total
     table = unit_words()
     for word in re.findall(r"[a-z]+", question.lower()):
         implied += table.get(word, ())
     for word, fits in table.items():
         if not word.isascii() and word in question:
             implied += fits
+    if GROWTH_WORD.search(question) and not explicit:
+        implied = [u for u in implied if u != "元"]  # growth is a rate, whatever the indicator's unit
     return list(dict.fromkeys(explicit + implied))
 
 
@@ -90,6 +99,7 @@ def extract_answer(
     figures_by_chunk: dict[int, list[dict]],
     *,
     extra_terms: list[str] = (),
+    asked=None,
 ) -> Answer | None:
     """Pick the answer from the top passages (StoredChunk-like, best first).
 
@@ -105,6 +115,7 @@ def extract_answer(
         for rank, passage in enumerate(passages[:3]):
             for f in figures_by_chunk.get(passage.id, []):
                 score = _figure_score(f, units, terms, rank, passage, question)
+                score += period_fit(f, passage, asked)
                 if best is None or score > best[0]:
                     best = (score, passage, f)
         if best is not None:
@@ -146,16 +157,58 @@ def _figure_score(f: dict, units: list[str], terms: set[str], rank: int, passage
     lead_overlap = sum(len(t) for t in terms if t in lead) / max(1, sum(len(t) for t in terms))
     # 从三万九千八百元增加到八万一千元: "reached / 增长到" asks for the figure after 到
     reached = 0.5 if REACH.search(question_text) and lead.endswith(("到", "至", "达")) else 0.0
+    # "grew by how much" asks for the figure right after 增长: 国内生产总值增长2.3%, not 失业率降到5.2%
+    grew = 0.0
+    if GROWTH_WORD.search(question_text) and lead.endswith(GROWTH_LEADS):
+        clause = CLAUSE.split(passage.text[max(0, start - 30) : start])[-1]  # 国内生产总值达到…、增长
+        named = any(len(t) >= 2 and t in clause and t not in GROWTH_LEADS for t in terms)
+        grew = 1.5 if named else 0.8
     # 由21%提升至74%: the figure a change started from answers only a question about the start
     start_of_change = f.get("role") == "from" and not STARTED.search(question_text)
-    return (unit_fit + 2.0 * _overlap(f["context"], terms) + 3.0 * lead_overlap + reached
+    return (unit_fit + 2.0 * _overlap(f["context"], terms) + 3.0 * lead_overlap + reached + grew
             - 0.6 * rank - 3.0 * start_of_change)
+
+
+def figure_mode(f: dict, passage) -> str:
+    """"target", "average" or "actual": the stored mode when periods are stored, else its words."""
+    if f.get("mode"):
+        return f["mode"]
+    start = f["char_start"] - passage.char_start
+    end = f["char_end"] - passage.char_start
+    lead = LEAD.split(passage.text[max(0, start - 24) : start])[-1]
+    clause = f.get("context") or lead
+    if AVERAGE_LEAD.search(lead):
+        return "average"
+    if TARGET_AFTER.match(passage.text[end : end + 3]) or TARGET_CLAUSE.search(clause):
+        return "target"
+    return "actual"
+
+
+def period_fit(f: dict, passage, asked) -> float:
+    """Prefer figures of the period and mode asked: 2024's actual growth, not its target or a 5-year average."""
+    if asked is None or asked.mode is None:
+        return 0.0
+    mode = figure_mode(f, passage)
+    fit = 0.0
+    if asked.mode == "target":
+        fit += 1.0 if mode == "target" else -0.5
+    else:
+        fit += {"actual": 0.5, "estimate": 0.3, "target": -1.0, "average": -1.5}.get(mode, 0.0)
+    if f.get("period") and asked.years:
+        fit += 1.0 if f["period"] in asked.years else -1.0
+    return fit
+
+
+@lru_cache(maxsize=8192)
+def _words(text: str) -> frozenset[str]:
+    """A clause's words, segmented once: every figure of a sentence shares its clause."""
+    return frozenset(tokens(text))
 
 
 def _overlap(text: str, terms: set[str]) -> float:
     if not terms:
         return 0.0
-    words = set(tokens(text))
+    words = _words(text)
     return sum(len(t) for t in terms if t in words) / sum(len(t) for t in terms)
 
 

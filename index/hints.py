@@ -17,6 +17,17 @@ from pypinyin import lazy_pinyin
 from rapidfuzz import fuzz
 
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
+# Any four-digit year a question may name, 3025 included: "3025年", "in 3025" (not 1256万人).
+_ANY_YEAR = re.compile(r"(?<![\d.])([12]\d{3}|3\d{3})(?![\d.%％])(?=年|[^\u4e00-\u9fff]|$)")
+# A year that names a report rather than a period: 2025年政府工作报告, "the 2020 government work report".
+_REPORT_YEAR = re.compile(
+    r"(\d{4})年(?:的)?[\u4e00-\u9fff]{0,8}?(?:政府工作报告|工作报告|统计公报|报告)"
+    r"|(\d{4})\s+(?:[a-z]+\s+){0,3}(?:reports?|bulletin|communiqu[eé])\b", re.I)
+# What kind of figure a question about a year wants: a result, or a target set for it.
+TARGET_WORDS = re.compile(
+    r"目标|预期|计划|拟|安排|定为|定在|力争|\b(target(ed|s)?|plan(ned|s)?|goals?|aim(ed)?|set for|"
+    r"set\b|expected to)", re.I)
+ACTUAL_WORDS = re.compile(r"实际|增长了|实现了|完成了|达到了|\b(actual(ly)?|grew|was|were|did)\b", re.I)
 _ADMIN_UNIT = re.compile(r".+?(?:特别行政区|自治区|自治州|自治县|省|市|区|县|州|盟|旗)")
 _ADMIN_SUFFIX = re.compile(
     r"(?:特别行政区|壮族自治区|回族自治区|维吾尔自治区|自治区|自治州|自治县|省|市|区|县|州|盟|旗)$"
@@ -89,21 +100,64 @@ def report_names(report: dict) -> tuple[set[str], set[str]]:
     return {z for z in zh if len(z) >= 2}, en
 
 
+@dataclass(frozen=True)
+class Asked:
+    """The years a question asks about, a report year it names, and actual result or target."""
+
+    years: tuple[int, ...]  # years the figures are about: 2017 of "2017年GDP增长了多少"
+    report_year: int | None  # 2025 of "2025年政府工作报告里…"
+    mode: str | None  # "actual", "target", or None when no year is named
+
+
+def asked(question: str) -> Asked:
+    """Read the question the way a reader does: a named year is the year the figure is about."""
+    report_year = None
+    if m := _REPORT_YEAR.search(question):
+        report_year = int(m.group(1) or m.group(2))
+    years = tuple(dict.fromkeys(
+        int(m.group(1)) for m in _ANY_YEAR.finditer(question)
+        if int(m.group(1)) != report_year or _ANY_YEAR.findall(question).count(m.group(1)) > 1))
+    if not years and report_year is None:
+        return Asked((), None, None)
+    mode = None if not years else "target" if TARGET_WORDS.search(question) else "actual"
+    return Asked(years, report_year, mode)
+
+
+def year_covers(report: dict, year: int, mode: str | None) -> bool:
+    """Does this report give figures for the year? A work report of Y reviews Y-1 and sets Y's targets."""
+    ry = report.get("year")
+    if ry is None:
+        return False
+    work_report = report.get("kind") == "gov_work_report"
+    if mode == "target":
+        return ry == year
+    if mode == "actual":
+        return ry == year + 1 if work_report else ry == year
+    return ry in (year, year + 1)
+
+
 def find_hints(question: str, reports: list[dict]) -> list[Hint]:
     """Years, places/bodies and report kinds named in the question, each with the reports it fits."""
     hints: list[Hint] = []
     lowered = question.lower()
     words = _EN_WORD.findall(lowered)
-    for year in dict.fromkeys(int(y) for y in _YEAR.findall(question)):
-        exact = frozenset(r["id"] for r in reports if r.get("year") == year)
-        # A report reviews the year before it: "GDP in 2011" lives in the 2012 report.
-        following = frozenset(r["id"] for r in reports if r.get("year") == year + 1)
-        if exact:
-            hints.append(Hint("year", str(year), f"year {year}", exact, 1.0))
-        if following:
-            hints.append(
-                Hint("year", str(year + 1), f"year {year + 1} (reviews {year})", following, 0.5)
-            )
+    question_asks = asked(question)
+    if question_asks.report_year is not None:
+        year = question_asks.report_year
+        named = frozenset(r["id"] for r in reports if r.get("year") == year)
+        if named:
+            hints.append(Hint("year", str(year), f"year {year}", named, 1.0))
+    for year in question_asks.years:
+        covering = [r for r in reports if year_covers(r, year, question_asks.mode)]
+        by_report_year: dict[int, set[int]] = {}
+        for r in covering:
+            by_report_year.setdefault(r["year"], set()).add(r["id"])
+        for ry, ids in sorted(by_report_year.items()):
+            # "GDP in 2011" lives in the 2012 report's review
+            label = f"year {ry} (reviews {year})" if ry == year + 1 else f"year {ry}"
+            hints.append(Hint("year", str(ry), label, frozenset(ids), 1.0))
+        if not covering:  # shown all the same: it is why the answer is refused, and switching it
+            hints.append(Hint("year", str(year), f"year {year}", frozenset(), 1.0))  # off asks without it
     places: dict[str, set[int]] = {}
     for r in reports:
         zh, en = report_names(r)

@@ -336,34 +336,37 @@ def embedding_text(chunk: StoredChunk) -> str:
     return "\n".join([chunk.title, " › ".join(chunk.section_path), chunk.text])
 
 
+NOT_CLOSE = "no passage in the archive answers this closely enough"
+MAX_ALTERNATIVES = 4
+
+
 def answer_dict(archive: Archive, result: SearchResult) -> dict:
+    """The `ask --json` shape. The figure comes from the cited passage, and that passage from a
+    report matching every place and year the question names; other reports' figures follow."""
     from index.answer import extract_answer
 
+    covering = result.scope.covering if result.scope is not None else None
+    asked = result.scope.asked if result.scope is not None else None
     passages = [hit.chunk for hit in result.hits]
+    eligible = [p for p in passages if covering is None or p.report_id in covering]
     figures: dict[int, list[dict]] = {}
-    for f in archive.figures(p.id for p in passages[:3]):
+    for f in archive.figures(p.id for p in eligible):
         figures.setdefault(f["chunk_id"], []).append(f)
     answer = (
-        extract_answer(result.question, passages, figures, extra_terms=result.terms)
+        extract_answer(result.question, eligible, figures, extra_terms=result.terms, asked=asked)
         if result.found
         else None
     )
     by_id = {p.id: p for p in passages}
+    pinned = result.scope is not None and result.scope.pinned
+    others = [] if answer is None or answer.figure is None or pinned else _alternatives(
+        archive, result, eligible, figures, by_id[answer.chunk_id].report_id, asked)
     return {
         "question": result.question,
-        "answer": None
-        if answer is None
-        else {
-            "figure": answer.figure,
-            "value": answer.value,
-            "unit": answer.unit,
-            "sentence": answer.sentence,
-            "citation": citation(
-                by_id[answer.chunk_id], answer.char_start, answer.char_end,
-                archive.page_of(by_id[answer.chunk_id].report_id, answer.char_start),
-            ),
-        },
+        "answer": None if answer is None else _answer_fields(archive, answer, by_id),
         "found": result.found,
+        "reason": None if answer is not None else (result.reason or NOT_CLOSE),
+        "alternatives": others,
         "hints": [h.as_dict() for h in result.hints],
         "terms": result.terms,
         "passages": [
@@ -377,6 +380,40 @@ def answer_dict(archive: Archive, result: SearchResult) -> dict:
             for rank, hit in enumerate(result.hits, start=1)
         ],
     }
+
+
+def _answer_fields(archive: Archive, answer, by_id: dict) -> dict:
+    return {
+        "figure": answer.figure,
+        "value": answer.value,
+        "unit": answer.unit,
+        "sentence": answer.sentence,
+        "citation": citation(
+            by_id[answer.chunk_id], answer.char_start, answer.char_end,
+            archive.page_of(by_id[answer.chunk_id].report_id, answer.char_start),
+        ),
+    }
+
+
+def _alternatives(archive: Archive, result: SearchResult, eligible: list, figures: dict,
+                  answered_report: int, asked) -> list[dict]:
+    """The figure each other report among the passages gives, in rank order, with its citation."""
+    from index.answer import extract_answer, wanted_units
+
+    units = wanted_units(result.question)
+    by_report: dict[int, list] = {}
+    for p in eligible:
+        if p.report_id != answered_report:
+            by_report.setdefault(p.report_id, []).append(p)
+    out = []
+    for own in by_report.values():
+        alt = extract_answer(result.question, own, figures, extra_terms=result.terms, asked=asked)
+        if alt is None or alt.figure is None or (units and alt.unit not in units):
+            continue
+        out.append(_answer_fields(archive, alt, {p.id: p for p in own}))
+        if len(out) == MAX_ALTERNATIVES:
+            break
+    return out
 
 
 def citation(chunk: StoredChunk, start: int, end: int, page: int | None = None) -> dict:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
@@ -10,6 +11,7 @@ import numpy as np
 from archive.store import Archive, StoredChunk
 from index.answer import wanted_units
 from index.crosslingual import chinese_terms, is_english
+from index.grounding import Scope, national_default, scope
 from index.hints import Hint, find_hints, report_names
 from index.keyword import Filters, keyword_search, query_terms
 from index.rerank import (
@@ -22,6 +24,7 @@ from index.rerank import (
 from index.stores import store_filter
 
 METHODS = ("keyword", "dense", "hybrid")
+PERIOD_FIGURES = 10  # a report covers a year when it gives this many figures about it, not one in passing
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,7 @@ class Legs:
     units: list[str] = field(default_factory=list)  # units a fitting answer carries
     dense: dict[int, float] = field(default_factory=dict)  # chunk id -> cosine, best first
     keyword: list[int] = field(default_factory=list)  # chunk ids, best first
+    scope: Scope | None = None  # the reports that match every place and year named
 
 
 @dataclass
@@ -110,6 +114,12 @@ class SearchResult:
     terms: list[str]  # keyword terms used, for highlighting
     method: str
     found: bool  # False when nothing scores well enough to be an answer
+    scope: Scope | None = None  # None: the question names no place or year (or hints are off)
+
+    @property
+    def reason(self) -> str | None:
+        """Why there is no answer, when the archive holds no report the question names."""
+        return self.scope.reason if self.scope is not None else None
 
 
 class Searcher:
@@ -170,11 +180,17 @@ class Searcher:
         weighted = _without_place_names(weighted, hints, self.reports())
         terms = [t for t, _ in weighted]
         legs = Legs(question, method, english, terms, hints, weighted, wanted_units(question))
+        if use_hints:
+            legs.scope = scope(question, self.reports(), hints, ignore_hints, self._period_reports)
+            if (national := national_default(legs.scope, self.reports())) and "全国" not in ignore_hints:
+                legs.hints = hints = [*hints, national]
         if method in ("dense", "hybrid") and self.store is not None and self.embed_query:
             legs.dense = self._dense(question, filters)
         if method in ("keyword", "hybrid"):
             keyword = [cid for cid, _ in keyword_search(self.archive, terms, filters=filters, limit=s.candidates)]
             hinted = _hinted_reports(hints)
+            if legs.scope is not None and legs.scope.covering:
+                hinted = set(legs.scope.covering)
             if hinted:  # make sure passages of the reports the question names are candidates
                 narrowed = _narrow(filters, hinted)
                 seen = set(keyword)
@@ -224,8 +240,24 @@ class Searcher:
                 legs.dense.get(c.chunk.id))
             for c in scored
         ]
-        return SearchResult(legs.question, hits, legs.hints, legs.terms, legs.method,
-                            bool(scored) and self._found(scored[0], legs.dense, legs.english))
+        eligible = scored
+        if legs.scope is not None and legs.scope.covering is not None:
+            # grounded: an answer only from a report that matches what the question names
+            eligible = [c for c in scored if c.chunk.report_id in legs.scope.covering]
+        found = bool(eligible) and self._found(eligible[0], legs.dense, legs.english)
+        return SearchResult(legs.question, hits, legs.hints, legs.terms, legs.method, found, legs.scope)
+
+    def _period_reports(self, year: int, mode: str | None) -> set[int]:
+        """Reports with stored figures about the year in the mode asked (archive/periods.py)."""
+        modes = {"target": ("target",), "actual": ("actual", "estimate")}.get(mode or "", ())
+        where = f" AND mode IN ({','.join('?' * len(modes))})" if modes else ""
+        try:
+            rows = self.archive.db.execute(
+                f"SELECT report_id FROM figures WHERE period = ?{where} GROUP BY report_id"
+                " HAVING count(*) >= ?", [year, *modes, PERIOD_FIGURES]).fetchall()
+        except sqlite3.OperationalError:  # an archive from before periods were stored
+            return set()
+        return {r[0] for r in rows}
 
     def _chunks_with_units(self, chunk_ids: list[int], units: list[str]) -> set[int]:
         if not units:

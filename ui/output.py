@@ -133,6 +133,10 @@ def print_answer(result: dict) -> None:
             click.secho(answer["figure"], bold=True)
         click.echo(answer["sentence"])
         click.secho(breadcrumb(answer["citation"]), dim=True)
+        for alt in result.get("alternatives") or []:
+            click.echo(f"Also: {alt['figure']}  ({breadcrumb(alt['citation'])})")
+    elif result.get("reason"):
+        click.echo(f"Not found: {result['reason']}. The nearest passages:")
     else:
         click.echo("Not found in the archive. The nearest passages:")
     if result.get("hints"):

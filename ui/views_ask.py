@@ -7,7 +7,7 @@ import re
 import streamlit as st
 
 from index.keyword import Filters
-from index.library import USER_ERRORS
+from index.library import NOT_CLOSE, USER_ERRORS
 from ui import render, views_state, views_trend
 from ui.views_filters import (
     URL,
@@ -104,6 +104,14 @@ def _hints(result: dict) -> None:
         )
 
 
+def _alternatives(alternatives: list[dict]) -> None:
+    """Other reports' figures for the same question, each with its citation."""
+    if alternatives:
+        st.caption("Other reports give:")
+        for alt in alternatives:
+            st.html(render.answer_card(alt).replace('class="bg-answer"', 'class="bg-alternative"', 1))
+
+
 def _passages(res: views_state.Resources, result: dict) -> None:
     answer = result["answer"]
     for p in result["passages"]:
@@ -166,8 +174,12 @@ def page() -> None:
                               "bg-notice bg-keyword-only"))
     if result["answer"]:
         st.html(render.answer_card(result["answer"]))
+        _alternatives(result.get("alternatives") or [])
         if result["answer"].get("figure"):
             views_trend.offer_link(question)
+    elif result.get("reason") and result["reason"] != NOT_CLOSE:  # the archive holds no such report
+        st.html(render.notice(f"Not in the archive: {result['reason']}. The nearest passages are below.",
+                              "bg-notice bg-notfound"))
     else:
         st.html(
             render.notice(

@@ -1,0 +1,184 @@
+"""Grounded answers on real reports: the year a figure is about, the named place, refusals with a reason."""
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from index.gazetteer import named_places, unknown_place
+from index.hints import asked
+from index.library import Library
+from ui.cli import cli
+
+REPORTS = Path(__file__).parent.parent / "data" / "reports"
+FILES = ("gwr_2018_state_council.txt", "gwr_2019_state_council.txt", "gwr_2025_state_council.txt",
+         "gwr_2012_hailaer_district.txt", "gwr_2014_hailaer_district.txt",
+         "gwr_2025_fujian_province.docx", "district-deputy-duty-report.txt")
+
+
+@pytest.fixture(scope="module")
+def built_home(tmp_path_factory, tiny_model_dir):
+    """Neighbouring years of one body and two places, added and indexed once per module."""
+    root = tmp_path_factory.mktemp("grounding")
+    folder = root / "reports"
+    folder.mkdir()
+    for name in FILES:
+        shutil.copy(REPORTS / name, folder)
+    shutil.copy(REPORTS / "manifest.tsv", folder)
+    lib = Library.open(root / "home", model=tiny_model_dir)
+    lib.add([folder], index=False)
+    lib.rebuild()
+    lib.close()
+    return root / "home"
+
+
+@pytest.fixture(scope="module")
+def library(built_home, tiny_model_dir):
+    lib = Library.open(built_home, model=tiny_model_dir)
+    yield lib
+    lib.close()
+
+
+@pytest.mark.parametrize(("question", "years", "report_year", "mode"), [
+    ("2017年全国GDP增长了多少？", (2017,), None, "actual"),
+    ("2024年GDP增长目标是多少？", (2024,), None, "target"),
+    ("What was the GDP growth target for 2019?", (2019,), None, "target"),
+    ("How much did China's GDP grow in 2017?", (2017,), None, "actual"),
+    ("2025年政府工作报告里说2024年城镇新增就业有多少人？", (2024,), 2025, "actual"),
+    ("What deficit ratio did the 2020 government work report set?", (), 2020, None),
+    ("What GDP growth rate for 2020 was reported in the 2021 report?", (2020,), 2021, "actual"),
+    ("3025年全国GDP增长目标是多少？", (3025,), None, "target"),
+    ("2024年城镇新增就业1256万人吗", (2024,), None, "actual"),  # 1256 is no year
+    ("棚户区改造了多少户？", (), None, None),
+])
+def test_asked_reads_the_year_a_figure_is_about_and_the_mode(question, years, report_year, mode):
+    a = asked(question)
+    assert (a.years, a.report_year, a.mode) == (years, report_year, mode)
+
+
+@pytest.mark.parametrize(("question", "place"), [
+    ("广州市2025年地区生产总值是多少？", "广州市"), ("What was Guangzhou's GDP in 2025?", "广州市"),
+    ("湖北2024年GDP", "湖北省"), ("How much did Inner Mongolia's GDP grow?", "内蒙古自治区"),
+    ("2017年全国GDP增长了多少？", "全国"), ("How much did China's GDP grow in 2016?", "全国"),
+])
+def test_named_places_come_from_the_divisions_not_the_archive(question, place):
+    assert place in [p.name for p in named_places(question)]
+
+
+@pytest.mark.parametrize("question", ["棚户区改造了多少户？", "城市绿化覆盖率达到了多少？",
+                                      "How many shantytown households were rebuilt?",
+                                      "What was the tourism revenue?"])
+def test_questions_without_places_name_none(question):
+    places = named_places(question)
+    assert places == [] and unknown_place(question, places) is None
+
+
+def test_place_shaped_names_nobody_knows_are_places():
+    assert unknown_place("火星市2025年地区生产总值是多少？", []) == "火星市"
+    assert unknown_place("What was the GDP of Atlantis in 2025?", []) == "Atlantis"
+
+
+def _figure_is_in_cited_passage(library, answer):
+    c = answer["citation"]
+    assert answer["figure"] in library.archive.text(c["report_id"])[c["char_start"]:c["char_end"]]
+
+
+def test_a_years_result_comes_from_the_next_years_report(library):
+    result = library.ask("2017年全国GDP增长了多少？")
+    assert result["found"] and result["reason"] is None
+    assert result["answer"]["figure"] == "6.9%"
+    assert result["answer"]["citation"]["file_name"] == "gwr_2018_state_council.txt"
+    _figure_is_in_cited_passage(library, result["answer"])
+
+
+def test_a_years_target_comes_from_that_years_report(library):
+    result = library.ask("2018年国内生产总值增长的预期目标是多少？")
+    assert result["answer"]["figure"] == "6.5%左右"
+    assert result["answer"]["citation"]["file_name"] == "gwr_2018_state_council.txt"
+
+
+def test_a_missing_year_of_a_held_place_is_refused_with_what_the_archive_holds(library):
+    result = library.ask("海拉尔区2017年地区生产总值是多少？")
+    assert result["found"] is False and result["answer"] is None
+    assert "2017" in result["reason"] and "海拉尔区" in result["reason"]
+    assert "2012" in result["reason"] and "2014" in result["reason"]
+    assert result["passages"]  # the nearest passages are still listed
+
+
+@pytest.mark.parametrize("question", [
+    "What was Guangzhou's GDP in 2025?", "湖北省2024年地区生产总值是多少？", "2016年全国GDP增长了多少？",
+    "What GDP growth target did the 2010 government work report set?", "3025年全国GDP增长目标是多少？",
+    "火星市2025年地区生产总值是多少？", "What was the GDP of Atlantis in 2025?",
+])
+def test_absent_places_and_years_are_refused(library, question):
+    result = library.ask(question)
+    assert result["answer"] is None and result["found"] is False
+    assert result["reason"] and result["reason"].startswith("no ")
+
+
+def test_hints_off_means_no_grounding(library):
+    result = library.ask("海拉尔区2017年地区生产总值是多少？", use_hints=False)
+    assert result["reason"] is None or "2017" not in result["reason"]
+
+
+def test_a_named_place_keeps_other_places_figures_out(library):
+    result = library.ask("福建省2024年地区生产总值是多少？")
+    assert result["answer"]["citation"]["file_name"] == "gwr_2025_fujian_province.docx"
+    assert result["answer"]["figure"] == "57761亿元"
+    _figure_is_in_cited_passage(library, result["answer"])
+
+
+def test_other_reports_figures_are_alternatives_with_citations(library):
+    result = library.ask("2024年城镇新增就业多少人？", top_k=10)
+    answered = result["answer"]["citation"]["file_name"]
+    alternatives = result["alternatives"]
+    assert alternatives, "both 2025 reports review 2024's new urban jobs"
+    for alt in alternatives:
+        assert alt["citation"]["file_name"] != answered
+        assert alt["unit"] == "人"
+        _figure_is_in_cited_passage(library, alt)
+
+
+def test_a_pinned_report_has_no_alternatives(library):
+    result = library.ask("海拉尔区2013年地区生产总值增长了多少？")
+    assert result["answer"]["citation"]["file_name"] == "gwr_2014_hailaer_district.txt"
+    assert result["alternatives"] == []
+
+
+def test_ask_json_carries_reason_and_alternatives(built_home, tiny_model_dir):
+    args = ["ask", "--json", "--home", str(built_home)]
+    runner = CliRunner(env={"BAOGAO_MODEL": str(tiny_model_dir)})
+    refused = runner.invoke(cli, [*args, "What was Hailar District's GDP in 2017?"], catch_exceptions=False)
+    assert refused.exit_code == 0
+    data = json.loads(refused.output)
+    assert data["answer"] is None and "2017" in data["reason"] and data["alternatives"] == []
+    answered = runner.invoke(cli, [*args, "2017年全国GDP增长了多少？"], catch_exceptions=False)
+    data = json.loads(answered.output)
+    assert {"question", "answer", "found", "hints", "terms", "passages", "reason", "alternatives"} <= set(data)
+    assert data["reason"] is None and data["answer"]["figure"] == "6.9%"
+    plain = runner.invoke(cli, ["ask", "--home", str(built_home), "海拉尔区2017年地区生产总值是多少？"])
+    assert plain.exit_code == 0 and "Not found: no 2017 figures" in plain.output
+
+
+def test_the_page_says_plainly_what_the_archive_lacks(built_home, tmp_path, tiny_model_dir, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    home = shutil.copytree(built_home, tmp_path / "home")
+    monkeypatch.setenv("BAOGAO_HOME", str(home))
+    monkeypatch.setenv("BAOGAO_MODEL", str(tiny_model_dir))
+    at = AppTest.from_file(str(Path(__file__).parent.parent / "ui" / "app.py"), default_timeout=60).run()
+    at.text_input(key="q").input("海拉尔区2017年地区生产总值是多少？").run()
+    assert not at.exception, at.exception
+    shown = [h.value for h in at.html]
+    assert any("Not in the archive: no 2017 figures for 海拉尔区" in h for h in shown)
+    assert not any('class="bg-answer"' in h for h in shown)
+    # the year's chip points at the 2018 report (it reviews 2017); switching it off answers again
+    at.button(key="hint-2018").click().run()
+    assert not any("Not in the archive" in h.value for h in at.html)
+
+
+@pytest.mark.parametrize("question", ["海绵城市试点面积是多少？", "超市2025年销售额是多少？", "城市2024年建成多少公园？"])
+def test_words_ending_like_a_place_are_not_unknown_places(question):
+    assert unknown_place(question, named_places(question)) is None
