@@ -19,6 +19,7 @@ from archive.store import Archive, ReportNotFound, StoredChunk
 from index.answer import extract_answer
 from index.embedder import DEFAULT_MODEL, Embedder, ModelError
 from index.health import writer_active
+from index.lexicon import Lexicon
 from index.search import Searcher, SearchResult, SearchSettings
 from index.stores import check as check_index
 from index.stores import create_store, open_store, resolve
@@ -59,6 +60,7 @@ class Library:
         self.vector_store = resolve(vector_store)  # faiss or a Milvus URI: index/stores.py
         self._store: VectorStore | None = None
         self._store_stamp: tuple | None = None  # the manifest file _store was read from
+        self._lexicon: tuple[tuple | None, Lexicon | None] | None = None  # (file stamp, lexicon)
 
     @classmethod
     def open(
@@ -113,6 +115,7 @@ class Library:
                 self._embed_into_index(
                     [i for r in added for i in self.archive.chunk_ids(r)], progress
                 )
+                self._mine_lexicon()
         return outcomes
 
     def remove(self, report_id: int) -> None:
@@ -164,7 +167,27 @@ class Library:
         if self._store is not None:
             self._store.close()
         self._store = store
+        self.archive.ensure_english()
+        self._mine_lexicon()
         return store
+
+    def _mine_lexicon(self) -> None:
+        """The archive's frequent words, embedded (only the new ones) and saved in the home."""
+        previous = Lexicon.load(self.home.root)
+        lexicon = Lexicon.build(
+            self.archive,
+            lambda terms: self.embedder.embed(terms, batch_size=256),
+            self.embedder.name,
+            previous,
+        )
+        lexicon.save(self.home.root)
+
+    def lexicon(self) -> Lexicon | None:
+        """The mined lexicon, re-read when the file changed (None before the first rebuild)."""
+        stamp = _file_stamp(self.home.root / "lexicon.npz")
+        if self._lexicon is None or self._lexicon[0] != stamp:
+            self._lexicon = (stamp, Lexicon.load(self.home.root) if stamp else None)
+        return self._lexicon[1]
 
     def index_problems(self) -> list[str]:
         """Why the index cannot be trusted (empty when it can)."""
@@ -237,7 +260,8 @@ class Library:
             raise IndexNotReady(f"{e}") from e
         if problems:
             raise IndexNotReady("; ".join(problems))
-        return Searcher(self.archive, self._embed_query, self._open_store(), self.settings)
+        return Searcher(self.archive, self._embed_query, self._open_store(), self.settings,
+                        embed_many=self.embedder.embed, lexicon=self.lexicon())
 
     def _settled_index_problems(self) -> list[str]:
         """index_problems, allowing for another process's write: between its archive commit

@@ -11,7 +11,9 @@ from archive.store import Archive, StoredChunk
 from index.answer import wanted_units
 from index.crosslingual import chinese_terms, is_english
 from index.hints import Hint, find_hints, report_names
-from index.keyword import Filters, keyword_search, query_terms
+from index.keyword import Filters, english_search, keyword_search, query_terms
+from index.lexicon import Lexicon, content_words, lexicon_terms
+from index.ranker import Ranker, features, shipped
 from index.rerank import (
     longest_shared_run,
     normalise,
@@ -22,6 +24,7 @@ from index.rerank import (
 from index.stores import store_filter
 
 METHODS = ("keyword", "dense", "hybrid")
+LEG_NAMES = ("dense", "keyword", "english", "lexicon")
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,8 @@ class Legs:
     units: list[str] = field(default_factory=list)  # units a fitting answer carries
     dense: dict[int, float] = field(default_factory=dict)  # chunk id -> cosine, best first
     keyword: list[int] = field(default_factory=list)  # chunk ids, best first
+    english_leg: list[int] = field(default_factory=list)  # glossed English field (English questions)
+    lexicon: list[int] = field(default_factory=list)  # archive words near the English words
 
 
 @dataclass
@@ -72,6 +77,17 @@ class Candidate:
     run: float  # 0..1
     unit_fit: bool
     tense: int = 0  # +1 the passage looks the way the question does (back or ahead), -1 the other way
+    english_rank: int | None = None
+    lexicon_rank: int | None = None
+    cosine: float = 0.0
+
+    def rank(self, leg: str) -> int | None:
+        return getattr(self, f"{leg}_rank")
+
+    def learned(self, ranker: Ranker | None, english: bool, method: str) -> float | None:
+        """The fitted model's score, or None when there is no model for this language and method."""
+        model = ranker.model(english, method) if ranker else None
+        return None if model is None else model.score(features(self))
 
     def score(self, s: SearchSettings, english: bool, method: str = "hybrid") -> float:
         """Weighted reciprocal-rank fusion, scaled so a top rank in every leg is 1.0, plus evidence."""
@@ -121,11 +137,18 @@ class Searcher:
         embed_query: Callable[[str], np.ndarray] | None = None,
         store=None,
         settings: SearchSettings = SearchSettings(),
+        *,
+        embed_many: Callable[[list[str]], np.ndarray] | None = None,
+        lexicon: Lexicon | None = None,
+        ranker: Ranker | None = None,
     ):
         self.archive = archive
         self.embed_query = embed_query
+        self.embed_many = embed_many  # the question and its English words in one encoder call
         self.store = store
         self.settings = settings
+        self.lexicon = lexicon
+        self.ranker = shipped() if ranker is None else ranker
         self._reports: tuple[int, list[dict]] | None = None
 
     def reports(self) -> list[dict]:
@@ -168,10 +191,27 @@ class Searcher:
         hints = find_hints(question, self.reports()) if use_hints else []
         hints = [h for h in hints if h.value not in ignore_hints and h.label not in ignore_hints]
         weighted = _without_place_names(weighted, hints, self.reports())
-        terms = [t for t, _ in weighted]
-        legs = Legs(question, method, english, terms, hints, weighted, wanted_units(question))
-        if method in ("dense", "hybrid") and self.store is not None and self.embed_query:
-            legs.dense = self._dense(question, filters)
+        dense_ready = method in ("dense", "hybrid") and self.store is not None and self.embed_query
+        vector, mined = None, []
+        if english and method == "hybrid" and self.lexicon is not None and self.embed_many:
+            looked_up = content_words(question)
+            vectors = self.embed_many([question, *looked_up])
+            vector = vectors[0]
+            known = {t for t, _ in weighted}
+            mined = [(t, w) for t, w in lexicon_terms(looked_up, vectors[1:], self.lexicon)
+                     if t not in known]
+            mined = _without_place_names(mined, hints, self.reports()) if mined else []
+        terms = [t for t, _ in weighted + mined]
+        legs = Legs(question, method, english, terms, hints, weighted + mined,
+                    _units(question, terms, english))
+        if dense_ready:
+            legs.dense = self._dense(question, filters, vector)
+        if english and method in ("keyword", "hybrid"):
+            legs.english_leg = [cid for cid, _ in english_search(
+                self.archive, content_words(question), filters=filters, limit=s.candidates)]
+        if mined:
+            legs.lexicon = [cid for cid, _ in keyword_search(
+                self.archive, [t for t, _ in mined], filters=filters, limit=s.candidates)]
         if method in ("keyword", "hybrid"):
             keyword = [cid for cid, _ in keyword_search(self.archive, terms, filters=filters, limit=s.candidates)]
             hinted = _hinted_reports(hints)
@@ -185,7 +225,7 @@ class Searcher:
 
     def candidates(self, legs: Legs) -> list[Candidate]:
         """Every chunk a leg found, with the evidence the ranking weighs (settings-independent)."""
-        ids = list(dict.fromkeys([*legs.dense, *legs.keyword]))
+        ids = list(dict.fromkeys([*legs.dense, *legs.keyword, *legs.english_leg, *legs.lexicon]))
         if not ids:
             return []
         chunks = {c.id: c for c in self.archive.chunks(ids)}
@@ -193,6 +233,8 @@ class Searcher:
         boosts = _report_boosts(legs.hints)
         dense_rank = {cid: r for r, cid in enumerate(legs.dense, start=1)}
         keyword_rank = {cid: r for r, cid in enumerate(legs.keyword, start=1)}
+        english_rank = {cid: r for r, cid in enumerate(legs.english_leg, start=1)}
+        lexicon_rank = {cid: r for r, cid in enumerate(legs.lexicon, start=1)}
         question = normalise(legs.question)
         out = []
         for cid in ids:
@@ -209,21 +251,31 @@ class Searcher:
                 unit_fit=cid in fitting,
                 tense=question_tense(legs.question, chunks[cid].year)
                 * passage_tense(chunks[cid].section_path, chunks[cid].text),
+                english_rank=english_rank.get(cid),
+                lexicon_rank=lexicon_rank.get(cid),
+                cosine=legs.dense.get(cid, 0.0),
             ))
         return out
 
     def rank(self, legs: Legs, *, top_k: int = 5, settings: SearchSettings | None = None,
-             candidates: list[Candidate] | None = None) -> SearchResult:
-        """Weighted RRF of the legs plus the re-ranking evidence; the best `top_k`."""
+             candidates: list[Candidate] | None = None, ranker: Ranker | None = None) -> SearchResult:
+        """The fitted ranker's order (else weighted RRF plus the re-ranking evidence); the best `top_k`."""
         s = settings or self.settings
+        ranker = self.ranker if ranker is None else ranker
         pool = self.candidates(legs) if candidates is None else candidates
-        scored = sorted(pool, key=lambda c: -c.score(s, legs.english, legs.method))[:top_k]
+
+        def score(c: Candidate) -> float:
+            learned = c.learned(ranker, legs.english, legs.method)
+            return c.score(s, legs.english, legs.method) if learned is None else learned
+
+        scored = sorted(((score(c), c) for c in pool), key=lambda sc: -sc[0])[:top_k]
         hits = [
-            Hit(c.chunk, c.score(s, legs.english, legs.method),
-                {k: v for k, v in (("dense", c.dense_rank), ("keyword", c.keyword_rank)) if v},
+            Hit(c.chunk, round(value, 4),
+                {k: v for k, v in ((leg, c.rank(leg)) for leg in LEG_NAMES) if v},
                 legs.dense.get(c.chunk.id))
-            for c in scored
+            for value, c in scored
         ]
+        scored = [c for _, c in scored]
         return SearchResult(legs.question, hits, legs.hints, legs.terms, legs.method,
                             bool(scored) and self._found(scored[0], legs.dense, legs.english))
 
@@ -232,7 +284,8 @@ class Searcher:
             return set()
         return {f["chunk_id"] for f in self.archive.figures(chunk_ids) if f["unit"] in units}
 
-    def _dense(self, question: str, filters: Filters | None) -> dict[int, float]:
+    def _dense(self, question: str, filters: Filters | None,
+               vector: np.ndarray | None = None) -> dict[int, float]:
         """Chunk id -> cosine, best first. A store that applies filters itself (Milvus) gets
         them; otherwise over-fetch, since the filter here will drop most results."""
         count = self.store.count
@@ -247,7 +300,8 @@ class Searcher:
             if allowed is None
             else max(1000, self.settings.candidates * 20),
         )
-        scores, ids = self.store.search(self.embed_query(question)[None, :], k, **where)
+        vector = self.embed_query(question) if vector is None else vector
+        scores, ids = self.store.search(vector[None, :], k, **where)
         out = {}
         for score, cid in zip(scores[0], ids[0], strict=True):
             if cid >= 0 and (allowed is None or int(cid) in allowed):
@@ -280,6 +334,14 @@ class Searcher:
         figure = top.unit_fit and top.coverage >= 0.75  # holds every word and the figure asked for
         return (lexical or named or figure or top.run >= 0.75
                 or cosine >= s.dense_floor)
+
+
+def _units(question: str, terms: list[str], english: bool) -> list[str]:
+    """Units a fitting answer carries; an English question also by its Chinese terms (生猪 -> 头)."""
+    units = wanted_units(question)
+    if english and terms:
+        units += [u for u in wanted_units(" ".join(terms)) if u not in units]
+    return units
 
 
 def _hinted_reports(hints: list[Hint]) -> set[int]:
