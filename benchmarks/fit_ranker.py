@@ -42,13 +42,16 @@ def gather(library: Library, questions: list[dict]) -> dict[str, list]:
     return out
 
 
-def training_rows(items, questions) -> tuple[np.ndarray, np.ndarray]:
-    rows, labels = [], []
-    for (_legs, pool), q in zip(items, questions, strict=True):
+def training_rows(items, questions) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Candidate features, whether each is an answer passage, and its question's number."""
+    rows, labels, groups = [], [], []
+    for number, ((_legs, pool), q) in enumerate(zip(items, questions, strict=True)):
         for c in pool:
             rows.append(features(c))
             labels.append(is_hit({"text": c.chunk.text, "file_name": c.chunk.file_name}, q))
-    return np.array(rows, dtype=float).reshape(len(rows), len(FEATURES)), np.array(labels, dtype=bool)
+            groups.append(number)
+    return (np.array(rows, dtype=float).reshape(len(rows), len(FEATURES)),
+            np.array(labels, dtype=bool), np.array(groups))
 
 
 def fit_models(gathered, questions, chosen: list[int]) -> Ranker:
@@ -57,9 +60,10 @@ def fit_models(gathered, questions, chosen: list[int]) -> Ranker:
     for method in METHODS:
         for english in (False, True):
             idx = [i for i in chosen if (questions[i]["lang"] == "en") == english]
-            rows, labels = training_rows([gathered[method][i] for i in idx], [questions[i] for i in idx])
+            rows, labels, groups = training_rows([gathered[method][i] for i in idx],
+                                                 [questions[i] for i in idx])
             if len(rows) and labels.any() and not labels.all():
-                models[model_key(english, method)] = fit(rows, labels)
+                models[model_key(english, method)] = fit(rows, labels, groups)
     return Ranker(models)
 
 

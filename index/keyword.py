@@ -145,5 +145,22 @@ def english_search(
     return [(row[0], row[1]) for row in rows]
 
 
+def english_coverage(archive: Archive, words: list[str], chunk_ids: list[int]) -> dict[int, float]:
+    """Share of the English words each chunk's glosses hold (porter stems, as in english_search)."""
+    words = list(dict.fromkeys(w for w in words if w.strip()))
+    if not words or not chunk_ids:
+        return {}
+    held: dict[int, int] = {}
+    marks = ",".join("?" * len(chunk_ids))
+    for w in words:
+        rows = archive.db.execute(
+            f"SELECT rowid FROM chunks_en WHERE chunks_en MATCH ? AND rowid IN ({marks})",
+            ['"' + w.replace('"', '""') + '"', *chunk_ids],
+        ).fetchall()
+        for (cid,) in rows:
+            held[cid] = held.get(cid, 0) + 1
+    return {cid: n / len(words) for cid, n in held.items()}
+
+
 def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

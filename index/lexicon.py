@@ -9,8 +9,10 @@ question (one encoder call) and each keeps its nearest archive words above a sim
 
 from __future__ import annotations
 
+import json
 import os
 import re
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from archive.store import Archive
+from archive.tokens import tokens
 from index.crosslingual import _QUIET, tables, words
 from index.keyword import STOP_WORDS
 
@@ -51,6 +54,7 @@ class Lexicon:
     terms: list[str]
     vectors: np.ndarray  # (len(terms), dimension)
     model: str
+    units: dict[str, list[str]]  # archive word -> the units its figures carry (公厕 -> 座)
 
     @classmethod
     def build(cls, archive: Archive, embed: Embed, model: str,
@@ -65,14 +69,15 @@ class Lexicon:
             known.update(zip(fresh, embed(fresh), strict=True))
         dim = len(next(iter(known.values()))) if known else 1
         vectors = np.array([known[t] for t in terms], dtype=np.float32).reshape(len(terms), dim)
-        return cls(terms, vectors, model)
+        return cls(terms, vectors, model, measure_words(archive))
 
     def save(self, home_root: Path) -> None:
         """Written beside the old file and renamed into place."""
         path = Path(home_root) / FILE
         tmp = path.with_name(f"lexicon.{os.getpid()}.tmp.npz")
         np.savez(tmp, terms=np.array(self.terms, dtype=str),
-                 vectors=self.vectors.astype(np.float16), model=np.array(self.model))
+                 vectors=self.vectors.astype(np.float16), model=np.array(self.model),
+                 units=np.array(json.dumps(self.units, ensure_ascii=False)))
         os.replace(tmp, path)
 
     @classmethod
@@ -81,7 +86,7 @@ class Lexicon:
         try:
             with np.load(Path(home_root) / FILE) as data:
                 return cls([str(t) for t in data["terms"]], data["vectors"].astype(np.float32),
-                           str(data["model"]))
+                           str(data["model"]), json.loads(str(data["units"])))
         except (OSError, ValueError, KeyError):
             return None
 
@@ -89,7 +94,7 @@ class Lexicon:
         """For each word vector, the archive words above the floor and near the best, with cosines."""
         if not self.terms or not len(word_vectors):
             return [[] for _ in range(len(word_vectors))]
-        sims = word_vectors @ self.vectors.T
+        sims = np.asarray(word_vectors, dtype=np.float32) @ self.vectors.T
         out = []
         for row in sims:
             best = np.argsort(-row)[:PER_WORD]
@@ -97,6 +102,30 @@ class Lexicon:
             out.append([(self.terms[i], round(float(row[i]), 3)) for i in best
                         if row[i] >= floor and row[i] >= top - MARGIN])
         return out
+
+
+def measure_words(archive: Archive, *, lead: int = 10) -> dict[str, list[str]]:
+    """Archive word -> the units of the figures it leads (新改建公厕20座: 公厕 -> 座), most common first.
+
+    Reports write what is counted just before the count, so an English question that names the
+    thing (toilets -> 公厕) gets the report's own measure word without a list of English units.
+    """
+    pairs: Counter = Counter()
+    totals: Counter = Counter()
+    for raw, unit, context in archive.db.execute("SELECT raw, unit, context FROM figures WHERE unit != ''"):
+        at = context.find(raw)
+        if at <= 0:
+            continue
+        before = re.split(r"[，,；;。：:、]", context[:at])[-1][-lead:]
+        for word in set(tokens(before)):
+            if _HAN.match(word):
+                pairs[word, unit] += 1
+                totals[word] += 1
+    units: dict[str, list[str]] = {}
+    for (word, unit), n in pairs.most_common():
+        if n >= 2 and n >= 0.3 * totals[word] and len(units.setdefault(word, [])) < 2:
+            units[word].append(unit)
+    return {w: u for w, u in units.items() if u}
 
 
 def content_words(question: str) -> list[str]:

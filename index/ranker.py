@@ -20,7 +20,8 @@ LEGS = ("dense", "keyword", "english", "lexicon")
 FEATURES = (
     *(f"{leg}_top" for leg in LEGS),  # 1/rank: sharp at the very top
     *(f"{leg}_depth" for leg in LEGS),  # 1 - log(rank)/log(101): slow over the whole list
-    "cosine", "hint", "coverage", "run", "unit_fit", "tense",
+    "cosine", "hint", "coverage", "run", "unit_fit", "tense", "english_coverage",
+    "figure_lead",
 )
 
 
@@ -44,12 +45,14 @@ def features(candidate) -> list[float]:
         candidate.run,
         1.0 if candidate.unit_fit else 0.0,
         float(candidate.tense),
+        candidate.english_coverage,
+        candidate.figure_lead,
     ]
 
 
 @dataclass(frozen=True)
 class LinearModel:
-    """Standardised features times weights: the logistic model's margin, higher is better."""
+    """Standardised features times weights: the pairwise model's margin, higher is better."""
 
     mean: tuple[float, ...]
     scale: tuple[float, ...]
@@ -105,14 +108,26 @@ def shipped() -> Ranker:
     return Ranker.load()
 
 
-def fit(rows: np.ndarray, labels: np.ndarray, *, c: float = 0.3) -> LinearModel:
-    """Logistic regression of "this candidate is the answer passage" on its standardised features."""
+def fit(rows: np.ndarray, labels: np.ndarray, groups: np.ndarray, *, c: float = 0.1,
+        hard: int = 30) -> LinearModel:
+    """Pairwise logistic regression: within one question, the answer passage against each other
+    candidate that some leg ranked in its top `hard` (feature differences), so what every
+    candidate of a question shares cancels out and easy negatives do not drown the close calls."""
     from sklearn.linear_model import LogisticRegression
 
     mean = rows.mean(axis=0)
     scale = rows.std(axis=0)
     scale[scale == 0] = 1.0
-    model = LogisticRegression(C=c, class_weight="balanced", max_iter=2000)
-    model.fit((rows - mean) / scale, labels)
+    z = (rows - mean) / scale
+    near = rows[:, : len(LEGS)].max(axis=1) >= 1.0 / hard  # the *_top features are 1/rank
+    diffs = []
+    for g in np.unique(groups):
+        member = groups == g
+        pos, neg = z[member & labels], z[member & ~labels & near]
+        if len(pos) and len(neg):
+            diffs.append((pos[:, None, :] - neg[None, :, :]).reshape(-1, z.shape[1]))
+    x = np.concatenate(diffs) if diffs else np.zeros((0, z.shape[1]))
+    model = LogisticRegression(C=c, fit_intercept=False, max_iter=3000)
+    model.fit(np.concatenate([x, -x]), np.r_[np.ones(len(x)), np.zeros(len(x))])
     return LinearModel(tuple(map(float, mean)), tuple(map(float, scale)),
-                       tuple(map(float, model.coef_[0])), float(model.intercept_[0]))
+                       tuple(map(float, model.coef_[0])), 0.0)

@@ -40,6 +40,26 @@ def term_coverage(terms: list[tuple[str, float]], passage: str) -> float:
     return sum(w * len(t) for t, w in terms if t in passage) / total
 
 
+_CLAUSE = re.compile(r"[，,；;。！？、：:\n]")
+
+
+def figure_lead(chunk, figures: list[dict], terms: list[tuple[str, float]], units: list[str],
+                *, width: int = 16) -> float:
+    """Best share of the question's terms in the clause just before one of the passage's figures
+    (新改建公厕20座: 公厕 leads 20座); a figure in an unwanted unit counts half."""
+    best = 0.0
+    for f in figures:
+        at = f["char_start"] - chunk.char_start
+        if at <= 0:
+            continue
+        lead = _CLAUSE.split(chunk.text[max(0, at - width) : at])[-1]
+        share = term_coverage(terms, lead)
+        if units and f["unit"] not in units:
+            share /= 2
+        best = max(best, share)
+    return best
+
+
 # Reports look back (回顾 last year's results) and ahead (this year's targets). A question
 # about 去年 / "last year" wants the first kind, one about 目标 / "target" the second, and
 # the same figure words (城镇新增就业…万人) appear in both.

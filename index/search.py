@@ -8,13 +8,14 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from archive.store import Archive, StoredChunk
-from index.answer import wanted_units
+from index.answer import is_quantity_question, wanted_units
 from index.crosslingual import chinese_terms, is_english
 from index.hints import Hint, find_hints, report_names
-from index.keyword import Filters, english_search, keyword_search, query_terms
+from index.keyword import Filters, english_coverage, english_search, keyword_search, query_terms
 from index.lexicon import Lexicon, content_words, lexicon_terms
 from index.ranker import Ranker, features, shipped
 from index.rerank import (
+    figure_lead,
     longest_shared_run,
     normalise,
     passage_tense,
@@ -32,6 +33,7 @@ class SearchSettings:
     """Fusion weights and sizes, measured on ../shared/qa (see benchmarks/retrieval.py)."""
 
     candidates: int = 100  # per leg, before fusion
+    english_candidates: int = 30  # per English-only leg (glossed field, mined lexicon)
     rrf_k: int = 60
     dense_weight: float = 0.6
     keyword_weight_zh: float = 1.0
@@ -80,6 +82,8 @@ class Candidate:
     english_rank: int | None = None
     lexicon_rank: int | None = None
     cosine: float = 0.0
+    english_coverage: float = 0.0  # share of an English question's words in the passage's glosses
+    figure_lead: float = 0.0  # the question's terms just before a figure of a fitting unit
 
     def rank(self, leg: str) -> int | None:
         return getattr(self, f"{leg}_rank")
@@ -203,15 +207,15 @@ class Searcher:
             mined = _without_place_names(mined, hints, self.reports()) if mined else []
         terms = [t for t, _ in weighted + mined]
         legs = Legs(question, method, english, terms, hints, weighted + mined,
-                    _units(question, terms, english))
+                    _units(question, terms, english, self.lexicon))
         if dense_ready:
             legs.dense = self._dense(question, filters, vector)
         if english and method in ("keyword", "hybrid"):
             legs.english_leg = [cid for cid, _ in english_search(
-                self.archive, content_words(question), filters=filters, limit=s.candidates)]
+                self.archive, content_words(question), filters=filters, limit=s.english_candidates)]
         if mined:
             legs.lexicon = [cid for cid, _ in keyword_search(
-                self.archive, [t for t, _ in mined], filters=filters, limit=s.candidates)]
+                self.archive, [t for t, _ in mined], filters=filters, limit=s.english_candidates)]
         if method in ("keyword", "hybrid"):
             keyword = [cid for cid, _ in keyword_search(self.archive, terms, filters=filters, limit=s.candidates)]
             hinted = _hinted_reports(hints)
@@ -229,13 +233,15 @@ class Searcher:
         if not ids:
             return []
         chunks = {c.id: c for c in self.archive.chunks(ids)}
-        fitting = self._chunks_with_units(ids, legs.units)
+        figures = self._figures(ids)
+        fitting = {cid for cid, fs in figures.items() if any(f["unit"] in legs.units for f in fs)}
         boosts = _report_boosts(legs.hints)
         dense_rank = {cid: r for r, cid in enumerate(legs.dense, start=1)}
         keyword_rank = {cid: r for r, cid in enumerate(legs.keyword, start=1)}
         english_rank = {cid: r for r, cid in enumerate(legs.english_leg, start=1)}
         lexicon_rank = {cid: r for r, cid in enumerate(legs.lexicon, start=1)}
         question = normalise(legs.question)
+        glossed = english_coverage(self.archive, content_words(legs.question), ids) if legs.english else {}
         out = []
         for cid in ids:
             if cid not in chunks:
@@ -254,6 +260,9 @@ class Searcher:
                 english_rank=english_rank.get(cid),
                 lexicon_rank=lexicon_rank.get(cid),
                 cosine=legs.dense.get(cid, 0.0),
+                english_coverage=glossed.get(cid, 0.0),
+                figure_lead=figure_lead(chunks[cid], figures.get(cid, []), legs.weighted_terms,
+                                        legs.units),
             ))
         return out
 
@@ -279,10 +288,14 @@ class Searcher:
         return SearchResult(legs.question, hits, legs.hints, legs.terms, legs.method,
                             bool(scored) and self._found(scored[0], legs.dense, legs.english))
 
-    def _chunks_with_units(self, chunk_ids: list[int], units: list[str]) -> set[int]:
-        if not units:
-            return set()
-        return {f["chunk_id"] for f in self.archive.figures(chunk_ids) if f["unit"] in units}
+    def _figures(self, chunk_ids: list[int]) -> dict[int, list[dict]]:
+        out: dict[int, list[dict]] = {}
+        for f in self.archive.db.execute(
+            f"SELECT chunk_id, unit, char_start FROM figures WHERE chunk_id IN ({','.join('?' * len(chunk_ids))})",
+            chunk_ids,
+        ).fetchall():
+            out.setdefault(f[0], []).append({"unit": f[1], "char_start": f[2]})
+        return out
 
     def _dense(self, question: str, filters: Filters | None,
                vector: np.ndarray | None = None) -> dict[int, float]:
@@ -336,11 +349,13 @@ class Searcher:
                 or cosine >= s.dense_floor)
 
 
-def _units(question: str, terms: list[str], english: bool) -> list[str]:
-    """Units a fitting answer carries; an English question also by its Chinese terms (生猪 -> 头)."""
+def _units(question: str, terms: list[str], english: bool, lexicon: Lexicon | None) -> list[str]:
+    """Units a fitting answer carries; an English question also takes the measure words the
+    archive writes after its Chinese terms (toilets -> 公厕 -> 座; lexicon.measure_words)."""
     units = wanted_units(question)
-    if english and terms:
-        units += [u for u in wanted_units(" ".join(terms)) if u not in units]
+    if english and lexicon is not None and is_quantity_question(question):
+        for term in terms:
+            units += [u for u in lexicon.units.get(term, ()) if u not in units]
     return units
 
 
