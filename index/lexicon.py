@@ -21,7 +21,7 @@ import numpy as np
 
 from archive.store import Archive
 from archive.tokens import tokens
-from index.crosslingual import _QUIET, tables, words
+from index.crosslingual import _QUIET, IRREGULAR, tables, words
 from index.keyword import STOP_WORDS
 
 FILE = "lexicon.npz"
@@ -134,7 +134,7 @@ def content_words(question: str) -> list[str]:
     out = []
     for w in words(question):
         if w.isalpha() and len(w) > 2 and w not in _QUIET and lemma(w) not in _QUIET:
-            out.append(w)
+            out.append(IRREGULAR.get(w, w))  # built -> build: the stemmer knows no irregular verbs
     return list(dict.fromkeys(out))
 
 

@@ -304,7 +304,8 @@ def answer_dict(archive: Archive, result: SearchResult) -> dict:
     for f in archive.figures(p.id for p in passages[:3]):
         figures.setdefault(f["chunk_id"], []).append(f)
     answer = (
-        extract_answer(result.question, passages, figures, extra_terms=result.terms)
+        extract_answer(result.question, passages, figures, extra_terms=result.terms,
+                       units=result.units)
         if result.found
         else None
     )

@@ -60,6 +60,24 @@ def figure_lead(chunk, figures: list[dict], terms: list[tuple[str, float]], unit
     return best
 
 
+def english_figure_lead(chunk, figures: list[dict], words: list[str], *, width: int = 16) -> float:
+    """figure_lead for an English question: its words among the glosses of the clause before a
+    figure (stations built -> 新建垃圾转运站4座: "build ... garbage ... station")."""
+    from archive.glosses import english
+    from index.crosslingual import tables
+
+    lemma = tables().lemma
+    asked = {lemma(w) for w in words}
+    best = 0.0
+    for f in figures if asked else []:
+        at = f["char_start"] - chunk.char_start
+        if at > 0:
+            lead = _CLAUSE.split(chunk.text[max(0, at - width) : at])[-1]
+            glossed = {lemma(w) for w in english(lead).split()}
+            best = max(best, len(asked & glossed) / len(asked))
+    return best
+
+
 # Reports look back (回顾 last year's results) and ahead (this year's targets). A question
 # about 去年 / "last year" wants the first kind, one about 目标 / "target" the second, and
 # the same figure words (城镇新增就业…万人) appear in both.

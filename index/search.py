@@ -15,6 +15,7 @@ from index.keyword import Filters, english_coverage, english_search, keyword_sea
 from index.lexicon import Lexicon, content_words, lexicon_terms
 from index.ranker import Ranker, features, shipped
 from index.rerank import (
+    english_figure_lead,
     figure_lead,
     longest_shared_run,
     normalise,
@@ -48,6 +49,7 @@ class SearchSettings:
     found_coverage: float = 0.4  # share of question terms, with (Chinese) ...
     found_run: float = 0.5  # ... a verbatim run of 4+ question characters
     dense_floor: float = 0.27  # or a cosine this high (19 of 20 off-topic questions stay below)
+    found_english: float = 0.4  # share of an English question's words in the glosses, with a figure
 
 
 @dataclass
@@ -130,6 +132,7 @@ class SearchResult:
     terms: list[str]  # keyword terms used, for highlighting
     method: str
     found: bool  # False when nothing scores well enough to be an answer
+    units: list[str] = field(default_factory=list)  # units a fitting answer carries
 
 
 class Searcher:
@@ -207,7 +210,7 @@ class Searcher:
             mined = _without_place_names(mined, hints, self.reports()) if mined else []
         terms = [t for t, _ in weighted + mined]
         legs = Legs(question, method, english, terms, hints, weighted + mined,
-                    _units(question, terms, english, self.lexicon))
+                    _units(question, weighted + mined, english, self.lexicon))
         if dense_ready:
             legs.dense = self._dense(question, filters, vector)
         if english and method in ("keyword", "hybrid"):
@@ -286,7 +289,9 @@ class Searcher:
         ]
         scored = [c for _, c in scored]
         return SearchResult(legs.question, hits, legs.hints, legs.terms, legs.method,
-                            bool(scored) and self._found(scored[0], legs.dense, legs.english))
+                            bool(scored) and self._found(scored[0], legs.dense, legs.english,
+                                                         legs.question),
+                            legs.units)
 
     def _figures(self, chunk_ids: list[int]) -> dict[int, list[dict]]:
         out: dict[int, list[dict]] = {}
@@ -332,7 +337,12 @@ class Searcher:
         ).fetchall()
         return {r[0] for r in rows}
 
-    def _found(self, top: Candidate, dense: dict[int, float], english: bool) -> bool:
+    def _english_lead(self, top: Candidate, question: str) -> float:
+        """Best share of an English question's words among the glosses just before one figure."""
+        figures = self._figures([top.chunk.id]).get(top.chunk.id, [])
+        return english_figure_lead(top.chunk, figures, content_words(question))
+
+    def _found(self, top: Candidate, dense: dict[int, float], english: bool, question: str = "") -> bool:
         """Does the best passage share enough with the question to count as an answer?
 
         Calibrated on off-topic questions (benchmarks/offtopic.jsonl) against the dev sets.
@@ -345,17 +355,26 @@ class Searcher:
         lexical = top.coverage >= s.found_coverage and support
         named = top.hint >= 1.0 and top.coverage >= s.found_coverage / 2  # its report is named
         figure = top.unit_fit and top.coverage >= 0.75  # holds every word and the figure asked for
+        if english:  # the passage's glosses hold the question's words, with a figure that fits them
+            figure = figure or top.english_coverage >= s.found_english and (
+                top.unit_fit or is_quantity_question(question)
+                and self._english_lead(top, question) >= 0.5)
         return (lexical or named or figure or top.run >= 0.75
                 or cosine >= s.dense_floor)
 
 
-def _units(question: str, terms: list[str], english: bool, lexicon: Lexicon | None) -> list[str]:
+def _units(question: str, terms: list[tuple[str, float]], english: bool,
+           lexicon: Lexicon | None, *, mined: int = 2) -> list[str]:
     """Units a fitting answer carries; an English question also takes the measure words the
-    archive writes after its Chinese terms (toilets -> 公厕 -> 座; lexicon.measure_words)."""
+    archive writes after its surest Chinese terms (toilets -> 公厕 -> 座; lexicon.measure_words)."""
     units = wanted_units(question)
-    if english and lexicon is not None and is_quantity_question(question):
-        for term in terms:
-            units += [u for u in lexicon.units.get(term, ()) if u not in units]
+    if english and lexicon is not None and terms and is_quantity_question(question):
+        sure = max(w for _, w in terms) * 0.6
+        extra: list[str] = []
+        for term, weight in sorted(terms, key=lambda tw: -tw[1]):
+            if weight >= sure:
+                extra += [u for u in lexicon.units.get(term, ()) if u not in units + extra]
+        units += extra[:mined]
     return units
 
 
