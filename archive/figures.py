@@ -11,6 +11,10 @@ Choices (documented because a reader cannot guess them):
   (`一是`, `两个`, `一张网`) or a digit string (`十四五`, `三四十`) is a word, not a figure.
 - An Arabic number scaled by 万/亿/million with no unit after it is kept with unit "" (`人口1.4亿`);
   other bare numbers are skipped, as are numbers after 第 (ordinals) or glued to Latin letters.
+- A change written 由/从 A … 到/至/为 B marks A `from` and B `to`: `由21%提升至74%` answers 74%.
+- Figures written back to back in different units are one compound figure kept as parts
+  (`301户611人`): each part has its own value and unit and the span of the whole (group_*).
+- Chinese numerals are read by cn2an; 萬萬 (older 亿) and ○ (zero) are read as today's forms.
 """
 
 from __future__ import annotations
@@ -20,99 +24,13 @@ import re
 import unicodedata
 from decimal import Decimal
 
-from archive.models import Figure
+import cn2an
 
-# Canonical unit -> the ways reports write it (traditional forms, full-width, English).
-UNITS: dict[str, tuple[str, ...]] = {
-    # rates
-    "%": ("%", "％", "percent", "per cent"),
-    "‰": ("‰",),
-    "个百分点": (
-        "个百分点",
-        "個百分點",
-        "百分点",
-        "百分點",
-        "percentage points",
-        "percentage point",
-    ),
-    "倍": ("倍",),
-    # money
-    "元": ("元", "yuan"),
-    "美元": ("美元", "US dollars", "dollars"),
-    "欧元": ("欧元", "歐元"),
-    "港元": ("港元", "港币", "港幣"),
-    # people and households
-    "人次": ("人次",),
-    "人": ("人", "people", "persons"),
-    "名": ("名",),
-    "位": ("位",),
-    "户": ("户", "戶", "households"),
-    "岁": ("岁", "歲"),
-    # measure words
-    "个": ("个", "個"),
-    "家": ("家",),
-    "所": ("所",),
-    "套": ("套",),
-    "项": ("项", "項"),
-    "条": ("条", "條"),
-    "场次": ("场次", "場次"),
-    "场": ("场", "場"),
-    "次": ("次",),
-    "起": ("起",),
-    "株": ("株",),
-    "组": ("组", "組"),
-    "处": ("处", "處"),
-    "座": ("座",),
-    "台": ("台", "臺"),
-    "辆": ("辆", "輛"),
-    "张": ("张", "張"),
-    "件": ("件",),
-    "种": ("种", "種"),
-    "批次": ("批次",),
-    "批": ("批",),
-    "支": ("支",),
-    "块": ("块", "塊"),
-    "头": ("头", "頭"),
-    "只": ("只", "隻"),
-    "架": ("架",),
-    "艘": ("艘",),
-    "宗": ("宗",),
-    "例": ("例",),
-    "篇": ("篇",),
-    "册": ("册", "冊"),
-    "间": ("间", "間"),
-    "栋": ("栋", "棟"),
-    "标准箱": ("标准箱", "標準箱", "标箱", "TEU"),
-    # length, area, volume, mass
-    "公里": ("公里", "km", "kilometres", "kilometers"),
-    "千米": ("千米",),
-    "米": ("米",),
-    "平方公里": ("平方公里", "平方千米"),
-    "平方米": ("平方米", "平米", "㎡", "square metres", "square meters"),
-    "亩": ("亩", "畝"),
-    "公顷": ("公顷", "公頃", "hectares"),
-    "立方米": ("立方米",),
-    "吨": ("吨", "噸", "tons", "tonnes"),
-    "公斤": ("公斤", "千克", "kg"),
-    "斤": ("斤",),
-    # energy
-    "千瓦时": ("千瓦时", "千瓦時"),
-    "千瓦": ("千瓦",),
-    "千伏": ("千伏", "kV"),
-    "度": ("度",),
-    # durations (年 only when the number is not a year)
-    "年": ("年",),
-    "个月": ("个月", "個月"),
-    "天": ("天",),
-    "小时": ("小时", "小時"),
-}
-# A unit character that starts a longer word is not a unit: 两千三百万台湾, 2900多万家庭.
-NOT_BEFORE: dict[str, str] = {
-    "台": "湾灣州", "家": "庭乡鄉长長属屬", "所": "有属屬以在谓謂", "名": "单單称稱义義",
-    "处": "理于於", "种": "植类類子", "位": "于於置列", "条": "件例款", "起": "来來步草码",
-    "只": "有要是能", "度": "假过", "头": "脑部", "支": "持出付柱", "场": "所景合", "米": "饭",
-    "元": "旦素", "间": "隔接",
-}  # fmt: skip
+from archive.models import Figure
+from archive.units import NOT_BEFORE, UNITS
+
+__all__ = ["UNITS", "extract_figures", "parse_number", "number_spans", "clause_around"]
+
 SCALES: dict[str, float] = {
     "万": 1e4, "萬": 1e4, "亿": 1e8, "億": 1e8, "千": 1e3, "百": 1e2,
     "thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12,
@@ -121,7 +39,7 @@ CN_DIGITS = dict(zip("零一二三四五六七八九", range(10), strict=True)) 
     "〇": 0, "两": 2, "兩": 2, "壹": 1, "贰": 2, "貳": 2, "叁": 3, "參": 3, "肆": 4,
     "伍": 5, "陆": 6, "陸": 6, "柒": 7, "捌": 8, "玖": 9,
 }  # fmt: skip
-CN_PLACES = {"十": 10, "拾": 10, "百": 100, "佰": 100, "千": 1000, "仟": 1000}
+CN_PLACES = {"十": 10, "拾": 10, "百": 100, "佰": 100, "千": 1000, "仟": 1000}  # place values
 CN_BIG = {"万": 10**4, "萬": 10**4, "亿": 10**8, "億": 10**8}
 _CN_CHARS = "".join(CN_DIGITS) + "".join(CN_PLACES) + "".join(CN_BIG)
 
@@ -151,6 +69,9 @@ FIGURE_RE = re.compile(
     rf"(?P<escale> (?:thousand|million|billion|trillion)(?![A-Za-z]))?"
     rf"(?: ?(?P<unit>{_UNIT}))?"
 )
+_FROM_BEFORE = re.compile(r"(?:由|从|從|\bfrom)[^，。；;,\n]{0,10}$", re.I)
+_CHANGE_BETWEEN = re.compile(r"[^，。；;,\n\d]{0,10}?(?:到|至|为|為|成|\bto)\s*", re.I)
+_RATES = {"%", "‰", "个百分点", "倍"}
 _RANGE_SEP = re.compile(r" ?(?:[至到~～\-－–]|—{1,2}) ?")
 _CLAUSE_BREAK = re.compile(r"[，；。！？\n;!?]|[,.](?=\s)")
 _YEAR_FOLLOWERS = "代级級度"
@@ -173,35 +94,17 @@ def parse_number(raw: str) -> float | None:
 
 
 def _parse_chinese(s: str) -> Decimal | None:
-    """Chinese numerals with 万/亿 sections, decimals (四點二) and colloquial tails (一万五)."""
-    s = s.replace("萬萬", "亿").replace("万万", "亿")  # 六萬萬 = 6亿 in older texts
+    """Chinese numerals read by cn2an: 二百十七, 一万五, 三億二千三百八十萬, 四點二; None if not one.
+
+    Older texts write 亿 as 萬萬 (六萬萬 = 6亿) and zero as ○; both are read as today's forms.
+    """
+    s = s.replace("萬萬", "亿").replace("万万", "亿").replace("○", "〇")
     if not s or any(c not in _CN_CHARS and c not in "点點" for c in s):
         return None
-    for big in ("亿", "億", "万", "萬"):
-        if big in s:
-            head, tail = s.split(big, 1)
-            high = _parse_chinese(head) if head else Decimal(1)
-            if high is None:
-                return None
-            if len(tail) == 1 and tail in CN_DIGITS and not head.endswith(("零", "〇")):
-                return (high + Decimal(CN_DIGITS[tail]) / 10) * CN_BIG[big]  # 一万五 = 15000
-            low = _parse_chinese(tail) if tail else Decimal(0)
-            return None if low is None else high * CN_BIG[big] + low
-    whole, _, frac = s.replace("點", "点").partition("点")
-    if any(c not in CN_DIGITS for c in frac):
+    try:
+        return Decimal(str(cn2an.cn2an(s, "normal")))
+    except (ValueError, KeyError, IndexError, TypeError):
         return None
-    total, digit, place = 0, None, 10
-    for c in whole:
-        if c in CN_DIGITS:
-            digit = CN_DIGITS[c]
-            if digit == 0:
-                place = 10
-        elif c in CN_PLACES:
-            total += (1 if digit is None else digit) * CN_PLACES[c]
-            digit, place = None, CN_PLACES[c]
-    if digit:
-        total += digit * max(place // 10, 1)  # 二百十七 = 217, 三百五 = 350
-    return Decimal(f"{total}.{''.join(str(CN_DIGITS[c]) for c in frac) or 0}")
 
 
 def _plausible_chinese(run: str) -> bool:
@@ -254,7 +157,41 @@ def extract_figures(text: str) -> list[Figure]:
         figures.append(Figure(value, unit, text[start:end], start, end, ""))
     for f in figures:
         f.context = clause_around(text, f.start, f.end)
+    _mark_changes(text, figures)
+    _mark_compounds(text, figures)
     return figures
+
+
+def _mark_changes(text: str, figures: list[Figure]) -> None:
+    """由A提升至B, 从A增加到B, from A to B: A is where it started, B where it got to."""
+    for a, b in zip(figures, figures[1:], strict=False):
+        if (
+            not a.role
+            and _CHANGE_BETWEEN.fullmatch(text, a.end, b.start)
+            and _FROM_BEFORE.search(text[max(0, a.start - 12) : a.start])
+        ):
+            a.role, b.role = "from", "to"
+
+
+def _mark_compounds(text: str, figures: list[Figure]) -> None:
+    """Back-to-back counts in different units (301户611人) share the span of the whole."""
+    groups: list[list[Figure]] = []
+    for f in figures:
+        last = groups[-1][-1] if groups else None
+        if (
+            last is not None
+            and text[last.end : f.start] in ("", " ")
+            and last.unit and f.unit
+            and f.unit not in {g.unit for g in groups[-1]}
+            and not {last.unit, f.unit} & _RATES
+        ):
+            groups[-1].append(f)
+        else:
+            groups.append([f])
+    for group in groups:
+        if len(group) > 1:
+            for f in group:
+                f.group_start, f.group_end = group[0].start, group[-1].end
 
 
 def _glued(m: re.Match[str], text: str) -> bool:

@@ -21,9 +21,10 @@ from pathlib import Path
 
 import jieba
 
+from archive.chinese_script import to_simplified
 from archive.tokens import _ready
 
-SCHEMA = 3  # bump when the table's content or the glossing changes (then `baogao rebuild`)
+SCHEMA = 4  # bump when the table's content or the glossing changes (then `baogao rebuild`)
 SENSE_WORDS = 6  # English words kept per Chinese word (its first senses, in CEDICT order)
 CHAR_WORDS = 5  # fewer for a single character, whose later senses are mostly noise (站: stand halt stop station)
 HAN = re.compile(r"^[\u4e00-\u9fff]+$")
@@ -126,7 +127,7 @@ def english(text: str) -> str:
     _ready()
     glosses = table()
     out: list[str] = []
-    words = jieba.lcut(text)
+    words = jieba.lcut(to_simplified(text))  # CEDICT keys are simplified: 優撫 reads as 优抚
     for i, word in enumerate(words):
         if HAN.match(word):
             out += gloss_word(word, glosses)

@@ -9,6 +9,8 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
+from archive.disk import ArchiveReadOnly, read_only_message, writable
+
 
 class ArchiveBusy(RuntimeError):
     """Another writer holds the archive lock."""
@@ -49,6 +51,8 @@ class Home:
     @contextmanager
     def writing(self, timeout: float = 600):
         """Hold the writer lock: two writers never interleave; readers never take it."""
+        if not writable(self.root):
+            raise ArchiveReadOnly(read_only_message(self.root))
         lock = FileLock(self.root / "write.lock")
         try:
             lock.acquire(timeout=timeout)

@@ -11,6 +11,7 @@ from archive.chunker import chunk_sections
 from archive.figures import extract_figures
 from archive.metadata import infer_metadata
 from archive.models import ReadError, Report
+from archive.properties import file_properties
 from archive.readers import DEFAULT_MAX_BYTES, SUPPORTED_SUFFIXES, read_file
 from archive.sections import parse_sections
 from archive.store import Archive, Parsed
@@ -25,12 +26,15 @@ class Outcome:
     report_id: int | None = None
     message: str = ""
     title: str | None = None
+    metadata: dict | None = None  # the stored title, issuer, year and kind (read or given)
 
 
-def parse_text(text: str, *, file_name: str, fmt: str, heading_lines=(), metadata=None) -> Parsed:
+def parse_text(
+    text: str, *, file_name: str, fmt: str, heading_lines=(), metadata=None, properties=None
+) -> Parsed:
     """Derive sections, chunks and figures from normalised text; metadata overrides inference."""
     sections = parse_sections(text, heading_lines)
-    fields = infer_metadata(text, file_name)
+    fields = infer_metadata(text, file_name, properties)
     fields.update({k: v for k, v in (metadata or {}).items() if v not in (None, "")})
     report = Report(
         id=None,
@@ -53,6 +57,7 @@ def parse_file(
         fmt=document.format,
         heading_lines=document.heading_lines,
         metadata=metadata,
+        properties=file_properties(path, document.format),
     )
 
 
@@ -100,4 +105,6 @@ def add_file(
     report_id = archive.add(parsed)
     if on_added:
         on_added(report_id)
-    return Outcome(path, "added", report_id, title=parsed.report.title)
+    r = parsed.report
+    shown = {"title": r.title, "issuer": r.issuer, "year": r.year, "kind": r.kind}
+    return Outcome(path, "added", report_id, title=r.title, metadata=shown)

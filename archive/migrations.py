@@ -88,6 +88,76 @@ def m001_create_tables(db: sqlite_utils.Database) -> None:
         db.execute(statement)
 
 
+def _statements(script: str) -> list[str]:
+    """Split a script of plain statements; executescript would commit mid-migration."""
+    lines = [line for line in script.splitlines() if not line.strip().startswith("--")]
+    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
+
+
+def pending_migrations(db: sqlite_utils.Database) -> list[str]:
+    """Names of migrations not yet applied (all of them for a database with no table yet)."""
+    if "_migrations" not in db.table_names():
+        return [name for name, _ in MIGRATIONS]
+    done = {row[0] for row in db.execute("SELECT name FROM _migrations").fetchall()}
+    return [name for name, _ in MIGRATIONS if name not in done]
+
+
+def migrate(db: sqlite_utils.Database) -> list[str]:
+    """Apply the migrations not yet applied; return their names."""
+    db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
+    done = {row[0] for row in db.execute("SELECT name FROM _migrations").fetchall()}
+    applied = []
+    for name, fn in MIGRATIONS:
+        if name in done:
+            continue
+        with db.atomic():
+            fn(db)
+            db.execute(
+                "INSERT INTO _migrations VALUES (?, ?)", [name, datetime.now(UTC).isoformat()]
+            )
+        applied.append(name)
+    return applied
+
+
+@migration
+def m010_figure_parts(db: sqlite_utils.Database) -> None:
+    # A figure's role in a change (由21%提升至74%: from / to) and the span of the compound figure
+    # it is part of (301户611人); figures already stored get both from their report's text.
+    from archive.figures import extract_figures
+
+    db.execute("ALTER TABLE figures ADD COLUMN role TEXT NOT NULL DEFAULT ''")
+    db.execute("ALTER TABLE figures ADD COLUMN group_start INTEGER")
+    db.execute("ALTER TABLE figures ADD COLUMN group_end INTEGER")
+    for report_id, text in db.execute("SELECT report_id, text FROM texts").fetchall():
+        for f in extract_figures(text):
+            if f.role or f.group_start is not None:
+                db.execute(
+                    "UPDATE figures SET role = ?, group_start = ?, group_end = ?"
+                    " WHERE report_id = ? AND char_start = ? AND char_end = ?",
+                    [f.role, f.group_start, f.group_end, report_id, f.start, f.end],
+                )
+
+
+@migration
+def m010_traditional_fts(db: sqlite_utils.Database) -> None:
+    # Keyword tokens are simplified since issue 10 (archive/tokens.py); re-segment the chunks
+    # whose text or title was stored in traditional characters, so old archives match too.
+    from archive.chinese_script import to_simplified
+    from archive.tokens import segment
+
+    rows = db.execute(
+        "SELECT c.id, c.text, r.title, c.section_path FROM chunks c JOIN reports r ON r.id = c.report_id"
+    ).fetchall()
+    for chunk_id, text, title, path_json in rows:
+        context = " ".join([title, *json.loads(path_json)])
+        if to_simplified(text) != text or to_simplified(context) != context:
+            db.execute("DELETE FROM chunks_fts WHERE rowid = ?", [chunk_id])
+            db.execute(
+                "INSERT INTO chunks_fts(rowid, body, context) VALUES (?, ?, ?)",
+                [chunk_id, segment(text), segment(context)],
+            )
+
+
 @migration
 def m011_english_fts(db: sqlite_utils.Database) -> None:
     # Document-side English (issue 11): CEDICT glosses of each chunk's words (body) and of its
@@ -106,26 +176,3 @@ def m011_english_fts(db: sqlite_utils.Database) -> None:
             [chunk_id, english(text), english(" ".join([title, *json.loads(path)]))],
         )
     db.execute("INSERT OR REPLACE INTO state VALUES ('glosses', ?)", [SCHEMA])
-
-
-def _statements(script: str) -> list[str]:
-    """Split a script of plain statements; executescript would commit mid-migration."""
-    lines = [line for line in script.splitlines() if not line.strip().startswith("--")]
-    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
-
-
-def migrate(db: sqlite_utils.Database) -> list[str]:
-    """Apply the migrations not yet applied; return their names."""
-    db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
-    done = {row[0] for row in db.execute("SELECT name FROM _migrations").fetchall()}
-    applied = []
-    for name, fn in MIGRATIONS:
-        if name in done:
-            continue
-        with db.atomic():
-            fn(db)
-            db.execute(
-                "INSERT INTO _migrations VALUES (?, ?)", [name, datetime.now(UTC).isoformat()]
-            )
-        applied.append(name)
-    return applied

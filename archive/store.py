@@ -11,9 +11,19 @@ from pathlib import Path
 
 import sqlite_utils
 
+from archive.disk import (
+    DAMAGED_FIX,
+    ArchiveDamaged,
+    ArchiveReadOnly,
+    DiskFull,
+    disk_full_message,
+    is_disk_full,
+    read_only_message,
+    writable,
+)
 from archive.glosses import SCHEMA as GLOSS_SCHEMA
 from archive.glosses import english
-from archive.migrations import migrate
+from archive.migrations import migrate, pending_migrations
 from archive.models import Chunk, Figure, Report, Section
 from archive.tokens import segment
 
@@ -69,12 +79,36 @@ class Archive:
     def __init__(self, path: Path | str):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
-        self.db = sqlite_utils.Database(conn)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA foreign_keys=ON")
-        self.db.execute("PRAGMA busy_timeout=30000")
-        migrate(self.db)
+        folder = self.path.parent
+        # Why this archive can only be read (a read-only mount, a full disk), or None.
+        self.unwritable: RuntimeError | None = (
+            None if writable(folder) else ArchiveReadOnly(read_only_message(folder))
+        )
+        if self.unwritable is None:
+            try:
+                self.db = _writable_database(self.path)
+                return
+            except sqlite3.OperationalError as e:
+                if not is_disk_full(e, folder):
+                    raise
+                self.unwritable = DiskFull(disk_full_message(folder))
+        self.db = sqlite_utils.Database(_read_only_connection(self.path, self.unwritable))
+        if pending_migrations(self.db):
+            raise ArchiveReadOnly(f"{self.unwritable}; the archive needs an upgrade first")
+
+    @property
+    def read_only(self) -> bool:
+        return self.unwritable is not None
+
+    def assert_writable(self) -> None:
+        """Before a write: refuse a read-only home or a damaged file, having written nothing."""
+        if self.unwritable is not None:
+            raise self.unwritable
+        problems = [r[0] for r in self.db.execute("PRAGMA quick_check(3)").fetchall()]
+        if problems != ["ok"]:
+            raise ArchiveDamaged(
+                f"{self.path} is damaged (SQLite: {problems[0][:160]}): {DAMAGED_FIX}"
+            )
 
     def close(self) -> None:
         self.db.conn.close()
@@ -153,6 +187,9 @@ class Archive:
                     "char_start": f.start,
                     "char_end": f.end,
                     "context": f.context,
+                    "role": f.role,
+                    "group_start": f.group_start,
+                    "group_end": f.group_end,
                 }
                 for f in parsed.figures
             )
@@ -314,6 +351,27 @@ class Archive:
             t: self.db.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
             for t in ("reports", "sections", "chunks", "figures", "chunks_fts")
         }
+
+
+def _writable_database(path: Path) -> sqlite_utils.Database:
+    conn = sqlite3.connect(path, timeout=30, check_same_thread=False)
+    db = sqlite_utils.Database(conn)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA foreign_keys=ON")
+    db.execute("PRAGMA busy_timeout=30000")
+    migrate(db)
+    return db
+
+
+def _read_only_connection(path: Path, why: str) -> sqlite3.Connection:
+    """Read a home that cannot be written: no WAL files can be made there, and with no log left
+    beside the file (closed cleanly) nothing can change it, so it is opened as immutable."""
+    if not path.exists():
+        raise ArchiveReadOnly(f"{why}; it holds no archive yet")
+    wal = path.with_name(path.name + "-wal")
+    mode = "ro" if wal.exists() and wal.stat().st_size else "ro&immutable=1"
+    uri = f"{path.resolve().as_uri()}?mode={mode}"
+    return sqlite3.connect(uri, uri=True, timeout=30, check_same_thread=False)
 
 
 def _containing_chunk(figure: Figure, chunks: list[Chunk], ids: list[int]) -> int | None:

@@ -9,6 +9,8 @@ from functools import lru_cache
 
 import jieba
 
+from archive.chinese_script import to_simplified
+
 jieba.setLogLevel(logging.WARNING)
 
 _WORD = re.compile(r"\w", re.UNICODE)
@@ -25,10 +27,13 @@ def _ready() -> None:
 def tokens(text: str) -> list[str]:
     """Search-mode jieba tokens (棚户区 also yields 棚户), punctuation and blanks dropped, lower-cased.
 
-    NFKC first, so full-width digits (１９９６) match the ASCII digits a user types.
+    NFKC first, so full-width digits (１９９６) match the ASCII digits a user types; then
+    traditional characters become simplified (國務院 -> 国务院), so a question in either script
+    finds a report in the other. Only tokens change: the stored text stays as written.
     """
     _ready()
-    text = _LONG_RUN.sub(lambda m: m.group()[:64], unicodedata.normalize("NFKC", text))
+    text = to_simplified(unicodedata.normalize("NFKC", text))
+    text = _LONG_RUN.sub(lambda m: m.group()[:64], text)
     return [t.lower() for t in jieba.lcut_for_search(text) if _WORD.search(t)]
 
 

@@ -104,7 +104,9 @@ def check(library: Library, *, sample: int = SAMPLE) -> list[Problem]:
     if any(not p.fixable for p in damaged):
         return problems  # the rows cannot be trusted, so nothing derived from them can
     problems += report_problems(library.archive.db)
-    problems += keyword_problems(library.archive.db, deep=not busy)  # never wait for a writer
+    # FTS5's own check is a write statement: never wait for a writer, nor try on a read-only home
+    deep = not busy and not library.archive.read_only
+    problems += keyword_problems(library.archive.db, deep=deep)
     problems += index_problems(library, sample=sample)
     return problems
 
@@ -235,7 +237,7 @@ def inspect_index(library: Library, *, sample: int = SAMPLE, locked: bool = Fals
         library._store.close()
         library._store = None
     try:
-        store = library._open_store()
+        store = library._open_store(verify=True)
     except IndexMissing:
         if chunk_ids.size:
             state.unusable = f"there is no index for the archive's {chunk_ids.size} chunks"
@@ -307,7 +309,7 @@ def stale_reports(
 
 def repair(library: Library, progress: Progress | None = None) -> list[str]:
     """Fix what can be fixed, under the writer lock; return one line per thing done."""
-    with library.home.writing():
+    with library.writing("repaired"):
         db = library.archive.db
         if any(not p.fixable for p in database_problems(db)):
             return [

@@ -6,11 +6,13 @@ import json
 import os
 import time
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 
+from archive.disk import ArchiveDamaged, ArchiveReadOnly, DiskFull, is_disk_full
 from archive.home import ArchiveBusy, Home
 from archive.ingest import Outcome, add_file, expand_paths
 from archive.metadata import ManifestError, load_manifest
@@ -37,6 +39,9 @@ USER_ERRORS: tuple[type[Exception], ...] = (
     ValueError,
     IndexNotReady,
     ModelError,
+    ArchiveReadOnly,
+    ArchiveDamaged,
+    DiskFull,
 )
 EMBED_BATCH = 64
 
@@ -52,8 +57,11 @@ class Library:
         model: str | Path | None = None,
         settings: SearchSettings | None = None,
         vector_store: str | None = None,
+        embedder: Embedder | None = None,
     ):
         self.home = home
+        if embedder is not None:  # a loaded model shared with another Library of the same home
+            self.__dict__["embedder"] = embedder
         self.archive = Archive(home.database)
         self.model_name = str(model or os.environ.get("BAOGAO_MODEL") or DEFAULT_MODEL)
         self.settings = settings or SearchSettings()
@@ -104,7 +112,7 @@ class Library:
             # Load the model before writing: a broken model stops here, not after the archive
             # commit, and a kill leaves chunks unindexed for milliseconds, not seconds.
             self.embedder  # noqa: B018
-        with self.home.writing():
+        with self.writing("added"):
             with _bar(progress, "Adding reports", len(files)) as bar:
                 for f in files:
                     fields = {**entries.get(f.name, {}), **(metadata or {})}
@@ -119,7 +127,7 @@ class Library:
         return outcomes
 
     def remove(self, report_id: int) -> None:
-        with self.home.writing():
+        with self.writing("removed"):
             ids = self.archive.remove(report_id)
             if self.index_exists():
                 store = self._open_store()
@@ -128,7 +136,7 @@ class Library:
 
     def edit(self, report_id: int, **fields):
         """Metadata is part of the embedded text, so the report's vectors are refreshed too."""
-        with self.home.writing():
+        with self.writing("changed"):
             report = self.archive.edit(report_id, **fields)
             if self.index_exists() and {"title"} & set(fields):
                 ids = self.archive.chunk_ids(report_id)
@@ -142,6 +150,24 @@ class Library:
                 store.save(self._manifest_state())
             return report
 
+    @contextmanager
+    def writing(self, undone: str):
+        """The writer lock, a check that the archive can be written, then one SQLite transaction
+        around the archive change and the index save: the archive commits only once the index is
+        saved, so a write that fails anywhere — a full disk, say — leaves both as they were."""
+        with self.home.writing():
+            self.archive.assert_writable()
+            try:
+                with self.archive.db.atomic():
+                    yield
+            except Exception as e:
+                if is_disk_full(e, self.home.root):
+                    raise DiskFull(
+                        f"the disk holding {self.home.root} is full: nothing was {undone}; "
+                        "free some space and try again"
+                    ) from e
+                raise
+
     # -- the index --------------------------------------------------------------------------
 
     def index_exists(self) -> bool:
@@ -150,7 +176,7 @@ class Library:
     def rebuild(self, progress: Progress | None = None) -> dict:
         """Embed every chunk into a new index, swapped in atomically; the old one serves until then."""
         self.embedder  # noqa: B018 - loaded before the lock: other writers need not wait for it
-        with self.home.writing():
+        with self.writing("rebuilt (the old index still serves)"):
             return self._rebuild_locked(progress).manifest
 
     def _rebuild_locked(self, progress: Progress | None = None):
@@ -208,7 +234,7 @@ class Library:
             setting=self.vector_store,
         )
 
-    def _open_store(self) -> VectorStore:
+    def _open_store(self, *, verify: bool | None = None) -> VectorStore:
         """The saved store, re-read when another process has saved a different one since."""
         path = self.home.index_dir / MANIFEST_FILE
         stamp = _file_stamp(path)
@@ -221,7 +247,7 @@ class Library:
             if self._store is not None:
                 break
             try:
-                self._store = open_store(self.home.index_dir, self.vector_store)
+                self._store = open_store(self.home.index_dir, self.vector_store, verify=verify)
                 self._store_stamp = stamp
             except IndexCorrupt:
                 if attempt == 4:

@@ -11,11 +11,14 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from archive.chinese_script import to_simplified
+
 _IGNORED = set("的了是在和与及或有为把被对从到中里上下年月日个多少几吗呢吧啊？?，,。！!、：:；; ")
 
 
 def normalise(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).lower()
+    """NFKC, simplified characters (as the keyword tokens), lower case: 憲法草案 repeats 宪法草案."""
+    return to_simplified(unicodedata.normalize("NFKC", text)).lower()
 
 
 def longest_shared_run(question: str, passage: str, *, cap: int = 8) -> int:

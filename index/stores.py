@@ -95,8 +95,12 @@ def create_store(
     )
 
 
-def open_store(folder: Path, setting: str | None = None) -> VectorStore:
-    """The saved store, refusing one built by another backend than the setting names."""
+def open_store(
+    folder: Path, setting: str | None = None, *, verify: bool | None = None
+) -> VectorStore:
+    """The saved store, refusing one built by another backend than the setting names.
+
+    `verify`: checksum the FAISS file whatever its size (a Milvus server keeps its own)."""
     s = parse_setting(setting, folder)
     built = _built_backend(folder)
     if built and built != s.backend:
@@ -105,7 +109,7 @@ def open_store(folder: Path, setting: str | None = None) -> VectorStore:
             f"{resolve(setting)}: {FIX}"
         )
     if s.backend == "faiss":
-        return FaissStore.open(folder)
+        return FaissStore.open(folder, verify=verify)
     return MilvusStore.open(folder, s.uri, s.token)
 
 

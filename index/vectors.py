@@ -34,6 +34,8 @@ APPROX_THRESHOLD = 200_000  # vectors above which an approximate (IVF) index is 
 RETRAIN_GROWTH = 4  # retrain the IVF cells when the index has grown this many times
 FIX = "run `baogao rebuild`"
 SMALL_BATCH = 20  # fewer queries than this are searched on one thread
+# Files up to this size are checksummed on every open (~1 ms a MB); larger ones by `check`.
+VERIFY_ON_OPEN_BYTES = 512 * 2**20
 
 
 class VectorStoreError(Exception):
@@ -194,6 +196,12 @@ def _single_thread(n_queries: int):
         faiss.omp_set_num_threads(threads)
 
 
+def file_sha256(path: Path) -> str:
+    """The checksum the manifest records, so bytes damaged in place (same size) are caught."""
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
+
 def _fsync(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
@@ -234,8 +242,12 @@ class FaissStore(VectorStore):
         return cls(folder, _flat_index(dimension), manifest)
 
     @classmethod
-    def open(cls, folder: Path) -> FaissStore:
-        """Load a saved store, refusing anything that does not match its own manifest."""
+    def open(cls, folder: Path, *, verify: bool | None = None) -> FaissStore:
+        """Load a saved store, refusing anything that does not match its own manifest.
+
+        `verify` checks the file against the manifest's checksum: by default for files up to
+        VERIFY_ON_OPEN_BYTES, always when True (`baogao check`).
+        """
         _require_faiss()
         folder = Path(folder)
         vectors_path, manifest_path = folder / VECTORS_FILE, folder / MANIFEST_FILE
@@ -257,6 +269,13 @@ class FaissStore(VectorStore):
                 f"{vectors_path} has {size} bytes but its manifest says {expected_bytes} "
                 f"(truncated, or a save was interrupted): {FIX}"
             )
+        checksum = manifest.get("vectors_sha256")  # absent in manifests saved before 0.2
+        if checksum and (verify or (verify is None and size <= VERIFY_ON_OPEN_BYTES)):
+            if file_sha256(vectors_path) != checksum:
+                raise IndexCorrupt(
+                    f"{vectors_path} does not match the checksum in its manifest "
+                    f"(damaged on disk, or a save was interrupted): {FIX}"
+                )
         try:
             index = faiss.read_index(str(vectors_path))
         except RuntimeError as e:
@@ -370,6 +389,14 @@ class FaissStore(VectorStore):
             leftover.unlink(missing_ok=True)
         tmp_vectors = self.folder / f".{VECTORS_FILE}.{os.getpid()}.tmp"
         tmp_manifest = self.folder / f".{MANIFEST_FILE}.{os.getpid()}.tmp"
+        try:
+            self._write(tmp_vectors, tmp_manifest, manifest_updates)
+        except BaseException:
+            tmp_vectors.unlink(missing_ok=True)  # a failed save (a full disk) leaves no litter
+            tmp_manifest.unlink(missing_ok=True)
+            raise
+
+    def _write(self, tmp_vectors: Path, tmp_manifest: Path, manifest_updates: dict | None):
         faiss.write_index(self.index, str(tmp_vectors))
         _fsync(tmp_vectors)
         manifest = {**self.manifest, **(manifest_updates or {})}
@@ -379,6 +406,7 @@ class FaissStore(VectorStore):
             index_type=self.index_type,
             dimension=self.dimension,
             vectors_bytes=tmp_vectors.stat().st_size,
+            vectors_sha256=file_sha256(tmp_vectors),
             updated=_now(),
         )
         if self.index_type == "ivf":

@@ -233,3 +233,76 @@ def test_every_bundled_report_extracts_fast_and_consistently():
             assert f.unit in UNITS or f.unit == ""
             assert math.isfinite(f.value) and f.value >= 0
             assert f.raw.strip() in f.context
+
+
+# --- issue 10: figures read the way a reader reads them ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "roles"),
+    [
+        ("森林覆盖率由21%提升至74%", [("21%", "from"), ("74%", "to")]),
+        ("国内生产总值从26.6万亿元增加到51.9万亿元", [("26.6万亿元", "from"), ("51.9万亿元", "to")]),
+        ("物价涨幅要从１４．８％降到１０％左右", [("１４．８％", "from"), ("１０％", "to")]),
+        ("the share rose from 21 percent to 74 percent", [("21 percent", "from"), ("74 percent", "to")]),
+        ("增长5%，达到120亿元", [("5%", ""), ("120亿元", "")]),  # no change named: no roles
+        ("增长5%-6%", [("5%", ""), ("6%", "")]),
+    ],
+)
+def test_changes_mark_where_they_started_and_ended(text, roles):
+    assert [(f.raw, f.role) for f in extract_figures(text)] == roles
+
+
+def test_compound_figures_keep_their_parts():
+    text = "搬迁群众301户611人，新建住房120套"
+    figures = extract_figures(text)
+    assert [(f.raw, f.unit) for f in figures] == [("301户", "户"), ("611人", "人"), ("120套", "套")]
+    whole = {(f.group_start, f.group_end) for f in figures[:2]}
+    assert len(whole) == 1 and text[slice(*whole.pop())] == "301户611人"
+    assert figures[2].group_start is None
+    assert all(f.group_start is None for f in extract_figures("增长5%6个百分点"))  # rates never join
+
+
+@pytest.mark.parametrize(
+    ("text", "raw", "value", "unit"),
+    [
+        ("水库蓄水二十三亿立方公尺", "二十三亿立方公尺", 2.3e9, "立方米"),
+        ("鋼二百十七萬噸", "二百十七萬噸", 2_170_000, "吨"),
+        ("修建公路三千五百公尺", "三千五百公尺", 3500, "米"),
+        ("发电量达到一百零八億度", "一百零八億度", 1.08e10, "度"),
+        ("生猪存栏12万头", "12万头", 120_000, "头"),
+        ("旅客发送量3.2亿人次", "3.2亿人次", 3.2e8, "人次"),
+        ("新建5G基站2000座", "2000座", 2000, "座"),
+        ("新增船舶15艘", "15艘", 15, "艘"),
+        ("造林1.2万公顷", "1.2万公顷", 12_000, "公顷"),
+        ("新改建农村公路120千米", "120千米", 120, "公里"),
+        ("粮食产量4800万吨", "4800万吨", 4.8e7, "吨"),
+        ("高标准农田50万亩", "50万亩", 500_000, "亩"),
+        ("新增公交车300辆", "300辆", 300, "辆"),
+        ("引进企业45家", "45家", 45, "家"),
+        ("新建学校12所", "12所", 12, "所"),
+        ("新增床位800张", "800张", 800, "张"),
+        ("安装路灯1200盏", "1200盏", 1200, "盏"),
+        ("货运周转量5600亿吨公里", "5600亿吨公里", 5.6e11, "吨公里"),
+        ("棉花一千三百万担", "一千三百万担", 1.3e7, "担"),
+        ("发电设备四十万瓩", "四十万瓩", 400_000, "千瓦"),
+    ],
+)
+def test_report_units_in_general(text, raw, value, unit):
+    f = find(extract_figures(text), raw)
+    assert (f.value, f.unit) == (pytest.approx(value), unit)
+
+
+@pytest.mark.parametrize("text", ["三方面的工作", "十部门联合", "担任组长", "一方面"])
+def test_new_units_do_not_take_words(text):
+    assert extract_figures(text) == []
+
+
+def test_chinese_numerals_are_read_by_cn2an(monkeypatch):
+    import cn2an
+
+    calls = []
+    real = cn2an.cn2an
+    monkeypatch.setattr(cn2an, "cn2an", lambda s, mode="strict": calls.append(s) or real(s, mode))
+    assert parse_number("三億二千三百八十萬九千六百八十四") == 323_809_684
+    assert calls  # the library reads them, not a parser of our own

@@ -443,10 +443,11 @@ def test_hostile_names_wrote_nothing_outside_the_home(home, tmp_path_factory):
     assert not list(home.parent.parent.glob("evil*"))
 
 
-def test_print_the_table(capsys):
-    """One line per class: how many files, how they ended, the slowest and the hungriest."""
+def test_every_class_ran_and_the_table_is_printed(capsys):
+    """Every class of hostile file was tried; one line per class: counts, outcomes, time, memory."""
     if not RESULTS:
         pytest.skip("run with the hostile-file tests")
+    assert {case.kind for case, *_ in RESULTS} == {case.kind for case in CASES}
     by_kind: dict[str, list] = {}
     for case, status, seconds, added, peak in RESULTS:
         by_kind.setdefault(case.kind, []).append((status, seconds, added, peak))

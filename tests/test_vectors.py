@@ -173,8 +173,30 @@ def test_damaged_vectors_file_of_the_right_size_raises_index_corrupt(tmp_path):
     make_store(tmp_path, 50).save()
     path = tmp_path / VECTORS_FILE
     path.write_bytes(b"\x00" * path.stat().st_size)
-    with pytest.raises(IndexCorrupt, match="unreadable"):
+    with pytest.raises(IndexCorrupt, match="checksum"):
         FaissStore.open(tmp_path)
+    with pytest.raises(IndexCorrupt, match="unreadable"):
+        FaissStore.open(tmp_path, verify=False)
+
+
+def test_bytes_zeroed_inside_the_vectors_file_fail_its_checksum(tmp_path):
+    """2 KB zeroed in the vectors (same size, FAISS still reads it): only the checksum tells."""
+    make_store(tmp_path, 50).save()
+    path = tmp_path / VECTORS_FILE
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2 : len(data) // 2 + 2048] = bytes(2048)
+    path.write_bytes(bytes(data))
+    assert FaissStore.open(tmp_path, verify=False).count == 50  # FAISS alone is fooled
+    with pytest.raises(IndexCorrupt, match="checksum.*baogao rebuild"):
+        FaissStore.open(tmp_path)
+
+
+def test_a_manifest_without_a_checksum_still_opens(tmp_path):
+    make_store(tmp_path, 5).save()
+    manifest = json.loads((tmp_path / MANIFEST_FILE).read_text())
+    del manifest["vectors_sha256"]
+    (tmp_path / MANIFEST_FILE).write_text(json.dumps(manifest))
+    assert FaissStore.open(tmp_path, verify=True).count == 5
 
 
 @pytest.mark.parametrize("content", ["{", "[]", '{"count": 50}'])

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui import views_state
+from ui import views_access, views_state
 
 HERE = Path(__file__).resolve().parent
 
@@ -21,6 +21,7 @@ if not res.first_run_done:
         message = views_state.first_run(res)
         box.update(label=message or "Archive ready.", state="complete", expanded=False)
 
+views_access.sidebar()
 st.navigation(
     [
         st.Page(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import sys
@@ -226,7 +227,7 @@ def ask(question, top_k, year, year_from, year_to, issuer, kind, report_ids, met
     options = {"filters": filters, "top_k": top_k, "method": method, "use_hints": not no_hints}
     with open_library(home) as library:
         searcher = library.searcher()
-        questions = (line.strip() for line in sys.stdin) if question == "-" else [question]
+        questions = stdin_lines() if question == "-" else [question]
         for q in questions:
             if not q and question == "-":
                 continue
@@ -273,9 +274,13 @@ def eval_(qa_file, method, no_hints, verbose, as_json, home):
 @home_option
 def serve(port, host, home):
     """Start the web page (Streamlit); loads the bundled reports on first run."""
+    from ui.exposure import ExposureError
     from ui.server import run_server
 
-    sys.exit(run_server(home=home, port=port, host=host))
+    try:
+        sys.exit(run_server(home=home, port=port, host=host))
+    except ExposureError as e:
+        raise click.ClickException(str(e)) from e
 
 
 @cli.command()
@@ -322,6 +327,13 @@ def check_(fix, as_json, home):
             click.echo("OK: the archive and its index are consistent.")
     if result.problems:
         sys.exit(1)
+
+
+def stdin_lines():
+    """Questions from standard input, one a line; bytes that are not UTF-8 become U+FFFD, so
+    what is echoed back (and printed as JSON) is always valid UTF-8."""
+    stream = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace")
+    return (line.strip() for line in stream)
 
 
 def main():

@@ -34,12 +34,21 @@ def outcome_dict(outcome) -> dict:
         "report_id": outcome.report_id,
         "title": outcome.title,
         "message": outcome.message,
+        **{k: (outcome.metadata or {}).get(k) for k in ("issuer", "year", "kind")},
     }
+
+
+def read_metadata(outcome) -> str:
+    """2012年海拉尔区政府工作报告 · 呼伦贝尔市海拉尔区人民政府 · 2012 · gov_work_report"""
+    fields = outcome.metadata or {"title": outcome.title}
+    return " · ".join(str(v) for v in fields.values() if v not in (None, ""))
 
 
 def print_outcomes(outcomes) -> None:
     for o in outcomes:
-        if o.status == "failed":
+        if o.status == "added":  # with what was read from the file, to check (baogao edit)
+            click.echo(f"added {o.report_id}: {read_metadata(o)}")
+        elif o.status == "failed":
             click.echo(f"failed: {o.path}: {o.message}", err=True)
         elif o.status == "duplicate":
             click.echo(f"duplicate: {o.path}: {o.message}", err=True)

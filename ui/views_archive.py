@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from index.library import USER_ERRORS
-from ui import render, views_state, views_upload
+from ui import render, views_access, views_state, views_upload
 from ui.views_filters import report_label
 
 COLUMNS = ["id", "title", "year", "issuer", "kind", "sections", "chunks", "figures", "added_at"]
@@ -87,9 +87,8 @@ def _edit(res: views_state.Resources, report) -> None:
             if not changes:
                 st.info("Nothing changed.")
                 return
-            with res.lock:
-                res.library.edit(report.id, **changes)
-                views_state.after_write(res)
+            with views_state.writing(res) as library:
+                library.edit(report.id, **changes)
             st.toast(f"Saved report {report.id}.")
             st.rerun()
 
@@ -106,9 +105,8 @@ def _remove(res: views_state.Resources, report) -> None:
     )
     yes, no = st.columns(2)
     if yes.button("Yes, remove it", type="primary", key="remove-yes"):
-        with res.lock:
-            res.library.remove(report.id)
-            views_state.after_write(res)
+        with views_state.writing(res) as library:
+            library.remove(report.id)
         st.session_state.pop("confirm-remove", None)
         st.session_state.pop("open", None)
         st.session_state["removed"] = (
@@ -144,9 +142,9 @@ def _report(res: views_state.Resources, reports: list[dict]) -> None:
     with read:
         _read(res, report.id)
     with edit:
-        _edit(res, report)
+        _edit(res, report) if views_access.can_write() else views_access.locked_note("edit")
     with remove:
-        _remove(res, report)
+        _remove(res, report) if views_access.can_write() else views_access.locked_note("remove")
 
 
 def page() -> None:
@@ -160,7 +158,10 @@ def page() -> None:
         _table(reports)
         _report(res, reports)
     with add:
-        views_upload.section(res)
+        if views_access.can_write():
+            views_upload.section(res)
+        else:
+            views_access.locked_note("add reports")
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ import streamlit as st
 from index import health
 from index.library import USER_ERRORS, Library
 from index.vectors import VectorStoreError
-from ui import render, views_state
+from ui import render, views_access, views_state
 
 
 def read_manifest(library: Library) -> dict | None:
@@ -50,11 +50,11 @@ def status(library: Library) -> dict:
 def _rebuild(res: views_state.Resources) -> None:
     # The old index keeps answering other sessions until the new one is renamed into place.
     try:
-        manifest = res.library.rebuild(progress=views_state.progress_bar)
+        with views_state.writing(res) as library:
+            manifest = library.rebuild(progress=views_state.progress_bar)
     except USER_ERRORS as e:
         st.error(str(e))
         return
-    views_state.after_write(res)
     st.session_state["rebuilt"] = (
         f"Indexed {manifest['count']} chunks with {manifest['model_name']} "
         f"({manifest['dimension']}-d)."
@@ -76,10 +76,16 @@ def _health(res: views_state.Resources) -> None:
         st.success("No problems found.")
         return
     for p in found:
-        st.warning(f"{p['area']}: {p['message']}")
+        st.warning(render.md_escape(f"{p['area']}: {p['message']}"))  # titles are not markup
+    if not views_access.can_write():
+        return
     if any(p["fixable"] for p in found) and st.button("Repair what can be repaired", key="health_repair"):
-        actions = health.repair(res.library)
-        views_state.after_write(res)
+        try:
+            with views_state.writing(res) as library:
+                actions = health.repair(library)
+        except USER_ERRORS as e:
+            st.error(str(e))
+            return
         st.session_state["health"] = [p.as_dict() for p in health.check(res.library)]
         st.session_state["repaired"] = actions or ["nothing needed doing"]
         st.rerun()
@@ -101,7 +107,7 @@ def page() -> None:
         f"{info['index_type']} index · archive home {render.md_escape(info['home'])}"
     )
     if info["problems"]:
-        st.warning("The index is stale: " + "; ".join(info["problems"]))
+        st.warning(render.md_escape("The index is stale: " + "; ".join(info["problems"])))
     elif info["chunks"]:
         st.success("The index is up to date with the archive and the model.")
     else:
@@ -110,12 +116,12 @@ def page() -> None:
         "Rebuild the index",
         type="primary",
         key="rebuild",
-        disabled=not info["chunks"],
+        disabled=not info["chunks"] or not views_access.can_write(),
         help="Embed every chunk again; questions keep using the old index until it is done.",
     ):
         _rebuild(res)
     for action in st.session_state.pop("repaired", []):
-        st.info(action)
+        st.info(render.md_escape(action))
     _health(res)
 
 

@@ -15,6 +15,7 @@ import ui
 from archive.home import Home
 from index.library import Library
 from index.search import Searcher
+from ui import views_access
 
 BUNDLED_REPORTS = Path(ui.__file__).resolve().parent.parent / "data" / "reports"
 WARM_UP_QUESTION = "棚户区改造了多少户"
@@ -24,8 +25,10 @@ WARM_UP_QUESTION = "棚户区改造了多少户"
 class Resources:
     """What every session of one server shares: the library, its searcher and a write lock."""
 
-    library: Library
-    lock: threading.RLock = field(default_factory=threading.RLock)
+    library: Library  # answers questions; never writes
+    lock: threading.RLock = field(default_factory=threading.RLock)  # guards the searcher swap
+    write_lock: threading.Lock = field(default_factory=threading.Lock)  # one page write at a time
+    writer: Library | None = None  # writes on its own SQLite connection: questions never wait
     searcher: Searcher | None = None
     signature: tuple | None = None  # (archive generation, manifest mtime) the searcher was made for
     first_run_done: bool = False
@@ -76,6 +79,26 @@ def after_write(res: Resources) -> None:
         res.searcher = None
         res.signature = signature(res.library)
     st.session_state.pop("answers", None)
+
+
+@contextmanager
+def writing(res: Resources) -> Iterator[Library]:
+    """A write from the page, on the writer's own connection; questions go on meanwhile from
+    the state before it, and the swap to the new state afterwards is the only shared moment."""
+    if not views_access.can_write():  # the one door every page write goes through
+        st.error("Not allowed: this session cannot change the archive.")
+        st.stop()
+    with res.write_lock:
+        if res.writer is None:
+            reader = res.library
+            res.writer = Library(
+                reader.home, reader.model_name, reader.settings, reader.vector_store,
+                embedder=reader.embedder,
+            )  # fmt: skip
+        try:
+            yield res.writer
+        finally:
+            after_write(res)
 
 
 def warm_up(res: Resources) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +15,7 @@ import streamlit as st
 from archive.ingest import Outcome
 from archive.metadata import infer_metadata
 from archive.models import ReadError
+from archive.properties import file_properties
 from archive.readers import SUPPORTED_SUFFIXES, read_file
 from index.library import USER_ERRORS, Library
 from ui import views_state
@@ -22,7 +24,9 @@ DEFAULT_MAX_UPLOAD_MB = 50
 UPLOAD_TYPES = sorted(s.lstrip(".") for s in SUPPORTED_SUFFIXES)
 FIELDS = ("title", "year", "issuer", "kind")
 _UNSAFE = re.compile(r'[<>:"|?*\x00-\x1f\x7f]')
-_MAX_STEM = 120
+_MAX_NAME_BYTES = 200  # file names may have 255 bytes; room left for "-N" and temporary names
+PENDING = ".pending"  # uploads not saved to the archive yet; swept after PENDING_HOURS
+PENDING_HOURS = 6
 
 
 def max_upload_mb() -> int:
@@ -40,8 +44,23 @@ def safe_name(name: str) -> str:
     name = _UNSAFE.sub("_", name).strip().strip(".").strip()
     suffix = Path(name).suffix.lower() if "." in name else ""
     stem = name[: len(name) - len(suffix)] if suffix else name
-    stem = stem.strip(" .")[:_MAX_STEM] or "upload"
+    stem = _cut_to_bytes(stem.strip(" ."), _MAX_NAME_BYTES - len(suffix.encode())) or "upload"
     return stem + suffix
+
+
+def _cut_to_bytes(text: str, limit: int) -> str:
+    """The longest prefix of whole characters whose UTF-8 fits in `limit` bytes."""
+    return text.encode("utf-8")[:limit].decode("utf-8", errors="ignore").rstrip(" .")
+
+
+def sweep_pending(uploads: Path, hours: float = PENDING_HOURS) -> int:
+    """Delete uploads nobody saved (a closed tab leaves them); return how many went."""
+    cutoff, swept = time.time() - hours * 3600, 0
+    for path in (uploads / PENDING).glob("*"):
+        if path.is_file() and path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+            swept += 1
+    return swept
 
 
 def save_upload(folder: Path, name: str, data: bytes) -> Path:
@@ -72,11 +91,11 @@ def prepare(folder: Path, name: str, data: bytes, max_mb: int) -> Upload:
         size = len(data) / 1024 / 1024
         problem = f"{size:.1f} MB is over the {max_mb} MB upload limit (BAOGAO_MAX_UPLOAD_MB)"
         return Upload(name, data, problem=problem)
-    return Upload(name, data, save_upload(folder, name, data))
+    return Upload(name, data, save_upload(folder / PENDING, name, data))
 
 
 def guess_metadata(upload: Upload) -> dict:
-    """Title, year and kind read from the file, for the user to correct before saving."""
+    """Title, issuer, year and kind read from the file, for the user to correct before saving."""
     if upload.path is None:
         return {}
     try:
@@ -84,7 +103,8 @@ def guess_metadata(upload: Upload) -> dict:
     except (ReadError, OSError, ValueError) as e:
         upload.problem = str(e)
         return {}
-    return {k: v for k, v in infer_metadata(document.text, upload.path.name).items() if k in FIELDS}
+    inferred = infer_metadata(document.text, upload.path.name, file_properties(upload.path, document.format))
+    return {k: v for k, v in inferred.items() if k in FIELDS}
 
 
 def clean_metadata(row: dict) -> dict:
@@ -124,7 +144,11 @@ def add_uploads(
             )
         except USER_ERRORS as e:
             outcome = Outcome(upload.path, "failed", message=str(e))
-        if outcome.status != "added":
+        if outcome.status == "added":  # kept beside the archive as the original file
+            kept = save_upload(upload.path.parent.parent, upload.path.name, upload.data)
+            if kept != upload.path:
+                upload.path.unlink(missing_ok=True)
+        else:
             upload.path.unlink(missing_ok=True)
         outcome.path = Path(upload.name)
         outcomes.append(outcome)
@@ -164,6 +188,7 @@ def section(res: views_state.Resources) -> None:
         st.dataframe(results["table"], hide_index=True, width="stretch", key="upload-results")
     if not files:
         return
+    sweep_pending(res.library.home.uploads_dir)
     prepared = st.session_state.setdefault("prepared", {})
     uploads, rows = [], []
     for f in files:
@@ -185,15 +210,14 @@ def section(res: views_state.Resources) -> None:
         key=f"upload-meta-{round_}",
     )
     if st.button("Save to archive", type="primary", key="save-uploads"):
-        with res.lock:
+        with views_state.writing(res) as library:
             outcomes = add_uploads(
-                res.library,
+                library,
                 uploads,
                 edited.to_dict("records"),
                 max_mb=limit,
                 progress=views_state.progress_bar,
             )
-            views_state.after_write(res)
         st.session_state["upload_results"] = {
             "counts": {
                 s: sum(o.status == s for o in outcomes) for s in ("added", "duplicate", "failed")

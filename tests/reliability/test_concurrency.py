@@ -127,6 +127,7 @@ def run_workers(workdir: Path, seconds: float) -> None:
                 proc.wait()
 
 
+@pytest.mark.slow
 def test_writers_and_readers_at_once(workdir, capsys):
     base = base_chunks(workdir / "home" / "archive.db")
     run_workers(workdir, SECONDS)

@@ -82,6 +82,14 @@ def swap_in_vectors_of(model: Path):
     return damage
 
 
+def zero_inside_vectors(lib: Library) -> None:
+    """2 KB zeroed in the middle of vectors.faiss, its size unchanged: a bad disk block."""
+    path = lib.home.index_dir / "vectors.faiss"
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2 : len(data) // 2 + 2048] = bytes(2048)
+    path.write_bytes(bytes(data))
+
+
 DAMAGE = {
     "added without vectors": (
         lambda lib: lib.add([REPORTS / EXTRA], index=False),
@@ -121,6 +129,7 @@ DAMAGE = {
         lambda lib: (lib.home.index_dir / "vectors.faiss").write_bytes(b"x"),
         "cannot be opened",
     ),
+    "vectors zeroed in place": (zero_inside_vectors, "checksum"),
     "manifest lost": (
         lambda lib: (lib.home.index_dir / "manifest.json").unlink(),
         "cannot be opened",
@@ -156,10 +165,10 @@ def test_check_finds_the_damage_and_repair_fixes_it(library, name):
 
 
 def test_vectors_of_another_model_under_the_old_manifest_are_caught(library, other_model_dir):
-    """Same size, same ids, same stamp: only re-embedding a sample tells the vectors apart."""
+    """Same size, same ids, same stamp: the manifest's checksum tells the vectors apart."""
     swap_in_vectors_of(other_model_dir)(library)
     problems = check(library)
-    assert any("not what the model makes" in str(p) for p in problems), problems
+    assert any("checksum" in str(p) for p in problems), problems
     repair(library)
     assert check(library) == []
 

@@ -1,0 +1,59 @@
+"""Answers read changes and compound figures as a reader does: the "to" figure, the whole compound."""
+
+from __future__ import annotations
+
+import pytest
+
+from archive.ingest import add_file
+from archive.store import Archive
+from index.library import answer_dict
+from index.search import Searcher
+
+REPORT = """2024年某县政府工作报告
+
+一、过去一年工作回顾
+（一）生态建设
+全县森林覆盖率由21%提升至74%，完成造林1.2万公顷。
+（二）易地搬迁
+全年易地扶贫搬迁群众301户611人，新建安置住房120套。
+（三）交通
+农村公路里程从3200公里增加到4100公里。
+"""
+
+
+@pytest.fixture
+def archive(tmp_path):
+    path = tmp_path / "county.txt"
+    path.write_text(REPORT, encoding="utf-8")
+    archive = Archive(tmp_path / "archive.db")
+    add_file(archive, path)
+    yield archive
+    archive.close()
+
+
+def ask(archive: Archive, question: str) -> dict:
+    result = Searcher(archive).search(question, method="keyword")
+    return answer_dict(archive, result)["answer"]
+
+
+@pytest.mark.parametrize(
+    ("question", "figure"),
+    [
+        ("森林覆盖率是多少？", "74%"),
+        ("森林覆盖率提升到了多少？", "74%"),
+        ("农村公路里程有多少公里？", "4100公里"),
+        ("易地扶贫搬迁了多少户多少人？", "301户611人"),
+        ("易地扶贫搬迁群众多少人？", "611人"),  # one part asked for: that part
+        ("易地扶贫搬迁了多少户？", "301户"),
+    ],
+)
+def test_answers_pick_the_end_of_a_change_and_keep_compounds(archive, question, figure):
+    answer = ask(archive, question)
+    assert answer is not None and answer["figure"] == figure
+
+
+def test_stored_figures_carry_role_and_group(archive):
+    rows = archive.db.execute("SELECT raw, role, group_start, group_end FROM figures").fetchall()
+    by_raw = {r[0]: r[1:] for r in rows}
+    assert by_raw["21%"][0] == "from" and by_raw["74%"][0] == "to"
+    assert by_raw["301户"][1:] == by_raw["611人"][1:] != (None, None)
