@@ -19,11 +19,9 @@ from archive.metadata import ManifestError, load_manifest
 from archive.readers import DEFAULT_MAX_BYTES
 from archive.store import Archive, ReportNotFound, StoredChunk
 from index.answer import extract_answer
-from index.crosslingual import is_english
 from index.embedder import DEFAULT_MODEL, Embedder, ModelError
 from index.health import writer_active
-from index.lexicon import Lexicon, content_words
-from index.rerank import english_figure_lead
+from index.lexicon import Lexicon
 from index.search import Searcher, SearchResult, SearchSettings
 from index.stores import check as check_index
 from index.stores import create_store, open_store, resolve
