@@ -104,7 +104,10 @@ class Archive:
         """Before a write: refuse a read-only home or a damaged file, having written nothing."""
         if self.unwritable is not None:
             raise self.unwritable
-        problems = [r[0] for r in self.db.execute("PRAGMA quick_check(3)").fetchall()]
+        try:
+            problems = [r[0] for r in self.db.execute("PRAGMA quick_check(3)").fetchall()]
+        except sqlite3.DatabaseError as e:  # damage can stop the check itself
+            problems = [str(e)]
         if problems != ["ok"]:
             raise ArchiveDamaged(
                 f"{self.path} is damaged (SQLite: {problems[0][:160]}): {DAMAGED_FIX}"
