@@ -151,14 +151,14 @@ def english_coverage(archive: Archive, words: list[str], chunk_ids: list[int]) -
     if not words or not chunk_ids:
         return {}
     held: dict[int, int] = {}
-    marks = ",".join("?" * len(chunk_ids))
-    for w in words:
+    wanted = set(chunk_ids)
+    for w in words:  # one posting list per word; `rowid IN (...)` would re-run MATCH per id
         rows = archive.db.execute(
-            f"SELECT rowid FROM chunks_en WHERE chunks_en MATCH ? AND rowid IN ({marks})",
-            ['"' + w.replace('"', '""') + '"', *chunk_ids],
+            "SELECT rowid FROM chunks_en WHERE chunks_en MATCH ?", ['"' + w.replace('"', '""') + '"']
         ).fetchall()
         for (cid,) in rows:
-            held[cid] = held.get(cid, 0) + 1
+            if cid in wanted:
+                held[cid] = held.get(cid, 0) + 1
     return {cid: n / len(words) for cid, n in held.items()}
 
 
