@@ -15,6 +15,7 @@ import gzip
 import json
 import os
 import re
+import unicodedata
 from functools import lru_cache
 from importlib.metadata import version
 from pathlib import Path
@@ -22,7 +23,7 @@ from pathlib import Path
 import jieba
 
 from archive.chinese_script import to_simplified
-from archive.tokens import _ready
+from archive.tokens import _LONG_RUN, _ready
 
 SCHEMA = 4  # bump when the table's content or the glossing changes (then `baogao rebuild`)
 SENSE_WORDS = 6  # English words kept per Chinese word (its first senses, in CEDICT order)
@@ -122,12 +123,19 @@ def gloss_word(word: str, glosses: dict[str, str]) -> list[str]:
     return out
 
 
+@lru_cache(maxsize=4096)
+def english_context(text: str) -> str:
+    """english() of a title and section path, which every chunk of a section repeats."""
+    return english(text)
+
+
 def english(text: str) -> str:
     """The English field of a text: glosses of its Chinese words, its own Latin words kept."""
     _ready()
     glosses = table()
     out: list[str] = []
-    words = jieba.lcut(to_simplified(text))  # CEDICT keys are simplified: 優撫 reads as 优抚
+    text = _LONG_RUN.sub(lambda m: m.group()[:64], unicodedata.normalize("NFKC", text))
+    words = jieba.lcut(to_simplified(text), HMM=False)  # CEDICT keys are simplified: 優撫 -> 优抚
     for i, word in enumerate(words):
         if HAN.match(word):
             out += gloss_word(word, glosses)

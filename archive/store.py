@@ -22,7 +22,7 @@ from archive.disk import (
     writable,
 )
 from archive.glosses import SCHEMA as GLOSS_SCHEMA
-from archive.glosses import english
+from archive.glosses import english, english_context
 from archive.migrations import migrate, pending_migrations
 from archive.models import Chunk, Figure, Report, Section
 from archive.tokens import segment
@@ -178,7 +178,7 @@ class Archive:
                 )
                 self.db.execute(
                     "INSERT INTO chunks_en(rowid, body, context) VALUES (?, ?, ?)",
-                    [chunk_id, english(c.text), english(context)],
+                    [chunk_id, english(c.text), english_context(context)],
                 )
             self.db["figures"].insert_all(
                 {
@@ -256,7 +256,7 @@ class Archive:
             self.db.execute("DELETE FROM chunks_en")
             self.db.conn.executemany(
                 "INSERT INTO chunks_en(rowid, body, context) VALUES (?, ?, ?)",
-                [(cid, english(text), english(" ".join([title, *json.loads(path)])))
+                [(cid, english(text), english_context(" ".join([title, *json.loads(path)])))
                  for cid, text, title, path in rows],
             )
             self.db.execute("INSERT OR REPLACE INTO state VALUES ('glosses', ?)", [GLOSS_SCHEMA])

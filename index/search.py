@@ -367,8 +367,8 @@ def _units(question: str, terms: list[tuple[str, float]], english: bool,
            lexicon: Lexicon | None, *, mined: int = 2) -> list[str]:
     """Units a fitting answer carries; an English question also takes the measure words the
     archive writes after its surest Chinese terms (toilets -> 公厕 -> 座; lexicon.measure_words)."""
-    units = wanted_units(question)
-    if english and lexicon is not None and terms and is_quantity_question(question):
+    units = wanted_units(question)  # words that name a unit ("households", "yuan") come first
+    if english and not units and lexicon is not None and terms and is_quantity_question(question):
         sure = max(w for _, w in terms) * 0.6
         extra: list[str] = []
         for term, weight in sorted(terms, key=lambda tw: -tw[1]):

@@ -42,11 +42,26 @@ def _sentence_with(text: str, needle: str) -> str:
     return text[start : min(ends, default=len(text))]
 
 
-@pytest.mark.parametrize("row", _english("seed-dev.jsonl"), ids=lambda r: r["id"])
+def _seed_rows() -> list:
+    """Seed questions; "bus shelters" (公交站亭) is out of reach of both dictionary legs since the
+    glossary lost its copied entry: only the mined lexicon (real model) reaches it."""
+    gap = pytest.mark.xfail(reason="dictionary legs miss 公交站亭; the mined lexicon reaches it", strict=True)
+    return [pytest.param(r, marks=gap) if r["id"] == "bus-shelters-en" else r
+            for r in _english("seed-dev.jsonl")]
+
+
+@pytest.mark.parametrize("row", _seed_rows(), ids=lambda r: r["id"])
 def test_seed_questions_reach_the_answer_sentence(row: dict) -> None:
+    """Through the dictionary leg, or else through the sentence's glosses (the English field):
+    the glossary no longer holds phrases copied from these questions (bus shelter, research report)."""
+    from archive.glosses import english
+    from index.lexicon import content_words
+
     sentence = _sentence_with(SEED_REPORT.read_text(encoding="utf-8"), row["expect"][0])
     terms = [t for t, _ in chinese_terms(row["question"])]
-    assert any(t in e for t in terms for e in row["expect"]) or any(t in sentence for t in terms)
+    glossed = {w[:5] for w in english(sentence).split()}
+    assert (any(t in e for t in terms for e in row["expect"]) or any(t in sentence for t in terms)
+            or sum(w[:5] in glossed for w in content_words(row["question"])) >= 2)
 
 
 def test_most_corpus_questions_reach_the_expected_passage() -> None:
