@@ -12,15 +12,10 @@ from __future__ import annotations
 import csv
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from archive.report_head import (
-    Head,
-    infer_issuer,
-    infer_kind_from,
-    infer_year_from,
-    is_organ,
-    read_head,
-)
+if TYPE_CHECKING:  # report_head loads place names and numerals: only adding a report needs them
+    from archive.report_head import Head
 
 MANIFEST_FIELDS = ("title", "issuer", "year", "kind", "language")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -77,6 +72,14 @@ def infer_metadata(text: str, file_name: str, properties: dict | None = None) ->
     Never raises on odd input (empty text, tables first, two years in a title): a field that
     cannot be read is None, and the title falls back to the file name.
     """
+    from archive.report_head import (
+        infer_issuer,
+        infer_kind_from,
+        infer_year_from,
+        is_organ,
+        read_head,
+    )
+
     properties = properties or {}
     head: Head = read_head(text)
     stem = Path(file_name).stem

@@ -9,8 +9,6 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import sqlite_utils
-
 from archive.disk import (
     DAMAGED_FIX,
     ArchiveDamaged,
@@ -25,6 +23,7 @@ from archive.glosses import SCHEMA as GLOSS_SCHEMA
 from archive.glosses import english, english_context
 from archive.migrations import migrate, pending_migrations
 from archive.models import Chunk, Figure, Report, Section
+from archive.sqlite_lib import sqlite_utils
 from archive.tokens import segment
 
 PATH_SEPARATOR = " › "
@@ -153,6 +152,7 @@ class Archive:
                     .last_pk
                 )
             chunk_ids: list[int] = []
+            context: dict[int | None, str] = {}  # one segmentation per section, not per chunk
             for c in parsed.chunks:
                 path = paths[c.section] if c.section is not None else []
                 chunk_id = (
@@ -171,14 +171,15 @@ class Archive:
                     .last_pk
                 )
                 chunk_ids.append(chunk_id)
-                context = " ".join([report.title, *path])
+                if c.section not in context:
+                    context[c.section] = segment(" ".join([report.title, *path]))
                 self.db.execute(
                     "INSERT INTO chunks_fts(rowid, body, context) VALUES (?, ?, ?)",
-                    [chunk_id, segment(c.text), segment(context)],
+                    [chunk_id, segment(c.text), context[c.section]],
                 )
                 self.db.execute(
                     "INSERT INTO chunks_en(rowid, body, context) VALUES (?, ?, ?)",
-                    [chunk_id, english(c.text), english_context(context)],
+                    [chunk_id, english(c.text), english_context(" ".join([report.title, *path]))],
                 )
             self.db["figures"].insert_all(
                 {

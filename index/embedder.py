@@ -11,6 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
+from index.use_numpy import CONFIG_FILE, MODULE_TYPE, USEEncoder, installed_identity, is_use_folder
+
 # Read by huggingface_hub/transformers at import time: set before they are first imported.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -19,7 +21,7 @@ os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 DEFAULT_MODEL = "use-multilingual-v3"
 # Module classes of ours that a model folder may name; any other class outside
 # sentence_transformers.* would need trust_remote_code, which we never pass.
-LOCAL_MODULES = {"index.use_module.USEModule"}
+LOCAL_MODULES = {MODULE_TYPE}
 # Files that describe a folder without changing what it computes.
 _NOT_FINGERPRINTED = {"README.md", ".gitattributes"}
 
@@ -49,10 +51,8 @@ def build_default_model(folder: Path) -> Path:
 
 def _default_model_is_current(folder: Path) -> bool:
     """True when the folder exists and was built for the installed USE weights."""
-    from index.use_module import USEModule, installed_identity
-
     try:
-        config = json.loads((folder / USEModule.config_file_name).read_text("utf-8"))
+        config = json.loads((folder / CONFIG_FILE).read_text("utf-8"))
         return (folder / "modules.json").is_file() and all(
             config.get(k) == v for k, v in installed_identity().items()
         )
@@ -107,19 +107,28 @@ def folder_fingerprint(folder: Path) -> str:
 
 
 def load_model(folder: Path):
-    """Load a sentence-transformers folder on the CPU, offline, without trust_remote_code."""
-    from sentence_transformers import SentenceTransformer
-    from sentence_transformers.util import import_from_string
-    from transformers.utils import logging as transformers_logging
+    """Load a sentence-transformers folder on the CPU, offline, without trust_remote_code.
 
-    transformers_logging.disable_progress_bar()  # "Loading weights" bars would mix into CLI output
-
+    A USE folder (the default model's layout) runs on numpy alone (index/use_numpy.py):
+    the same vectors without importing torch.
+    """
     folder = Path(folder)
     try:
         entries = json.loads((folder / "modules.json").read_text("utf-8"))
         types = [entry["type"] for entry in entries]
     except (OSError, ValueError, KeyError, TypeError) as e:
         raise ModelError(f"{folder} is not a sentence-transformers model folder: {e}") from e
+    if is_use_folder(entries):
+        try:
+            return USEEncoder(folder, entries[0].get("path", ""))
+        except (OSError, ValueError) as e:
+            raise ModelError(f"cannot load the model in {folder}: {e}") from e
+
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers.util import import_from_string
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.disable_progress_bar()  # "Loading weights" bars would mix into CLI output
     foreign = [
         t for t in types if t not in LOCAL_MODULES and not t.startswith("sentence_transformers.")
     ]

@@ -9,23 +9,26 @@ from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from archive.disk import ArchiveDamaged, ArchiveReadOnly, DiskFull, is_disk_full
 from archive.home import ArchiveBusy, Home
-from archive.ingest import Outcome, add_file, expand_paths
-from archive.metadata import ManifestError, load_manifest
-from archive.readers import DEFAULT_MAX_BYTES
+from archive.metadata import ManifestError
 from archive.store import Archive, ReportNotFound, StoredChunk
-from index.answer import extract_answer
-from index.embedder import DEFAULT_MODEL, Embedder, ModelError
-from index.health import writer_active
-from index.lexicon import Lexicon
-from index.search import Searcher, SearchResult, SearchSettings
-from index.stores import check as check_index
-from index.stores import create_store, open_store, resolve
-from index.vectors import MANIFEST_FILE, IndexCorrupt, VectorStore, VectorStoreError
+from index.embedder import DEFAULT_MODEL, ModelError
+from index.stores import resolve
+from index.vectors import MANIFEST_FILE, VectorStoreError
+
+# Imported where they are used, not here: `list` or `show` never pay for the readers, FAISS,
+# the model or the search legs (tests/test_cold_start.py).
+if TYPE_CHECKING:
+    from archive.ingest import Outcome
+    from index.embedder import Embedder
+    from index.lexicon import Lexicon
+    from index.search import Searcher, SearchResult, SearchSettings
+    from index.vectors import VectorStore
 
 
 class IndexNotReady(RuntimeError):
@@ -39,6 +42,7 @@ USER_ERRORS: tuple[type[Exception], ...] = (
     ValueError,
     IndexNotReady,
     ModelError,
+    VectorStoreError,
     ArchiveReadOnly,
     ArchiveDamaged,
     DiskFull,
@@ -64,7 +68,8 @@ class Library:
             self.__dict__["embedder"] = embedder
         self.archive = Archive(home.database)
         self.model_name = str(model or os.environ.get("BAOGAO_MODEL") or DEFAULT_MODEL)
-        self.settings = settings or SearchSettings()
+        if settings is not None:
+            self.settings = settings
         self.vector_store = resolve(vector_store)  # faiss or a Milvus URI: index/stores.py
         self._store: VectorStore | None = None
         self._store_stamp: tuple | None = None  # the manifest file _store was read from
@@ -80,8 +85,17 @@ class Library:
         return cls(Home.resolve(root), model, vector_store=vector_store)
 
     @cached_property
+    def settings(self) -> SearchSettings:
+        """The search settings (the defaults unless given): importing them loads the search legs."""
+        from index.search import SearchSettings
+
+        return SearchSettings()
+
+    @cached_property
     def embedder(self) -> Embedder:
         """Loaded on first use: listing or adding with --no-index never pays for the model."""
+        from index.embedder import Embedder
+
         return Embedder(self.model_name)
 
     def close(self) -> None:
@@ -97,18 +111,23 @@ class Library:
         *,
         manifest: Path | None = None,
         metadata: dict | None = None,
-        max_bytes: int = DEFAULT_MAX_BYTES,
+        max_bytes: int | None = None,
         index: bool = True,
         progress: Progress | None = None,
     ) -> list[Outcome]:
         """Add files and folders; a folder's own manifest.tsv supplies metadata unless one is given."""
+        from archive.ingest import add_file, expand_paths
+        from archive.metadata import load_manifest
+        from archive.readers import DEFAULT_MAX_BYTES
+
+        max_bytes = DEFAULT_MAX_BYTES if max_bytes is None else max_bytes
         paths = [Path(p) for p in paths]
         files, outcomes = expand_paths(paths)
         entries = load_manifest(manifest) if manifest else {}
         for folder in (p for p in paths if p.is_dir() and not manifest):
             if (folder / "manifest.tsv").is_file():
                 entries.update(load_manifest(folder / "manifest.tsv"))
-        if index and self.index_exists():
+        if index:
             # Load the model before writing: a broken model stops here, not after the archive
             # commit, and a kill leaves chunks unindexed for milliseconds, not seconds.
             self.embedder  # noqa: B018
@@ -124,6 +143,8 @@ class Library:
                     [i for r in added for i in self.archive.chunk_ids(r)], progress
                 )
                 self._mine_lexicon()
+            elif index and added:  # the first add builds the index, so `ask` works next
+                self._rebuild_locked(progress)
         return outcomes
 
     def remove(self, report_id: int) -> None:
@@ -181,6 +202,8 @@ class Library:
 
     def _rebuild_locked(self, progress: Progress | None = None):
         """The rebuild itself, for callers that already hold the writer lock (`check --repair`)."""
+        from index.stores import create_store
+
         ids = self.archive.chunk_ids()
         store = create_store(
             self.home.index_dir,
@@ -199,6 +222,8 @@ class Library:
 
     def _mine_lexicon(self) -> None:
         """The archive's frequent words, embedded (only the new ones) and saved in the home."""
+        from index.lexicon import Lexicon
+
         previous = Lexicon.load(self.home.root)
         lexicon = Lexicon.build(
             self.archive,
@@ -210,6 +235,8 @@ class Library:
 
     def lexicon(self) -> Lexicon | None:
         """The mined lexicon, re-read when the file changed (None before the first rebuild)."""
+        from index.lexicon import Lexicon
+
         stamp = _file_stamp(self.home.root / "lexicon.npz")
         if self._lexicon is None or self._lexicon[0] != stamp:
             self._lexicon = (stamp, Lexicon.load(self.home.root) if stamp else None)
@@ -217,6 +244,8 @@ class Library:
 
     def index_problems(self) -> list[str]:
         """Why the index cannot be trusted (empty when it can)."""
+        from index.stores import check as check_index
+
         if not self.index_exists():
             return ["no index yet: run `baogao rebuild`"] if self.archive.chunk_ids() else []
         manifest = self._open_store().manifest
@@ -236,6 +265,9 @@ class Library:
 
     def _open_store(self, *, verify: bool | None = None) -> VectorStore:
         """The saved store, re-read when another process has saved a different one since."""
+        from index.stores import open_store
+        from index.vectors import IndexCorrupt
+
         path = self.home.index_dir / MANIFEST_FILE
         stamp = _file_stamp(path)
         if self._store is not None and stamp != self._store_stamp:
@@ -276,10 +308,16 @@ class Library:
 
     # -- questions --------------------------------------------------------------------------
 
-    def searcher(self) -> Searcher:
-        """A searcher over a trusted index; a clear error says how to fix one that is not."""
+    def searcher(self, method: str = "hybrid") -> Searcher:
+        """A searcher over a trusted index; a clear error says how to fix one that is not.
+
+        The keyword method reads only SQLite: it needs no index, model or FAISS."""
+        from index.search import Searcher
+
         if not self.archive.chunk_ids():
             raise IndexNotReady("the archive is empty: add reports with `baogao add PATH`")
+        if method == "keyword":
+            return Searcher(self.archive, None, None, self.settings)
         try:
             problems = self._settled_index_problems()
         except VectorStoreError as e:
@@ -292,6 +330,8 @@ class Library:
     def _settled_index_problems(self) -> list[str]:
         """index_problems, allowing for another process's write: between its archive commit
         and its index save the index is a step behind, which is transient, not stale."""
+        from index.health import writer_active
+
         for _ in range(3):
             problems = self.index_problems()
             if not problems:
@@ -325,6 +365,8 @@ def embedding_text(chunk: StoredChunk) -> str:
 
 
 def answer_dict(archive: Archive, result: SearchResult) -> dict:
+    from index.answer import extract_answer
+
     passages = [hit.chunk for hit in result.hits]
     figures: dict[int, list[dict]] = {}
     for f in archive.figures(p.id for p in passages[:3]):

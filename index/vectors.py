@@ -16,16 +16,23 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from importlib.util import find_spec
 from pathlib import Path
 
 import numpy as np
 
-try:
-    import faiss
 
-    FAISS = True
-except ImportError:  # pragma: no cover - faiss-cpu is a declared dependency
-    FAISS = False
+class _Faiss:
+    """FAISS, imported on first use: commands that read no vectors never pay its import."""
+
+    def __getattr__(self, name: str):
+        import faiss
+
+        return getattr(faiss, name)
+
+
+faiss = _Faiss()
+FAISS = find_spec("faiss") is not None  # faiss-cpu is a declared dependency
 
 VECTORS_FILE = "vectors.faiss"
 MANIFEST_FILE = "manifest.json"

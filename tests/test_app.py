@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import io
+import os
+import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from index.library import Library
-from ui import render, views_state, views_upload
+from ui import first_start, render, views_upload
 
 APP = Path(__file__).parent.parent / "ui" / "app.py"
 SHANTY = "棚户区改造了多少户？"
@@ -63,23 +69,95 @@ def ask(at: AppTest, question: str) -> AppTest:
     return at
 
 
-def test_first_start_loads_the_bundled_reports_and_builds_the_index(
-    tmp_path: Path, tiny_model_dir: Path, page_reports: list[Path], monkeypatch
-):
-    bundled = tmp_path / "bundled"
-    bundled.mkdir()
+@pytest.fixture
+def bundled(tmp_path: Path, page_reports: list[Path], monkeypatch) -> Path:
+    """Two of the bundled reports as the folder a first start loads ($BAOGAO_BUNDLED)."""
+    folder = tmp_path / "bundled"
+    folder.mkdir()
     for path in page_reports[:2]:
-        shutil.copy(path, bundled)
-    shutil.copy(page_reports[0].parent / "manifest.tsv", bundled)
-    monkeypatch.setattr(views_state, "BUNDLED_REPORTS", bundled)
-    monkeypatch.setenv("BAOGAO_HOME", str(tmp_path / "fresh"))
-    monkeypatch.setenv("BAOGAO_MODEL", str(tiny_model_dir))
-    at = start()
-    assert at.status[0].label.startswith("Loaded 2 bundled reports")
-    library = Library.open(tmp_path / "fresh", model=str(tiny_model_dir))
+        shutil.copy(path, folder)
+    shutil.copy(page_reports[0].parent / "manifest.tsv", folder)
+    monkeypatch.setenv("BAOGAO_BUNDLED", str(folder))
+    return folder
+
+
+def test_first_start_loads_the_bundled_reports_then_builds_the_index(
+    tmp_path: Path, tiny_model_dir: Path, page_reports: list[Path], bundled: Path
+):
+    root = tmp_path / "fresh"
+    assert first_start.needs_loading(root)
+    library = Library.open(root, model=str(tiny_model_dir))
+    terminal = io.StringIO()
+    reporter = first_start.Reporter(root, first_start.Status(first_start.ADDING), out=terminal)
+    first_start.load(library, reporter, first_start.bundled_folder())
+    printed = terminal.getvalue()
+    assert "adding reports: 2/2" in printed
+    assert "keyword search ready (2 reports" in printed
+    assert re.search(r"embedding chunks: (\d+)/\1", printed)
+    assert "semantic index ready" in printed
     assert [r["file_name"] for r in library.archive.reports()] == [p.name for p in page_reports[:2]]
     assert library.index_problems() == []
-    assert answer_cards(ask(at, SHANTY))
+    status = first_start.read_status(root)
+    assert status.stage == first_start.DONE and not status.active
+    assert not first_start.needs_loading(root)
+    library.close()
+
+
+def test_a_first_start_cut_short_goes_on_where_it_stopped(
+    tmp_path: Path, tiny_model_dir: Path, page_reports: list[Path], bundled: Path
+):
+    root = tmp_path / "fresh"
+    library = Library.open(root, model=str(tiny_model_dir))
+    library.add([page_reports[0]], index=False)  # one report stored, then the loader was killed
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    first_start.write_status(root, first_start.Status(first_start.ADDING, 1, 2, pid=gone.pid))
+    assert not first_start.read_status(root).active and first_start.needs_loading(root)
+    reporter = first_start.Reporter(root, first_start.Status(first_start.ADDING), out=io.StringIO())
+    first_start.load(library, reporter, bundled)
+    assert len(library.archive.reports()) == 2 and library.index_problems() == []
+    library.close()
+
+
+def test_a_second_loader_leaves_a_running_first_start_alone(
+    tmp_path: Path, tiny_model_dir: Path, bundled: Path
+):
+    root = tmp_path / "fresh"
+    library = Library.open(root, model=str(tiny_model_dir))
+    first_start.write_status(root, first_start.Status(first_start.ADDING, 0, 2, pid=os.getppid()))
+    terminal = io.StringIO()
+    reporter = first_start.Reporter(root, first_start.Status(first_start.ADDING), out=terminal)
+    assert first_start.load(library, reporter, bundled) == "nothing to load"
+    assert "is loading this home already" in terminal.getvalue()
+    assert library.archive.reports() == [] and first_start.read_status(root).pid == os.getppid()
+    library.close()
+
+
+def test_the_page_answers_by_keyword_until_the_semantic_index_lands(
+    tmp_path: Path, tiny_model_dir: Path, page_reports: list[Path], bundled: Path, monkeypatch
+):
+    root = tmp_path / "loading"
+    monkeypatch.setenv("BAOGAO_HOME", str(root))
+    monkeypatch.setenv("BAOGAO_MODEL", str(tiny_model_dir))
+    library = Library.open(root, model=str(tiny_model_dir))
+    reporter = first_start.Reporter(root, first_start.Status(first_start.ADDING), out=io.StringIO())
+    reporter.stage(first_start.ADDING, total=2)  # this test process plays the loader
+    library.add([bundled], index=False, progress=reporter)
+    chunks = len(library.archive.chunk_ids())
+    reporter.stage(first_start.EMBEDDING, total=chunks)
+    at = start()
+    [bar] = at.get("progress")
+    assert "building the semantic index, 0 of" in bar.proto.text
+    [note] = [h for h in html(ask(at, SHANTY)) if "class=\"bg-notice bg-keyword-only\"" in h]
+    assert f"semantic index is still being built (0 of {chunks} passages" in note
+    assert "2206户" in answer_cards(at)[0]
+    library.rebuild(progress=reporter)
+    reporter.stage(first_start.DONE)
+    at.run()
+    assert not at.get("progress")  # the banner is gone once the load is done
+    assert not [h for h in html(at) if "class=\"bg-notice bg-keyword-only\"" in h]
+    assert answer_cards(at)  # now by hybrid search (the tiny model's vectors are random)
+    library.close()
 
 
 def test_asking_shows_the_answer_card_and_ranked_passages(home: Path):
@@ -90,14 +168,18 @@ def test_asking_shows_the_answer_card_and_ranked_passages(home: Path):
     cards = passages(at)
     assert len(cards) == 5
     assert all("bg-breadcrumb" in c and "score " in c for c in cards)
-    assert any('<mark class="bg-hl">棚户区</mark>' in c for c in cards)
+    assert any('<mark class="bg-hl">棚户区' in c for c in cards)
+    assert not any('<mark class="bg-hl">户</mark>' in c for c in cards)  # lone characters: never
     assert at.expander[0].label == "Read in context"
-    assert not any('<mark class="bg-here">' in h for h in html(at))  # read only when opened
-    first = next(k for k in at.session_state if str(k).startswith("ctx-"))
-    at.session_state[first] = True
+    assert not any('class="bg-text bg-here"' in h for h in html(at))  # read only when opened
+    for key in [k for k in at.session_state if str(k).startswith("ctx-")]:
+        at.session_state[key] = True
     at.run()
-    [context] = [h for h in html(at) if '<mark class="bg-here">' in h]
-    assert 'class="bg-breadcrumb"' in context
+    contexts = [h for h in html(at) if 'class="bg-text bg-here"' in h]
+    assert len(contexts) == 5 and all('class="bg-breadcrumb"' in c for c in contexts)
+    figure = re.search(r'<div class="bg-figure">(.*?)</div>', card).group(1)
+    [marked] = [c for c in contexts if f'<mark class="bg-fig">{figure}</mark>' in c]  # the answer's
+    assert "bg-fig" not in "".join(c for c in contexts if c != marked)
 
 
 def test_a_link_with_the_question_reproduces_the_answer(home: Path):
@@ -264,7 +346,9 @@ def test_index_page_reports_a_stale_index_and_rebuilds_it(
     library.add([markup_report], index=False)  # stored but never embedded: stale
     library.close()
     at = start()
-    assert "not ready" in ask(at, SHANTY).error[0].value
+    [note] = [h for h in html(ask(at, SHANTY)) if 'class="bg-notice bg-keyword-only"' in h]
+    assert "Answered by keyword only: the semantic index is not ready" in note
+    assert answer_cards(at)  # keywords still answer
     at.switch_page("views_index.py").run()
     assert "stale" in at.warning[0].value
     at.button(key="rebuild").click().run()
@@ -275,6 +359,9 @@ def test_index_page_reports_a_stale_index_and_rebuilds_it(
     assert metrics["Model"] == tiny_model_dir.name
     indexed, chunks = metrics["Chunks indexed"].split(" / ")
     assert indexed == chunks
+    caption = at.caption[0].value
+    assert re.search(r"Last rebuild \d{1,2} \w{3} \d{4}, \d\d:\d\d UTC \((just now|\d+ \w+ ago)\)", caption)
+    assert not re.search(r"\d{4}-\d\d-\d\dT", caption)  # no raw ISO timestamps
     at.switch_page("views_ask.py").run()
     assert answer_cards(ask(at, SHANTY))
 
@@ -291,3 +378,63 @@ def test_index_page_checks_health_and_repairs(home: Path, markup_report: Path, t
     assert not at.exception, at.exception
     assert any(s.value == "No problems found." for s in at.success)
     assert at.info  # what the repair did
+
+
+def test_a_question_of_only_punctuation_gets_a_plain_message(home: Path):
+    at = ask(start(), "？？！。…")
+    assert "no words to search for" in at.info[0].value
+    assert not passages(at) and not answer_cards(at)
+
+
+def test_hint_chips_say_which_reports_rank_higher(home: Path):
+    at = ask(start(), "2013年海拉尔区棚户区改造了多少户？")
+    chips = {b.key: b.label for b in at.button if str(b.key).startswith("hint-")}
+    assert chips["hint-2014"] == "2014 reports, looking back on 2013 ✕"
+    assert not any("reviews" in label for label in chips.values())
+    assert "reviews 2013" in at.button(key="hint-2014").help
+
+
+def test_the_archive_table_shows_a_dash_for_a_missing_year(home: Path):
+    at = start("views_archive.py")
+    table = at.dataframe[0]
+    frame = table.value.set_index("id")
+    assert frame.loc[1, "year"] is pd.NA and table.proto.placeholder == "—"  # the duty report
+    at.selectbox(key="open").select("1").run()
+    assert "None" not in "".join(html(at)) and "<span class=\"bg-crumb\">—</span>" in "".join(html(at))
+
+
+def test_the_year_range_stays_whole_when_reports_of_new_years_arrive(home: Path, tmp_path: Path,
+                                                                     tiny_model_dir: Path):
+    at = ask(start(), SHANTY)
+    assert at.select_slider(key="years").value == (2014, 2024)
+    newer = tmp_path / "gwr_2026.txt"
+    newer.write_text("2026年某市政府工作报告\n\n一、2025年工作回顾\n新建公园12个。\n", "utf-8")
+    library = Library.open(home, model=str(tiny_model_dir))  # as the first-start loader would
+    library.add([newer])
+    library.close()
+    at.run()
+    assert at.select_slider(key="years").value == (2014, 2026)
+    assert any("区政府副区长" in c for c in passages(at))  # reports without a year still count
+    at.select_slider(key="years").set_range(2014, 2024).run()  # narrowed by hand: kept
+    library = Library.open(home, model=str(tiny_model_dir))
+    library.remove(4)
+    library.close()
+    at.run()
+    assert at.select_slider(key="years").value == (2014, 2024)
+
+
+def test_a_failed_first_start_says_so_and_questions_still_get_keyword_answers(
+    tmp_path: Path, tiny_model_dir: Path, bundled: Path, monkeypatch
+):
+    root = tmp_path / "failed"
+    monkeypatch.setenv("BAOGAO_HOME", str(root))
+    monkeypatch.setenv("BAOGAO_MODEL", str(tiny_model_dir))
+    library = Library.open(root, model=str(tiny_model_dir))
+    library.add([bundled], index=False)
+    library.close()
+    first_start.write_status(root, first_start.Status(
+        first_start.FAILED, message="first start failed: no space left on device"))
+    at = start()
+    assert "no space left on device" in at.warning[0].value and not at.get("progress")
+    [note] = [h for h in html(ask(at, SHANTY)) if 'class="bg-notice bg-keyword-only"' in h]
+    assert "there is no semantic index yet" in note and answer_cards(at)

@@ -13,11 +13,13 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from index.library import Library
+from ui.views_archive import ROW_HEIGHT
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).parent.parent / "test-output" / "screenshots"
@@ -73,28 +75,12 @@ def wait_healthy(url: str, server: subprocess.Popen, log: Path, timeout: float =
     pytest.fail(f"baogao serve did not come up in {timeout} s:\n{log.read_text()}")
 
 
-@pytest.fixture(scope="module")
-def server_url(
-    tmp_path_factory, model_cache_dir: Path, page_reports: list[Path], markup_report_factory
-) -> Iterator[str]:
-    """A home with real reports and the real default model, then `baogao serve` over it."""
-    root = tmp_path_factory.mktemp("browser")
-    home = root / "home"
-    markup = markup_report_factory(root / "markup")
-    env = {k: v for k, v in os.environ.items() if k != "BAOGAO_MODEL"}
-    env.update(BAOGAO_HOME=str(home), BAOGAO_MODEL_CACHE=str(model_cache_dir))
-    with pytest.MonkeyPatch.context() as mp:
-        mp.delenv("BAOGAO_MODEL", raising=False)
-        mp.setenv("BAOGAO_MODEL_CACHE", str(model_cache_dir))
-        library = Library.open(home)
-        library.add(page_reports, manifest=page_reports[0].parent / "manifest.tsv")
-        library.add([markup])
-        library.rebuild()
-        library.close()
+@contextmanager
+def serving(home: Path, env: dict, log: Path) -> Iterator[str]:
+    """`baogao serve` over `home` on a free port until the block ends, its output in `log`."""
     port = free_port()
     baogao = shutil.which("baogao")
     command = [baogao] if baogao else [sys.executable, "-c", "from ui.cli import main; main()"]
-    log = root / "serve.log"
     with open(log, "wb") as out:
         server = subprocess.Popen(
             [*command, "serve", "--port", str(port), "--home", str(home)],
@@ -118,6 +104,28 @@ def server_url(
             os.killpg(server.pid, signal.SIGKILL)  # anything left in its group
         except ProcessLookupError:
             pass
+
+
+@pytest.fixture(scope="module")
+def server_url(
+    tmp_path_factory, model_cache_dir: Path, page_reports: list[Path], markup_report_factory
+) -> Iterator[str]:
+    """A home with real reports and the real default model, then `baogao serve` over it."""
+    root = tmp_path_factory.mktemp("browser")
+    home = root / "home"
+    markup = markup_report_factory(root / "markup")
+    env = {k: v for k, v in os.environ.items() if k != "BAOGAO_MODEL"}
+    env.update(BAOGAO_HOME=str(home), BAOGAO_MODEL_CACHE=str(model_cache_dir))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.delenv("BAOGAO_MODEL", raising=False)
+        mp.setenv("BAOGAO_MODEL_CACHE", str(model_cache_dir))
+        library = Library.open(home)
+        library.add(page_reports, manifest=page_reports[0].parent / "manifest.tsv")
+        library.add([markup])
+        library.rebuild()
+        library.close()
+    with serving(home, env, root / "serve.log") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -185,11 +193,16 @@ def test_english_question_shows_2206_with_its_section_path(page, server_url: str
 
     context = page.locator("details", has_text="Read in context").first
     context.locator("summary").click()
-    marked = page.locator("mark.bg-here").first
+    marked = page.locator(".bg-here").first
     marked.wait_for(state="visible")
     context.scroll_into_view_if_needed()
     page.wait_for_timeout(400)  # let the expander finish opening
     assert "2206" in page.locator(".bg-context").first.inner_text()
+    assert marked.locator("mark.bg-fig").inner_text() == "2206户"  # the figure, picked out
+    look = marked.evaluate(
+        "e => { const s = getComputedStyle(e); return [s.backgroundColor, s.borderLeftWidth]; }"
+    )
+    assert look == ["rgba(0, 0, 0, 0)", "4px"]  # set apart by a rule, not a selection-like tint
     screenshot(page, "ask-read-in-context.png")
 
 
@@ -227,7 +240,7 @@ def test_report_markup_shows_literally_and_never_runs(page, server_url: str):
     submit(page, "海绵城市试点面积是多少？")
     page.locator(".bg-answer").wait_for()
     page.locator("details", has_text="Read in context").first.locator("summary").click()
-    page.locator("mark.bg-here").first.wait_for(state="visible")
+    page.locator(".bg-here").first.wait_for(state="visible")
     shown = page.locator(".bg-passage").first.inner_text()
     assert "<script>alert(1)</script>" in shown
     assert "<img src=x onerror=alert(1)>" in page.locator(".bg-context").first.inner_text()
@@ -266,3 +279,83 @@ def test_upload_a_file_and_find_it_in_the_archive(page, server_url: str, tmp_pat
     page.goto(server_url)
     submit(page, "农村集中供水工程有多少处？")
     assert "供水" in page.locator(".bg-answer").inner_text()
+
+
+def click_table_row(page, text: str) -> None:
+    """Click the title cell of the Archive table row holding `text` (the grid draws on a canvas)."""
+    cell = page.locator("[role=gridcell]", has_text=text).first
+    cell.wait_for(state="attached")
+    row = int(cell.evaluate("e => e.closest('[role=row]').getAttribute('aria-rowindex')"))
+    grid = page.locator("[data-testid=stDataFrame]").bounding_box()
+    header = 36
+    page.mouse.click(grid["x"] + 150, grid["y"] + header + (row - 2 + 0.5) * ROW_HEIGHT)
+
+
+def test_clicking_a_row_opens_the_report_and_its_contents_jump(page, server_url: str):
+    page.goto(f"{server_url}/archive")
+    click_table_row(page, "区政府副区长年度述职述廉报告")
+    page.locator(".bg-report").wait_for()
+    assert page.locator(".bg-breadcrumb").first.inner_text().startswith("区政府副区长年度述职述廉报告")
+    assert "—" in page.locator(".bg-breadcrumb").first.inner_text()  # no year: a dash, not None
+    heading = page.locator(".bg-report .bg-h", has_text="4.狠抓四供保障工程")
+    body = page.locator(".bg-report").locator("xpath=..")
+
+    def in_view() -> bool:
+        box, frame = heading.bounding_box(), body.evaluate(
+            "e => { let p = e; while (p && p.scrollHeight <= p.clientHeight) p = p.parentElement;"
+            " const r = p.getBoundingClientRect(); return {top: r.top, bottom: r.bottom}; }")
+        return frame["top"] - 1 <= box["y"] < frame["bottom"]
+
+    assert not in_view()
+    page.locator("a.bg-toc-row", has_text="4.狠抓四供保障工程").click()
+    page.wait_for_function(
+        "() => { const h = [...document.querySelectorAll('.bg-report .bg-h')]"
+        ".find(e => e.textContent.includes('4.狠抓四供保障工程'));"
+        " let p = h.parentElement; while (p && p.scrollHeight <= p.clientHeight) p = p.parentElement;"
+        " const a = h.getBoundingClientRect(), b = p.getBoundingClientRect();"
+        " return a.top >= b.top - 1 && a.top < b.bottom; }"
+    )
+    assert in_view()
+    screenshot(page, "archive-report-toc.png")
+
+
+def test_index_metrics_show_whole_values_and_readable_dates(page, server_url: str):
+    page.goto(f"{server_url}/index")
+    values = page.locator("[data-testid=stMetricValue]")
+    values.first.wait_for()
+    assert values.count() == 4
+    assert page.evaluate(
+        "() => [...document.querySelectorAll('[data-testid=stMetricValue]')]"
+        ".every(e => e.scrollWidth <= e.clientWidth + 1)"
+    )
+    assert re.search(r"/ \d+$", values.nth(2).inner_text())
+    caption = page.get_by_text("Last rebuild").inner_text()
+    assert " UTC (" in caption and not re.search(r"\d{4}-\d\d-\d\dT", caption)
+    screenshot(page, "index.png")
+
+
+def test_serve_on_an_empty_home_answers_by_keyword_then_by_meaning(
+    browser, tmp_path: Path, tiny_model_dir: Path, page_reports: list[Path]
+):
+    bundled = tmp_path / "bundled"
+    bundled.mkdir()
+    for path in page_reports:
+        shutil.copy(path, bundled)
+    shutil.copy(page_reports[0].parent / "manifest.tsv", bundled)
+    home, log = tmp_path / "home", tmp_path / "serve.log"
+    env = {**os.environ, "BAOGAO_BUNDLED": str(bundled), "BAOGAO_MODEL": str(tiny_model_dir)}
+    with serving(home, env, log) as url:
+        tab = browser.new_page(viewport={"width": 1440, "height": 1400}, locale="zh-CN")
+        tab.set_default_timeout(120_000)
+        tab.goto(url)
+        submit(tab, "棚户区改造了多少户？")
+        tab.locator(".bg-answer").wait_for()
+        tab.locator(".bg-keyword-only").wait_for(state="detached")  # the page reran by itself
+        assert tab.locator(".bg-answer").count() == 1
+        assert tab.locator("[data-testid=stProgress]").count() == 0  # the banner is gone
+        tab.close()
+    printed = log.read_text()
+    assert "adding reports: 3/3" in printed
+    assert "keyword search ready (3 reports" in printed
+    assert "semantic index ready" in printed
+    assert Library.open(home, model=str(tiny_model_dir)).index_problems() == []

@@ -1,6 +1,7 @@
 """The `baogao` command line end to end on real reports: add, list, show, edit, remove, bad input."""
 
 import json
+import os
 import shutil
 import zipfile
 from pathlib import Path
@@ -161,3 +162,78 @@ def test_every_bundled_report_ingests_with_sections_chunks_and_figures(run, isol
         assert r["chunks"] > 0 and r["figures"] > 0, r["file_name"]
         # 1954 is one unbroken speech: the only report without headings
         assert r["sections"] > 0 or r["file_name"] == "gwr_1954_state_council.txt"
+    assert_list_fits(80, reports)
+    assert_list_fits(60, reports)
+    wide = assert_list_fits(200, reports)
+    assert all(r["title"] in wide for r in reports)  # nothing cut where there is room
+
+
+def assert_list_fits(columns: int, reports: list[dict]) -> str:
+    """`baogao list` in a terminal this wide: a header, then one or two lines per report."""
+    from rich.cells import cell_len
+
+    from ui.cli import cli
+
+    result = CliRunner().invoke(cli, ["list"], env={"COLUMNS": str(columns)})
+    lines = result.output.splitlines()
+    assert result.exit_code == 0
+    assert max(cell_len(line) for line in lines) <= columns
+    assert len(reports) + 1 <= len(lines) <= 2 * len(reports) + 1
+    starts = [line.split()[0] for line in lines[1:] if line[:4].strip()]  # the id column
+    assert starts == [str(r["id"]) for r in reports]
+    return result.output
+
+
+def test_the_first_add_builds_the_index_and_prints_each_new_id(run, tmp_path, tiny_model_dir,
+                                                              monkeypatch):
+    monkeypatch.setenv("BAOGAO_MODEL", str(tiny_model_dir))
+    assert "the archive is empty" in run("ask", "棚户区改造了多少户").output
+    result = run("add", REPORTS / SEED, REPORTS / "gwr_2012_hailaer_district.txt", "--silent")
+    assert result.exit_code == 0, result.output
+    added = [line for line in result.output.splitlines() if line.startswith("added ")]
+    reports = json.loads(run("list", "--json").output)
+    assert [line.split(":")[0] for line in added] == [f"added {r['id']}" for r in reports]
+    assert added[0].endswith(reports[0]["title"])
+    answer = run("ask", "棚户区改造了多少户", "--json")
+    assert answer.exit_code == 0, answer.output
+    assert json.loads(answer.output)["passages"]
+    again = run("add", REPORTS / SEED, "--silent")  # a duplicate: no id line
+    assert not any(line.startswith("added ") for line in again.output.splitlines())
+
+
+def test_a_keyword_question_needs_no_index(run):
+    run("add", REPORTS / SEED, "--no-index")
+    assert "no index yet" in run("ask", "棚户区改造了多少户").output
+    result = run("ask", "棚户区改造了多少户", "--method", "keyword", "--json")
+    assert result.exit_code == 0, result.output
+    assert "2206户" in json.loads(result.output)["answer"]["figure"]
+
+
+@pytest.mark.parametrize("setting", ["milvus://localhost:19530", "milvus"])
+@pytest.mark.parametrize("via", ["option", "env"])
+def test_milvus_without_its_extra_is_one_line(tmp_path, setting, via):
+    """pymilvus and milvus-lite hidden from a real `baogao` process (not a mock of our code)."""
+    import subprocess
+    import sys
+
+    blocker = tmp_path / "blocker"
+    blocker.mkdir()
+    (blocker / "sitecustomize.py").write_text(
+        "import sys\n"
+        "sys.modules['pymilvus'] = None  # as if not installed: import and find_spec fail\n"
+        "sys.modules['milvus_lite'] = None\n"
+    )
+    root = Path(__file__).resolve().parents[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BAOGAO_")}
+    env.update(PYTHONPATH=f"{blocker}{os.pathsep}{root}", BAOGAO_HOME=str(tmp_path / "home"))
+    args = ["rebuild", "-s"]
+    if via == "env":
+        env["BAOGAO_VECTOR_STORE"] = setting
+    else:
+        args = ["--vector-store", setting, *args]
+    done = subprocess.run([sys.executable, "-c", "import sys; from ui.cli import cli; sys.exit(cli())",
+                           *args], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert done.stderr.strip().count("\n") == 0, done.stderr
+    assert "pip install 'baogao[milvus]'" in done.stderr and "not installed" in done.stderr

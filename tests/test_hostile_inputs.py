@@ -347,7 +347,7 @@ def stored(database: Path, report_id: int) -> tuple[str, str]:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    """A warm CLI (no model: the home has no index, so adds never embed)."""
+    """A warm CLI (no model: adds are --no-index, so they never embed)."""
     workdir = tmp_path_factory.mktemp("hostile-server")
     server = ForkServer({"BAOGAO_MODEL": "", "BAOGAO_HOME": str(workdir / "unused")}, workdir)
     yield server
@@ -357,7 +357,7 @@ def server(tmp_path_factory):
 @pytest.fixture(scope="module")
 def home(tmp_path_factory, server) -> Path:
     home = tmp_path_factory.mktemp("hostile") / "home"
-    run = server.run(["add", REPORTS / "district-deputy-duty-report.txt", "--home", home])
+    run = server.run(["add", REPORTS / "district-deputy-duty-report.txt", "--no-index", "--home", home])
     assert run.code == 0, run.errors
     return home
 
@@ -376,7 +376,8 @@ def add_hostile(case: Case, server: ForkServer, home: Path, folder: Path, second
     (folder / "sub").mkdir(parents=True)
     case.make(path)
     before = counts(home / "archive.db")
-    run = server.run(["add", "--json", "--home", home, *case.args, "--", path], kill_after=seconds)
+    run = server.run(["add", "--json", "--no-index", "--home", home, *case.args, "--", path],
+                     kill_after=seconds)
     assert not run.killed, f"{case.name!r} took longer than {seconds} s"
     assert "Traceback" not in run.errors, run.errors
     [outcome] = json.loads(run.output)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from html import unescape
 from pathlib import Path
 
@@ -16,7 +17,10 @@ from ui import render
 
 REPORTS = Path(__file__).parent.parent / "data" / "reports"
 # Every tag the renderer itself writes; anything else that looks like a tag came from input.
-OWN_TAG = re.compile(r'</?(?:mark|div|span)(?: class="[a-z0-9 -]+")?(?: style="[a-z0-9.:;-]+")?>')
+OWN_TAG = re.compile(
+    r'</?(?:mark|div|span|a)(?: class="[a-z0-9 -]+")?(?: id="bg-sec-\d+")?(?: href="#bg-sec-\d+")?'
+    r'(?: style="[a-z0-9.:;-]+")?>'
+)
 ATTACKS = ["<script>alert(1)</script>", '<img src=x onerror="alert(1)">', "a & b", "x<y>z"]
 
 
@@ -127,8 +131,9 @@ def test_context_marks_the_passage_inside_its_section(stored_report):
     html = render.context_html(text, sections, start, start + 30)
     assert not foreign_markup(html)
     assert "3.狠抓安居改造工程" in visible(html)
-    marked = re.search(r'<mark class="bg-here">(.*?)</mark>', html).group(1)
+    marked = re.search(r'<div class="bg-text bg-here">(.*?)</div>', html).group(1)
     assert unescape(marked) == text[start : start + 30]
+    assert html.count('class="bg-text bg-around"') == 2  # the text around it, muted
     section = render.innermost_section(sections, start, start + 30)
     assert section["title"].startswith("3.狠抓安居改造工程")
 
@@ -138,13 +143,13 @@ def test_context_widens_to_the_parent_when_the_passage_fills_its_section(stored_
     leaf = next(s for s in sections if s["title"].startswith("3.狠抓安居改造工程"))
     html = render.context_html(text, sections, leaf["body_start"], leaf["char_end"])
     assert "2.狠抓园林绿化工程" in visible(html) and "4.狠抓四供保障工程" in visible(html)
-    assert visible(html.split('<div class="bg-text">')[0]).endswith("（一）城市建设工作")
+    assert visible(html.split('<div class="bg-text')[0]).endswith("（一）城市建设工作")
 
 
 def test_context_cuts_a_very_long_section_around_the_passage():
     text = "前" * 20000 + "目标段落" + "后" * 20000
     html = render.context_html(text, [], 20000, 20004)
-    assert len(visible(html)) < 7000 and '<mark class="bg-here">目标段落</mark>' in html
+    assert len(visible(html)) < 7000 and '<div class="bg-text bg-here">目标段落</div>' in html
 
 
 def test_report_html_keeps_all_text_in_reading_order(stored_report):
@@ -161,3 +166,60 @@ def test_toc_indents_children_deeper_than_parents(stored_report):
     html = render.toc_html(sections)
     pads = [float(p) for p in re.findall(r"padding-left:([\d.]+)em", html)]
     assert len(pads) == len(sections) and min(pads) == 0 and max(pads) > 0
+
+
+def test_context_picks_out_the_answer_figure_in_the_passage(stored_report):
+    text, sections = stored_report
+    start = text.index("实施棚户区")
+    sentence_end = text.index("；", start) + 1
+    answer = {"figure": "2206户", "citation": {"char_start": start, "char_end": sentence_end}}
+    figure = render.figure_span(text, answer)
+    assert text[figure[0] : figure[1]] == "2206户"
+    html = render.context_html(text, sections, start, sentence_end + 10, figure)
+    here = re.search(r'<div class="bg-text bg-here">(.*?)</div>', html).group(1)
+    assert '<mark class="bg-fig">2206户</mark>' in here
+    elsewhere = render.context_html(text, sections, sentence_end + 20, sentence_end + 60, figure)
+    assert "bg-fig" not in elsewhere  # the figure lies outside this passage: nothing marked
+    assert render.figure_span(text, None) is None
+
+
+def test_lone_characters_are_not_highlighted():
+    passage = {"rank": 1, "score": 1.0, "title": "报告", "section_path": [],
+               "text": "实施棚户区改造项目17个2206户，新增住户300户"}
+    html = render.passage_card(passage, ["户", "棚户区", "改造", "a"])
+    assert '<mark class="bg-hl">户</mark>' not in html
+    assert '<mark class="bg-hl">棚户区改造</mark>' in html
+    assert render.meaningful_terms(["户", " 改造 ", "", "GDP", "a"]) == ["GDP", "改造"]
+
+
+def test_toc_entries_link_to_their_headings(stored_report):
+    text, sections = stored_report
+    links = re.findall(r'href="#(bg-sec-\d+)"', render.toc_html(sections))
+    targets = re.findall(r'id="(bg-sec-\d+)"', render.report_html(text, sections))
+    assert links == targets and len(links) == len(sections) == len(set(links))
+
+
+@pytest.mark.parametrize(
+    ("stamp", "shown"),
+    [
+        ("2026-12-02T16:37:05+00:00", "2 Dec 2026, 16:37 UTC (5 minutes ago)"),
+        ("2026-12-01T10:00:00+00:00", "1 Dec 2026, 10:00 UTC (1 day ago)"),
+        ("2026-12-02T16:42:00", "2 Dec 2026, 16:42 UTC (just now)"),
+        ("—", "—"),
+        (None, "—"),
+    ],
+)
+def test_timestamps_read_as_dates(stamp, shown):
+    now = datetime(2026, 12, 2, 16, 42, 30, tzinfo=UTC)
+    assert render.human_time(stamp, now) == shown
+
+
+def test_hint_chips_say_plainly_what_they_do():
+    back = {"kind": "year", "value": "2025", "label": "year 2025 (reviews 2024)", "reports": [7]}
+    label, why = render.hint_chip(back)
+    assert label == "2025 reports, looking back on 2024" and "reviews" not in label
+    assert why == "A report of 2025 reviews 2024: reports of 2025 are ranked higher too (1 report)."
+    assert render.hint_chip({"kind": "year", "value": "2024", "label": "year 2024",
+                             "reports": [1, 2]})[0] == "2024 reports"
+    assert render.hint_chip({"kind": "place", "value": "海拉尔区", "label": "海拉尔区",
+                             "reports": [2]})[0] == "reports of 海拉尔区"

@@ -1,4 +1,4 @@
-"""The Streamlit entry point (`baogao serve`): page setup, first-run load, navigation."""
+"""The Streamlit entry point (`baogao serve`): page setup, the first-start banner, navigation."""
 
 from __future__ import annotations
 
@@ -6,20 +6,15 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui import views_access, views_state
+from ui import views_access, views_loading, views_state
 
 HERE = Path(__file__).resolve().parent
 
 st.set_page_config(page_title="baogao 报告", page_icon=":material/description:", layout="wide")
 st.html(f"<style>{(HERE / 'style.css').read_text('utf-8')}</style>")
 
-res = views_state.resources()
-if not res.first_run_done:
-    with st.status(
-        "Preparing the archive (loads the bundled reports on a first start)…", expanded=True
-    ) as box:
-        message = views_state.first_run(res)
-        box.update(label=message or "Archive ready.", state="complete", expanded=False)
+resources = views_state.resources()
+views_loading.banner(resources)
 
 views_access.sidebar()
 st.navigation(
@@ -42,3 +37,4 @@ st.navigation(
         ),
     ]
 ).run()
+views_state.after_drawing(resources)

@@ -10,13 +10,9 @@ from pathlib import Path
 
 import click
 
-from index.evaluate import evaluate, load_questions
-from index.keyword import Filters
-from index.search import METHODS
-from index.stores import parse_setting
-from ui import output
-from ui.session import open_library
-
+# Everything else is imported inside the command that needs it: `baogao --help`, `path` or
+# `list` start in well under a second, and only the commands that embed load a model.
+METHODS = ("keyword", "dense", "hybrid")  # index.search.METHODS (tests/test_cold_start.py)
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
@@ -53,8 +49,12 @@ def cli(vector_store):
       baogao serve                   # the web page on http://localhost:8501
     """
     if vector_store:  # every command's Library (and the page's process) reads it from here
+        from index.stores import BackendMissing, parse_setting
+
         try:
             parse_setting(vector_store, Path.cwd())
+        except BackendMissing as e:  # a well-formed setting: one line, no usage text
+            raise click.ClickException(str(e)) from e
         except ValueError as e:
             raise click.BadParameter(str(e), param_hint="--vector-store") from e
         os.environ["BAOGAO_VECTOR_STORE"] = vector_store
@@ -82,6 +82,9 @@ def add(paths, manifest, title, year, issuer, kind, max_size, no_index, silent, 
       baogao add report.docx --year 2024 --issuer 国务院
       baogao add reports/ --manifest reports/manifest.tsv
     """
+    from ui import output
+    from ui.session import open_library
+
     flags = {"title": title, "year": year, "issuer": issuer, "kind": kind}
     with open_library(home) as library:
         outcomes = library.add(
@@ -105,6 +108,9 @@ def add(paths, manifest, title, year, issuer, kind, max_size, no_index, silent, 
 @home_option
 def list_(as_json, home):
     """List the reports in the archive with their section, chunk and figure counts."""
+    from ui import output
+    from ui.session import open_library
+
     with open_library(home) as library:
         reports = library.archive.reports()
     if as_json:
@@ -122,6 +128,9 @@ def list_(as_json, home):
 @home_option
 def show(report_id, section, as_json, home):
     """Show a report's section tree with chunk counts, or one section's text."""
+    from ui import output
+    from ui.session import open_library
+
     with open_library(home) as library:
         report = library.archive.report(report_id)
         sections = library.archive.sections(report_id)
@@ -156,6 +165,8 @@ def edit(report_id, home, **fields):
     changes = {k: v for k, v in fields.items() if v is not None}
     if not changes:
         raise click.UsageError("nothing to change: give --title, --year, --issuer, --kind or --language")
+    from ui.session import open_library
+
     with open_library(home) as library:
         report = library.edit(report_id, **changes)
     click.echo(f"Updated report {report.id}: {report.title} ({report.year or '—'})")
@@ -166,6 +177,8 @@ def edit(report_id, home, **fields):
 @home_option
 def remove(report_ids, home):
     """Remove reports and everything under them (sections, chunks, figures, vectors)."""
+    from ui.session import open_library
+
     with open_library(home) as library:
         for report_id in report_ids:
             report = library.archive.report(report_id)
@@ -186,7 +199,9 @@ def filter_options(fn):
     return fn
 
 
-def make_filters(year, year_from, year_to, issuer, kind, report_ids) -> Filters:
+def make_filters(year, year_from, year_to, issuer, kind, report_ids):
+    from index.keyword import Filters
+
     return Filters(
         year_from=year if year is not None else year_from,
         year_to=year if year is not None else year_to,
@@ -199,6 +214,9 @@ def make_filters(year, year_from, year_to, issuer, kind, report_ids) -> Filters:
 @home_option
 def rebuild(silent, home):
     """Embed every chunk and write a fresh vector index (atomic: the old one serves until done)."""
+    from ui import output
+    from ui.session import open_library
+
     with open_library(home) as library:
         manifest = library.rebuild(progress=None if silent else output.progress_factory())
     click.echo(f"Indexed {manifest['count']} chunks with {manifest['model_name']} ({manifest['dimension']}-d).")
@@ -223,10 +241,13 @@ def ask(question, top_k, year, year_from, year_to, issuer, kind, report_ids, met
       baogao ask "2024年政府工作报告的经济增长目标是多少" --year 2024 --json
       printf 'q1\\nq2\\n' | baogao ask - --json     # one JSON object per line
     """
+    from ui import output
+    from ui.session import open_library
+
     filters = make_filters(year, year_from, year_to, issuer, kind, report_ids)
     options = {"filters": filters, "top_k": top_k, "method": method, "use_hints": not no_hints}
     with open_library(home) as library:
-        searcher = library.searcher()
+        searcher = library.searcher(method)
         questions = stdin_lines() if question == "-" else [question]
         for q in questions:
             if not q and question == "-":
@@ -252,10 +273,14 @@ def ask(question, top_k, year, year_from, year_to, issuer, kind, report_ids, met
 @home_option
 def eval_(qa_file, method, no_hints, verbose, as_json, home):
     """Score retrieval (hit@1, hit@5, MRR) and answers per language on a QA .jsonl file."""
+    from index.evaluate import evaluate, load_questions
+    from ui import output
+    from ui.session import open_library
+
     methods = METHODS if method == "all" else (method,)
     with open_library(home) as library:
         questions = load_questions(qa_file)
-        searcher = library.searcher()
+        searcher = library.searcher("keyword" if methods == ("keyword",) else "hybrid")
         table = {
             m: evaluate(questions, lambda q, m=m: library.ask(
                 q, searcher=searcher, method=m, top_k=5, use_hints=not no_hints))
@@ -287,8 +312,12 @@ def serve(port, host, home):
 @home_option
 def path(home):
     """Print the archive home folder."""
-    with open_library(home) as library:
-        click.echo(library.home.root)
+    from archive.home import Home
+
+    try:
+        click.echo(Home.resolve(home).root)
+    except OSError as e:
+        raise click.ClickException(f"cannot use {home or 'the archive home'}: {e}") from e
 
 
 @cli.command("check")

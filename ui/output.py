@@ -6,12 +6,21 @@ import sys
 from contextlib import contextmanager
 
 import click
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
 
-console = Console(highlight=False, soft_wrap=False)
 STATUS_STYLE = {"added": "green", "duplicate": "yellow", "failed": "red"}
+# Report columns: key, header, header in a narrow terminal, justify.
+REPORT_COLUMNS = [("id", "id", "id", "right"), ("title", "title", "title", "left"),
+                  ("year", "year", "year", "right"), ("issuer", "issuer", "issuer", "left"),
+                  ("kind", "kind", "kind", "left"), ("sections", "sections", "sec", "right"),
+                  ("chunks", "chunks", "chunks", "right"), ("figures", "figures", "figs", "right")]
+# Short of room, these give way in turn, each down to its floor (in terminal cells).
+GIVE_WAY = [("title", 40), ("issuer", 12), ("kind", 11), ("title", 24), ("issuer", 6), ("kind", 6), ("title", 8)]
+
+def console():
+    """A rich console for the current stdout and terminal width (rich is imported only here)."""
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=False)
 
 
 def progress_factory():
@@ -57,15 +66,41 @@ def print_outcomes(outcomes) -> None:
 
 
 def print_reports(reports: list[dict]) -> None:
-    table = Table(show_lines=False)
-    for name, justify in [("id", "right"), ("title", "left"), ("year", "right"), ("issuer", "left"),
-                          ("kind", "left"), ("sections", "right"), ("chunks", "right"), ("figures", "right")]:
-        table.add_column(name, justify=justify, overflow="fold")
-    for r in reports:
-        table.add_row(*(escape(str(r[c])) if r[c] is not None else "—" for c in
-                        ("id", "title", "year", "issuer", "kind", "sections", "chunks", "figures")))
-    console.print(table)
+    """One report per line, or two when the title needs them; fits the terminal (80 columns too)."""
+    from rich.cells import cell_len
+    from rich.table import Table
+    from rich.text import Text
 
+    out = console()
+    cells = [{k: "—" if r.get(k) is None else str(r[k]) for k, *_ in REPORT_COLUMNS} for r in reports]
+
+    def widths_for(header: int) -> dict[str, int]:
+        return {c[0]: max([cell_len(c[header]), *(cell_len(row[c[0]]) for row in cells)])
+                for c in REPORT_COLUMNS}
+
+    gaps = 2 * (len(REPORT_COLUMNS) - 1)
+    header = 1
+    widths = widths_for(header)
+    if sum(widths.values()) + gaps > out.width:
+        header = 2
+        widths = widths_for(header)
+    excess = sum(widths.values()) + gaps - out.width
+    for key, floor in GIVE_WAY:
+        give = max(0, min(widths[key] - floor, excess))
+        widths[key] -= give
+        excess -= give
+    table = Table(box=None, pad_edge=False, padding=(0, 1), header_style="bold")
+    for c in REPORT_COLUMNS:
+        table.add_column(c[header], justify=c[3], width=widths[c[0]], no_wrap=True,
+                         overflow="ellipsis")
+    for row in cells:
+        title = Text(row["title"]).wrap(out, widths["title"], overflow="fold")
+        if len(title) > 2:  # two lines at most, the second cut with an ellipsis
+            title[1].truncate(widths["title"] - 1)
+            title[1].append("…")
+        table.add_row(*(Text("\n").join(title[:2]) if k == "title" else Text(row[k])
+                        for k, *_ in REPORT_COLUMNS))
+    out.print(table)
 
 def print_tree(report, sections: list[dict]) -> None:
     """The section tree, indented like a table of contents, with chunk counts."""
@@ -103,6 +138,8 @@ def breadcrumb(citation: dict) -> str:
 
 
 def print_eval(table: dict, verbose: bool) -> None:
+    from rich.table import Table
+
     rows = Table()
     for name in ("method", "lang", "n", "hit@1", "hit@5", "mrr", "answer"):
         rows.add_column(name, justify="left" if name in ("method", "lang") else "right")
@@ -110,7 +147,7 @@ def print_eval(table: dict, verbose: bool) -> None:
         for lang, score in sorted(scores.items()):
             d = score.as_dict()
             rows.add_row(method, lang, *(str(d[k]) for k in ("n", "hit@1", "hit@5", "mrr", "answer")))
-    console.print(rows)
+    console().print(rows)
     if verbose:
         for method, scores in table.items():
             click.echo(f"{method} misses: {', '.join(scores['all'].misses) if 'all' in scores else '—'}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from html import escape
 
 SEPARATOR = '<span class="bg-sep">›</span>'
@@ -46,6 +47,11 @@ def term_spans(text: str, terms: Iterable[str]) -> list[tuple[int, int]]:
     return spans
 
 
+def meaningful_terms(terms: Iterable[str]) -> list[str]:
+    """The terms worth marking: a lone character (户, 年, a) occurs everywhere and marks noise."""
+    return sorted({t.strip() for t in terms if t and len(t.strip()) >= 2})
+
+
 def highlight(text: str, terms: Iterable[str], css_class: str = "bg-hl") -> str:
     """Escaped text with the matched words marked."""
     return mark_spans(text, term_spans(text, terms), css_class)
@@ -86,7 +92,7 @@ def passage_card(passage: dict, terms: Iterable[str]) -> str:
         f'<span class="bg-cite">{escape(citation_head(passage))}</span>'
         f'<span class="bg-score">score {float(passage["score"]):.3f}</span></div>'
         f"{breadcrumb(passage.get('section_path') or [])}"
-        f'<div class="bg-text">{highlight(passage["text"], terms)}</div>'
+        f'<div class="bg-text">{highlight(passage["text"], meaningful_terms(terms))}</div>'
         "</div>"
     )
 
@@ -114,19 +120,40 @@ def context_section(sections: list[dict], start: int, end: int) -> dict | None:
     return section
 
 
-def context_html(text: str, sections: list[dict], start: int, end: int) -> str:
-    """The passage's whole section (cut around it when very long) with the passage marked."""
+def figure_span(text: str, answer: dict | None) -> tuple[int, int] | None:
+    """Where the answer's figure sits in the report's text (inside its cited sentence)."""
+    if not answer or not answer.get("figure"):
+        return None
+    citation = answer["citation"]
+    at = text.find(answer["figure"], citation["char_start"], citation["char_end"])
+    return (at, at + len(answer["figure"])) if at >= 0 else None
+
+
+def context_html(
+    text: str, sections: list[dict], start: int, end: int, figure: tuple[int, int] | None = None
+) -> str:
+    """The passage's whole section (cut around it when very long): the passage set apart from
+    the text around it (muted), the answer's figure picked out when it lies in the passage."""
     section = context_section(sections, start, end)
     lo, hi = (section["char_start"], section["char_end"]) if section else (0, len(text))
     if hi - lo > _CONTEXT_CHARS:
         lo = max(lo, start - _CONTEXT_CHARS // 2)
         hi = min(hi, max(end, lo + _CONTEXT_CHARS))
-    body = mark_spans(text[lo:hi], [(start - lo, end - lo)], "bg-here")
     before = "… " if lo > (section["char_start"] if section else 0) else ""
     after = " …" if hi < (section["char_end"] if section else len(text)) else ""
+    marks = [(figure[0] - start, figure[1] - start)] if figure and start <= figure[0] < end else []
+    parts = [
+        _around(before + text[lo:start].strip("\n")),
+        f'<div class="bg-text bg-here">{mark_spans(text[start:end], marks, "bg-fig")}</div>',
+        _around(text[end:hi].strip("\n") + after),
+    ]
     path = (section or {}).get("path", "")
     crumbs = breadcrumb(path.split(" › ")) if path else ""
-    return f'<div class="bg-context">{crumbs}<div class="bg-text">{before}{body}{after}</div></div>'
+    return f'<div class="bg-context">{crumbs}{"".join(parts)}</div>'
+
+
+def _around(segment: str) -> str:
+    return f'<div class="bg-text bg-around">{escape(segment)}</div>' if segment.strip() else ""
 
 
 def _depths(sections: list[dict]) -> dict[int, int]:
@@ -136,12 +163,18 @@ def _depths(sections: list[dict]) -> dict[int, int]:
     return depth
 
 
+def section_anchor(section: dict) -> str:
+    return f"bg-sec-{int(section['id'])}"
+
+
 def toc_html(sections: list[dict]) -> str:
-    """The section tree as an indented table of contents with chunk counts."""
+    """The section tree as an indented table of contents with chunk counts; a title jumps to
+    its section in the report beside it."""
     depth = _depths(sections)
     rows = [
-        f'<div class="bg-toc-row" style="padding-left:{1.2 * depth[s["id"]]:.1f}em">'
-        f'{escape(s["title"])} <span class="bg-count">{int(s.get("chunks") or 0)}</span></div>'
+        f'<a class="bg-toc-row" href="#{section_anchor(s)}" '
+        f'style="padding-left:{1.2 * depth[s["id"]]:.1f}em">'
+        f'{escape(s["title"])} <span class="bg-count">{int(s.get("chunks") or 0)}</span></a>'
         for s in sections
     ]
     return f'<div class="bg-toc">{"".join(rows)}</div>'
@@ -157,7 +190,8 @@ def report_html(text: str, sections: list[dict]) -> str:
         level = depth[s["id"]]
         heading = text[s["char_start"] : s["body_start"]].strip() or s["title"]
         out.append(
-            f'<div class="bg-h bg-h{min(level, 4)}" style="margin-left:{1.2 * level:.1f}em">'
+            f'<div class="bg-h bg-h{min(level, 4)}" id="{section_anchor(s)}" '
+            f'style="margin-left:{1.2 * level:.1f}em">'
             f"{escape(heading)}</div>"
         )
         pos = max(pos, s["body_start"])
@@ -170,3 +204,40 @@ def _body(segment: str, level: int) -> str:
         return ""
     style = f"margin-left:{1.2 * level:.1f}em"
     return f'<div class="bg-text" style="{style}">{escape(segment.strip())}</div>'
+
+
+def human_time(iso: str | None, now: datetime | None = None) -> str:
+    """A stored ISO timestamp as people read it: '2 Dec 2026, 16:37 UTC (5 minutes ago)'."""
+    try:
+        moment = datetime.fromisoformat(str(iso))
+    except ValueError:
+        return "—"
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    moment = moment.astimezone(UTC)
+    seconds = max(0, int(((now or datetime.now(UTC)) - moment).total_seconds()))
+    return f"{moment.day} {moment:%b %Y, %H:%M} UTC ({_ago(seconds)})"
+
+
+def _ago(seconds: int) -> str:
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            n = seconds // size
+            return f"{n} {unit}{'s' if n > 1 else ''} ago"
+    return "just now"
+
+
+def hint_chip(hint: dict) -> tuple[str, str]:
+    """A hint read from the question as a chip label and its tooltip, in words a reader follows."""
+    kind, value, count = hint.get("kind"), str(hint.get("value")), len(hint.get("reports") or ())
+    reports = f"({count} report{'s' if count != 1 else ''})"
+    if kind == "year" and (looks_back := re.search(r"reviews (\d{4})", hint.get("label", ""))):
+        back = looks_back.group(1)
+        return (f"{value} reports, looking back on {back}",
+                f"A report of {value} reviews {back}: reports of {value} are ranked higher too {reports}.")
+    if kind == "year":
+        return (f"{value} reports", f"The question names {value}: its reports are ranked higher {reports}.")
+    if kind == "place":
+        return (f"reports of {value}", f"The question names {value}: its reports are ranked higher {reports}.")
+    if kind == "kind":
+        return (f"{value.replace('_', ' ')}s", f"The question names this kind: such reports are ranked higher {reports}.")
+    return (str(hint.get("label") or value), f"Ranked higher {reports}.")

@@ -6,14 +6,23 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from archive.home import Home
-from ui import exposure
-from ui.views_upload import max_upload_mb
+from ui import exposure, first_start
 
 APP = Path(__file__).resolve().parent / "app.py"
+DEFAULT_MAX_UPLOAD_MB = 50
 FONT = "'Noto Sans CJK SC', 'Noto Sans SC', 'PingFang SC', 'Microsoft YaHei', sans-serif"
+
+
+def max_upload_mb() -> int:
+    """The upload limit in MB: $BAOGAO_MAX_UPLOAD_MB, else 50."""
+    try:
+        return max(1, int(os.environ.get("BAOGAO_MAX_UPLOAD_MB", DEFAULT_MAX_UPLOAD_MB)))
+    except ValueError:
+        return DEFAULT_MAX_UPLOAD_MB
 
 
 def streamlit_command(port: int, host: str) -> list[str]:
@@ -36,30 +45,60 @@ def _streamlit_base(port: int, host: str) -> list[str]:
     ]  # fmt: skip
 
 
+def loader_command(home: Path) -> list[str]:
+    """The first-start loader, in its own process so the page stays responsive while it works."""
+    return [sys.executable, "-m", "ui.first_start", str(home)]
+
+
 def run_server(home: Path | str | None, port: int = 8501, host: str = "localhost") -> int:
-    """Run until stopped (Ctrl-C, SIGTERM, SIGHUP are passed on); return streamlit's exit code."""
+    """Run until stopped (Ctrl-C, SIGTERM, SIGHUP are passed on); return streamlit's exit code.
+
+    On a first start the loader runs beside the page from the first second: the page answers
+    by keyword as soon as reports are stored and by meaning once the index is built.
+    """
     access = exposure.policy(host)
     env = {**os.environ, **exposure.server_env(access)}
-    if home:
-        env["BAOGAO_HOME"] = str(Path(home).expanduser().resolve())
-    print(f"baogao: serving {env.get('BAOGAO_HOME') or 'the default home'} on http://{host}:{port}",
-          file=sys.stderr, flush=True)  # fmt: skip
+    root = Home.resolve(home).root.resolve()
+    if env.get("BAOGAO_BUNDLED"):
+        env["BAOGAO_BUNDLED"] = str(first_start.bundled_folder().resolve())
+    env["BAOGAO_HOME"] = str(root)
+    print(f"baogao: serving {root} on http://{host}:{port}", file=sys.stderr, flush=True)
     print(f"baogao: {access.message}", file=sys.stderr, flush=True)
-    # Started in the home, so no .streamlit/ folder of the caller's current folder applies.
-    cwd = Home.resolve(env.get("BAOGAO_HOME")).root
-    child = subprocess.Popen(streamlit_command(port, host), env=env, cwd=cwd)
+    # Started in an empty folder of their own: no .streamlit/ of the caller's current folder
+    # applies, and no folder there (the home's own index/, say) can shadow a package of ours.
+    with tempfile.TemporaryDirectory(prefix="baogao-serve-") as cwd:
+        children = [subprocess.Popen(streamlit_command(port, host), env=env, cwd=cwd)]
+        if first_start.needs_loading(root):
+            children.append(subprocess.Popen(loader_command(root), env=env, cwd=cwd))
+        return _supervise(children)
+
+
+def _supervise(children: list[subprocess.Popen]) -> int:
+    """Wait for the page; pass signals on; never leave a child behind."""
+    page = children[0]
+
+    def forward(signum, _frame) -> None:
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signum)
+
     forwarded = [s for s in (signal.SIGTERM, getattr(signal, "SIGHUP", None)) if s]
-    previous = {s: signal.signal(s, lambda signum, _: child.send_signal(signum)) for s in forwarded}
+    previous = {s: signal.signal(s, forward) for s in forwarded}
     try:
-        return child.wait()
-    except KeyboardInterrupt:  # Ctrl-C reached streamlit too; give it time to shut down
+        return page.wait()
+    except KeyboardInterrupt:  # Ctrl-C reached the children too; give them time to shut down
         try:
-            return child.wait(timeout=10)
+            return page.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            child.kill()
-            return child.wait()
+            page.kill()
+            return page.wait()
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)
-        if child.poll() is None:
-            child.kill()
+        for child in children:
+            if child.poll() is None:
+                child.terminate()
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()

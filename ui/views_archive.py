@@ -9,6 +9,7 @@ from index.library import USER_ERRORS
 from ui import render, views_access, views_state, views_upload
 from ui.views_filters import report_label
 
+ROW_HEIGHT = 66  # Streamlit wraps cell text only in rows taller than 4rem
 COLUMNS = ["id", "title", "year", "issuer", "kind", "sections", "chunks", "figures", "added_at"]
 
 
@@ -27,8 +28,10 @@ def reports_frame(reports: list[dict], search: str = "") -> pd.DataFrame:
 
 
 def _open_from_table(frame: pd.DataFrame) -> None:
-    rows = st.session_state["reports-table"].selection.rows
-    if rows:
+    """A click on any cell opens that row's report below the table."""
+    selection = st.session_state["reports-table"].selection
+    rows = [cell[0] for cell in selection.cells]
+    if rows and rows[0] < len(frame):
         st.session_state["open"] = str(frame.iloc[rows[0]]["id"])
 
 
@@ -43,12 +46,20 @@ def _table(reports: list[dict]) -> None:
         width="stretch",
         key="reports-table",
         on_select=lambda: _open_from_table(frame),
-        selection_mode="single-row",
+        selection_mode="single-cell",  # a click anywhere in a row opens it
+        placeholder="—",
+        row_height=ROW_HEIGHT,  # long titles wrap instead of being cut off
+        height=min(len(frame), 8) * ROW_HEIGHT + 40,
         column_config={
-            "id": st.column_config.NumberColumn("id", width="small"),
-            "title": st.column_config.TextColumn("title", width="medium"),
-            "year": st.column_config.NumberColumn("year", format="%d"),
-            "added_at": st.column_config.TextColumn("added"),
+            "id": st.column_config.NumberColumn("id", width=40),
+            "title": st.column_config.TextColumn("title", width=330),
+            "year": st.column_config.NumberColumn("year", format="%d", width=52),
+            "issuer": st.column_config.TextColumn("issuer", width=160),
+            "kind": st.column_config.TextColumn("kind", width=124),
+            "sections": st.column_config.NumberColumn("sections", width=66),
+            "chunks": st.column_config.NumberColumn("chunks", width=58),
+            "figures": st.column_config.NumberColumn("figures", width=58),
+            "added_at": st.column_config.TextColumn("added", width=92),
         },
     )
     st.caption(f"{len(frame)} of {len(reports)} reports · click a row to open it")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import streamlit as st
 
 from index.keyword import Filters
-from index.library import USER_ERRORS, IndexNotReady
+from index.library import USER_ERRORS
 from ui import render, views_state
 from ui.views_filters import (
     URL,
@@ -22,6 +24,7 @@ EXAMPLES = (
     "What was the GDP growth target for 2025?",
 )
 TOP_K = 5
+_WORD = re.compile(r"[^\W_]")  # a letter, digit or ideograph
 
 
 def _set_question(text: str) -> None:
@@ -42,17 +45,25 @@ def _restore_hint(value: str) -> None:
 
 
 def ask(res: views_state.Resources, question: str, filters: Filters, ignored: tuple) -> dict:
-    """The answer for this question and filters, computed once per archive state per session."""
+    """The answer for this question and filters, computed once per archive state per session
+    (by keyword alone while the semantic index is not ready)."""
     searcher = views_state.searcher(res)
-    key = (question, filters, ignored, res.signature)
+    method = views_state.method(res)
+    key = (question, filters, ignored, res.signature, method)
     answers = st.session_state.setdefault("answers", {})
     if key not in answers:
         if len(answers) > 50:
             answers.clear()
         answers[key] = res.library.ask(
-            question, searcher=searcher, filters=filters, top_k=TOP_K, ignore_hints=ignored
+            question, searcher=searcher, filters=filters, top_k=TOP_K, ignore_hints=ignored,
+            method=method,
         )
     return answers[key]
+
+
+def has_words(question: str) -> bool:
+    """A question of only punctuation or symbols has nothing to search for."""
+    return bool(_WORD.search(question))
 
 
 def _examples() -> None:
@@ -71,14 +82,16 @@ def _hints(result: dict) -> None:
     ignored = st.session_state.get("ignored_hints", [])
     if not result["hints"] and not ignored:
         return
-    st.caption("Read from the question (click to ignore):")
+    st.caption("Reports the question points to rank higher (click one to ignore it):")
     chips = st.container(horizontal=True)
     for hint in result["hints"]:
+        label, why = render.hint_chip(hint)
         chips.button(
-            f"{render.md_escape(hint['label'])} ✕",
+            f"{render.md_escape(label)} ✕",
             key=f"hint-{hint['value']}",
             on_click=_ignore_hint,
-            args=(hint["value"], hint["label"]),
+            args=(hint["value"], label),
+            help=why,
         )
     labels = st.session_state.get("hint_labels", {})
     for value in ignored:
@@ -92,6 +105,7 @@ def _hints(result: dict) -> None:
 
 
 def _passages(res: views_state.Resources, result: dict) -> None:
+    answer = result["answer"]
     for p in result["passages"]:
         st.html(render.passage_card(p, result["terms"]))
         # Tracked, so a section is read and sent only when its reader opens it.
@@ -105,7 +119,9 @@ def _passages(res: views_state.Resources, result: dict) -> None:
             except USER_ERRORS as e:  # removed since the answer was computed
                 st.warning(str(e))
                 continue
-            st.html(render.context_html(text, sections, p["char_start"], p["char_end"]))
+            same = answer and answer["citation"]["report_id"] == p["report_id"]
+            figure = render.figure_span(text, answer) if same else None
+            st.html(render.context_html(text, sections, p["char_start"], p["char_end"], figure))
 
 
 def page() -> None:
@@ -129,14 +145,22 @@ def page() -> None:
     if not question:
         st.info(f"{len(reports)} reports in the archive. Ask a question or pick an example.")
         return
+    if not has_words(question):
+        st.info("That question has no words to search for: type a question in Chinese or English.")
+        return
+    if not reports:
+        st.info("The first reports are still being stored: the answer shows here as soon as they are."
+                if views_state.loading(res) else "The archive is empty: add reports on the Archive page.")
+        return
     try:
         result = ask(res, question, filters, ignored)
-    except IndexNotReady as e:
-        st.error(f"The search index is not ready: {e}. Open the Index page to rebuild it.")
-        return
     except USER_ERRORS as e:
         st.error(str(e))
         return
+    if res.keyword_only:
+        st.html(render.notice(f"Answered by keyword only: {res.keyword_only}. "
+                              "The answer improves when the semantic index is ready.",
+                              "bg-notice bg-keyword-only"))
     if result["answer"]:
         st.html(render.answer_card(result["answer"]))
     else:

@@ -28,6 +28,7 @@ def sidebar(reports: list[dict]) -> None:
     with st.sidebar:
         st.header("Filters")
         years = _years(reports)
+        _follow_the_full_range(years)
         if len(years) > 1:
             st.select_slider(
                 "Years", options=years, value=(years[0], years[-1]), key="years", bind=URL
@@ -44,6 +45,17 @@ def sidebar(reports: list[dict]) -> None:
             placeholder="All reports",
         )
         st.caption("Reports without a year are left out when the year range is narrowed.")
+
+
+def _follow_the_full_range(years: list[int]) -> None:
+    """A slider left at the whole range stays at the whole range when reports of new years
+    arrive (a first start, an upload): it never turns into a filter the user did not set."""
+    state = st.session_state
+    full = (years[0], years[-1]) if years else None
+    previous = state.get("years-full")
+    if previous and full and full != tuple(previous) and tuple(state.get("years") or ()) == tuple(previous):
+        state["years"] = full
+    state["years-full"] = full
 
 
 def filters_from_state(reports: list[dict]) -> Filters:

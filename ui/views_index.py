@@ -97,13 +97,14 @@ def page() -> None:
     if message := st.session_state.pop("rebuilt", None):
         st.success(message)
     info = status(res.library)
-    a, b, c, d = st.columns([2, 1, 1, 1])
-    a.metric("Model", info["model"])
-    b.metric("Dimension", info["dimension"] or "—")
-    c.metric("Chunks indexed", f"{info['indexed']} / {info['chunks']}")
-    d.metric("Reports", info["reports"])
+    row = st.container(horizontal=True, gap="large")  # each metric as wide as its value
+    row.metric("Model", info["model"], width="content")
+    row.metric("Dimension", info["dimension"] or "—", width="content")
+    row.metric("Chunks indexed", f"{info['indexed']} / {info['chunks']}", width="content")
+    row.metric("Reports", info["reports"], width="content")
     st.caption(
-        f"Last rebuild {info['created']} · last update {info['updated']} · "
+        f"Last rebuild {render.human_time(info['created'])} · "
+        f"last update {render.human_time(info['updated'])} · "
         f"{info['index_type']} index · archive home {render.md_escape(info['home'])}"
     )
     if info["problems"]:
@@ -116,8 +117,10 @@ def page() -> None:
         "Rebuild the index",
         type="primary",
         key="rebuild",
-        disabled=not info["chunks"] or not views_access.can_write(),
-        help="Embed every chunk again; questions keep using the old index until it is done.",
+        disabled=not info["chunks"] or not views_access.can_write()
+        or views_state.loading(res) is not None,
+        help="Embed every chunk again; questions keep using the old index until it is done "
+        "(not while a first start is building it).",
     ):
         _rebuild(res)
     for action in st.session_state.pop("repaired", []):

@@ -1,24 +1,25 @@
-"""One library per server (cached), its searcher kept in step with every write, progress bars."""
+"""One library per server (cached), the best searcher it can offer now, progress bars.
+
+Questions never wait for the semantic index: until it exists (a first start is still embedding,
+or it is stale) they are answered by keyword, and `keyword_only` says why.
+"""
 
 from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import streamlit as st
 
-import ui
 from archive.home import Home
-from index.library import Library
+from index.library import USER_ERRORS, Library
 from index.search import Searcher
-from ui import views_access
+from ui import first_start, views_access
 
-BUNDLED_REPORTS = Path(ui.__file__).resolve().parent.parent / "data" / "reports"
-WARM_UP_QUESTION = "棚户区改造了多少户"
+WARM_UP_QUESTIONS = ("棚户区改造了多少户", "how many households")
 
 
 @dataclass
@@ -27,12 +28,14 @@ class Resources:
 
     library: Library  # answers questions; never writes
     lock: threading.RLock = field(default_factory=threading.RLock)  # guards the searcher swap
+    model_lock: threading.Lock = field(default_factory=threading.Lock)  # one model load at a time
     write_lock: threading.Lock = field(default_factory=threading.Lock)  # one page write at a time
     writer: Library | None = None  # writes on its own SQLite connection: questions never wait
     searcher: Searcher | None = None
-    signature: tuple | None = None  # (archive generation, manifest mtime) the searcher was made for
-    first_run_done: bool = False
-    loading_bundled: bool = False  # set while the bundled reports are being added
+    signature: tuple | None = None  # the archive and index state the searcher was made for
+    keyword_only: str | None = None  # why the searcher has no semantic leg (None: it has one)
+    model_wanted: bool = False  # the model is being (or has been) loaded in the background
+    warmed: bool = False  # the keyword side's one-off costs are paid (or being paid)
 
 
 def home_root() -> str:
@@ -53,6 +56,12 @@ def resources() -> Resources:
     return _resources(home_root(), model_name(), os.environ.get("BAOGAO_VECTOR_STORE") or None)
 
 
+def loading(res: Resources) -> first_start.Status | None:
+    """The first start's status while its loader runs (None when no load is going on)."""
+    status = first_start.read_status(res.library.home.root)
+    return status if status is not None and status.active else None
+
+
 def signature(library: Library) -> tuple:
     manifest = library.home.index_dir / "manifest.json"
     mtime = manifest.stat().st_mtime_ns if manifest.exists() else None
@@ -60,24 +69,95 @@ def signature(library: Library) -> tuple:
 
 
 def searcher(res: Resources) -> Searcher:
-    """A searcher over the current index; raises IndexNotReady with the fix when there is none.
+    """The best searcher for now; `res.keyword_only` says why it has no semantic leg, if so.
 
     A change by another process (say `baogao add` while the server runs) moves the archive
     generation or the index manifest: a new searcher then sees the new reports at once.
     """
     with res.lock:
-        current = signature(res.library)
+        status = loading(res)
+        current = (*signature(res.library), status is not None)
         if res.searcher is None or current != res.signature:
-            res.searcher = res.library.searcher()
+            res.searcher, res.keyword_only = _best_searcher(res, status)
             res.signature = current
         return res.searcher
+
+
+def method(res: Resources) -> str:
+    """The search method the current searcher supports."""
+    return "keyword" if res.keyword_only else "hybrid"
+
+
+def _best_searcher(res: Resources, status) -> tuple[Searcher, str | None]:
+    library = res.library
+    if status is not None:
+        return keyword_searcher(library), loading_note(status)
+    if not library.index_exists():
+        return keyword_searcher(library), "there is no semantic index yet (build it on the Index page)"
+    try:
+        with res.model_lock:
+            return library.searcher(), None
+    except USER_ERRORS as e:  # stale or foreign index, broken model: keywords still work
+        return keyword_searcher(library), f"the semantic index is not ready: {e}"
+
+
+def keyword_searcher(library: Library) -> Searcher:
+    """A searcher with only the keyword leg: it needs the archive, not the model or the index."""
+    return Searcher(library.archive, settings=library.settings)
+
+
+def loading_note(status: first_start.Status) -> str:
+    """Why answers are keyword-only during a first start, with how far it has got."""
+    if status.stage == first_start.ADDING:
+        return (f"the bundled reports are still being loaded ({status.done} of {status.total} "
+                "stored) and the semantic index is still to be built")
+    if status.stage == first_start.EMBEDDING:
+        return (f"the semantic index is still being built ({status.done} of {status.total} "
+                "passages embedded)")
+    return "the semantic index is still being built (loading the model)"
+
+
+def load_model_soon(res: Resources) -> None:
+    """Load the model in the background once there is (or soon will be) an index to use it with,
+    so the first question after the index lands does not wait for it."""
+    if res.model_wanted:
+        return
+    status = loading(res)
+    if res.library.index_exists() or (status and status.stage != first_start.ADDING):
+        res.model_wanted = True
+        threading.Thread(target=_load_model, args=(res,), daemon=True).start()
+
+
+def _load_model(res: Resources) -> None:
+    try:
+        with res.model_lock:
+            res.library.embedder  # noqa: B018
+    except Exception:  # noqa: BLE001 - the searcher reports a broken model when it is used
+        pass
+
+
+def after_drawing(res: Resources) -> None:
+    """Pay one-off costs in the background once a page is drawn (before, they would slow it)."""
+    if not res.warmed:
+        res.warmed = True
+        threading.Thread(target=_warm_keywords, args=(res,), daemon=True).start()
+    load_model_soon(res)
+
+
+def _warm_keywords(res: Resources) -> None:
+    """Pay the keyword side's one-off costs (segmenter, dictionary) before the first question."""
+    try:
+        for question in WARM_UP_QUESTIONS:
+            res.library.ask(question, searcher=keyword_searcher(res.library), method="keyword")
+    except (*USER_ERRORS, RuntimeError):  # a failed warm-up only costs the first question time
+        pass
 
 
 def after_write(res: Resources) -> None:
     """Adopt the library's own new state: later questions see the new reports at once."""
     with res.lock:
         res.searcher = None
-        res.signature = signature(res.library)
+        res.signature = None
     st.session_state.pop("answers", None)
 
 
@@ -91,22 +171,16 @@ def writing(res: Resources) -> Iterator[Library]:
     with res.write_lock:
         if res.writer is None:
             reader = res.library
+            with res.model_lock:  # shared with the reader, loaded once
+                embedder = reader.embedder
             res.writer = Library(
                 reader.home, reader.model_name, reader.settings, reader.vector_store,
-                embedder=reader.embedder,
+                embedder=embedder,
             )  # fmt: skip
         try:
             yield res.writer
         finally:
             after_write(res)
-
-
-def warm_up(res: Resources) -> None:
-    """Pay the one-off costs (model, dictionaries, tokenizer) before the first real question."""
-    try:
-        res.library.ask(WARM_UP_QUESTION, searcher=searcher(res))
-    except Exception:  # noqa: BLE001 - a failed warm-up only costs the first question time
-        pass
 
 
 @contextmanager
@@ -125,27 +199,3 @@ def progress_bar(label: str, total: int) -> Iterator:
         yield _Bar()
     finally:
         bar.empty()
-
-
-def first_run(res: Resources, progress: Callable = progress_bar) -> str | None:
-    """On a brand-new home load the bundled reports and build the index; say what was done."""
-    with res.lock:
-        if res.first_run_done:
-            return None
-        library = res.library
-        message = None
-        fresh = library.archive.generation == 0 or res.loading_bundled
-        if fresh and BUNDLED_REPORTS.is_dir():
-            # A run cut short (the tab closed) resumes here: added files come back as duplicates.
-            res.loading_bundled = True
-            outcomes = library.add([BUNDLED_REPORTS], index=False, progress=progress)
-            res.loading_bundled = False
-            added = sum(o.status == "added" for o in outcomes)
-            message = f"Loaded {added} bundled reports from {BUNDLED_REPORTS}."
-        if library.archive.chunk_ids() and not library.index_exists():
-            library.rebuild(progress=progress)
-            message = (message or "") + " Built the search index."
-        after_write(res)
-        warm_up(res)
-        res.first_run_done = True
-        return message

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import time
 import unicodedata
@@ -19,22 +18,14 @@ from archive.properties import file_properties
 from archive.readers import SUPPORTED_SUFFIXES, read_file
 from index.library import USER_ERRORS, Library
 from ui import views_state
+from ui.server import DEFAULT_MAX_UPLOAD_MB, max_upload_mb
 
-DEFAULT_MAX_UPLOAD_MB = 50
 UPLOAD_TYPES = sorted(s.lstrip(".") for s in SUPPORTED_SUFFIXES)
 FIELDS = ("title", "year", "issuer", "kind")
 _UNSAFE = re.compile(r'[<>:"|?*\x00-\x1f\x7f]')
 _MAX_NAME_BYTES = 200  # file names may have 255 bytes; room left for "-N" and temporary names
 PENDING = ".pending"  # uploads not saved to the archive yet; swept after PENDING_HOURS
 PENDING_HOURS = 6
-
-
-def max_upload_mb() -> int:
-    """The upload limit in MB: $BAOGAO_MAX_UPLOAD_MB, else 50."""
-    try:
-        return max(1, int(os.environ.get("BAOGAO_MAX_UPLOAD_MB", DEFAULT_MAX_UPLOAD_MB)))
-    except ValueError:
-        return DEFAULT_MAX_UPLOAD_MB
 
 
 def safe_name(name: str) -> str:
@@ -209,7 +200,10 @@ def section(res: views_state.Resources) -> None:
         column_config={"year": st.column_config.NumberColumn(min_value=1900, max_value=2100)},
         key=f"upload-meta-{round_}",
     )
-    if st.button("Save to archive", type="primary", key="save-uploads"):
+    busy = views_state.loading(res) is not None
+    if busy:
+        st.caption("Saving is possible once the first start has finished loading (see the top).")
+    if st.button("Save to archive", type="primary", key="save-uploads", disabled=busy):
         with views_state.writing(res) as library:
             outcomes = add_uploads(
                 library,

@@ -29,6 +29,12 @@ def serve() -> None:
 
     jieba.setLogLevel(60)
     jieba.initialize()  # the dictionary loads once here, not in every child
+    # the CLI imports what a command needs inside it: import it all here, once, not per child
+    import index.health  # noqa: F401
+    import index.search  # noqa: F401
+    import ui.output  # noqa: F401
+    import ui.session  # noqa: F401
+    from archive import ingest  # noqa: F401
     from ui.cli import cli
 
     if os.environ.get("BAOGAO_MODEL"):  # the expensive import and torch's first-call costs,
