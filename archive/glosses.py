@@ -20,8 +20,6 @@ from functools import lru_cache
 from importlib.metadata import version
 from pathlib import Path
 
-import jieba
-
 from archive.chinese_script import to_simplified
 from archive.tokens import _LONG_RUN, _ready
 
@@ -131,7 +129,7 @@ def english_context(text: str) -> str:
 
 def english(text: str) -> str:
     """The English field of a text: glosses of its Chinese words, its own Latin words kept."""
-    _ready()
+    jieba = _ready(len(text))  # the lazily loaded jieba of archive.tokens
     glosses = table()
     out: list[str] = []
     text = _LONG_RUN.sub(lambda m: m.group()[:64], unicodedata.normalize("NFKC", text))
