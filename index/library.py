@@ -139,10 +139,10 @@ class Library:
                     bar.update(1)
             added = [o.report_id for o in outcomes if o.status == "added"]
             if index and added and self.index_exists():
+                self._mine_lexicon()  # before the index save, after which nothing may fail
                 self._embed_into_index(
                     [i for r in added for i in self.archive.chunk_ids(r)], progress
                 )
-                self._mine_lexicon()
             elif index and added:  # the first add builds the index, so `ask` works next
                 self._rebuild_locked(progress)
         return outcomes
@@ -212,12 +212,12 @@ class Library:
             setting=self.vector_store,
         )
         self._embed(store, ids, progress)
+        self.archive.ensure_english()  # derived files first: after the index save nothing may fail
+        self._mine_lexicon()
         store.save(self._manifest_state())
         if self._store is not None:
             self._store.close()
         self._store = store
-        self.archive.ensure_english()
-        self._mine_lexicon()
         return store
 
     def _mine_lexicon(self) -> None:
