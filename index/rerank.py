@@ -51,12 +51,16 @@ def figure_lead(chunk, figures: list[dict], terms: list[tuple[str, float]], unit
     """Best share of the question's terms in the clause just before one of the passage's figures
     (新改建公厕20座: 公厕 leads 20座); a figure in an unwanted unit counts half."""
     best = 0.0
+    weighted = [(t, w * len(t)) for t, w in terms]
+    total = sum(w for _, w in weighted)
+    if not total:
+        return 0.0
     for f in figures:
         at = f["char_start"] - chunk.char_start
         if at <= 0:
             continue
         lead = _CLAUSE.split(chunk.text[max(0, at - width) : at])[-1]
-        share = term_coverage(terms, lead)
+        share = sum(w for t, w in weighted if t in lead) / total
         if units and f["unit"] not in units:
             share /= 2
         best = max(best, share)
