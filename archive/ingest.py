@@ -11,6 +11,7 @@ from archive.chunker import chunk_sections
 from archive.figures import extract_figures
 from archive.metadata import infer_metadata
 from archive.models import ReadError, Report
+from archive.periods import assign_periods
 from archive.properties import file_properties
 from archive.readers import DEFAULT_MAX_BYTES, SUPPORTED_SUFFIXES, read_file
 from archive.sections import parse_sections
@@ -30,7 +31,8 @@ class Outcome:
 
 
 def parse_text(
-    text: str, *, file_name: str, fmt: str, heading_lines=(), metadata=None, properties=None
+    text: str, *, file_name: str, fmt: str, heading_lines=(), metadata=None, properties=None,
+    pages=(),
 ) -> Parsed:
     """Derive sections, chunks and figures from normalised text; metadata overrides inference."""
     sections = parse_sections(text, heading_lines)
@@ -44,21 +46,26 @@ def parse_text(
         chars=len(text),
         **fields,
     )
-    return Parsed(report, text, sections, chunk_sections(text, sections), extract_figures(text))
+    figures = extract_figures(text)
+    assign_periods(text, sections, figures, report.year, report.kind)
+    return Parsed(report, text, sections, chunk_sections(text, sections), figures, list(pages))
 
 
 def parse_file(
     path: Path, metadata: dict | None = None, *, max_bytes: int = DEFAULT_MAX_BYTES
 ) -> Parsed:
     document = read_file(path, max_bytes=max_bytes)
-    return parse_text(
+    parsed = parse_text(
         document.text,
         file_name=path.name,
         fmt=document.format,
         heading_lines=document.heading_lines,
         metadata=metadata,
+        pages=document.pages,
         properties=file_properties(path, document.format),
     )
+    parsed.notes = document.notes
+    return parsed
 
 
 def expand_paths(paths: Iterable[Path]) -> tuple[list[Path], list[Outcome]]:
@@ -107,4 +114,6 @@ def add_file(
         on_added(report_id)
     r = parsed.report
     shown = {"title": r.title, "issuer": r.issuer, "year": r.year, "kind": r.kind}
-    return Outcome(path, "added", report_id, title=r.title, metadata=shown)
+    return Outcome(
+        path, "added", report_id, "; ".join(parsed.notes), title=r.title, metadata=shown
+    )

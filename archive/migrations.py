@@ -159,6 +159,111 @@ def m010_traditional_fts(db: sqlite_utils.Database) -> None:
 
 
 @migration
+def m015_periods(db: sqlite_utils.Database) -> None:
+    """The period and mode of each section and figure (archive.periods), backfilled from stored text."""
+    db.execute("ALTER TABLE sections ADD COLUMN period INTEGER")
+    db.execute("ALTER TABLE sections ADD COLUMN mode TEXT")
+    for column, kind in (("period", "INTEGER"), ("mode", "TEXT"), ("period_start", "INTEGER")):
+        db.execute(f"ALTER TABLE figures ADD COLUMN {column} {kind}")
+    db.execute("CREATE INDEX figures_period ON figures(period, mode)")
+    for (report_id,) in db.execute("SELECT id FROM reports").fetchall():
+        refresh_periods(db, report_id)
+
+
+def refresh_periods(db: sqlite_utils.Database, report_id: int) -> None:
+    """Recompute one stored report's section and figure periods (after a backfill or an edit)."""
+    from archive.periods import figure_periods, section_periods
+
+    year, kind, text = db.execute(
+        "SELECT r.year, r.kind, t.text FROM reports r JOIN texts t ON t.report_id = r.id WHERE r.id = ?",
+        [report_id],
+    ).fetchone()
+    rows = db.execute(
+        "SELECT id, path, char_start, char_end, title FROM sections WHERE report_id = ? ORDER BY ordinal",
+        [report_id],
+    ).fetchall()
+    periods = section_periods([r[1].split(" › ") for r in rows], year, kind)
+    for row, p in zip(rows, periods, strict=True):
+        db.execute(
+            "UPDATE sections SET period = ?, mode = ? WHERE id = ?", [p.year, p.mode, row[0]]
+        )
+    figures = db.execute(
+        "SELECT id, char_start, char_end FROM figures WHERE report_id = ?", [report_id]
+    ).fetchall()
+    spans = [(r[2], r[3]) for r in rows]
+    titles = [r[4] for r in rows]
+    found = figure_periods(
+        text, spans, periods, [(f[1], f[2]) for f in figures], year, kind, titles
+    )
+    for f, p in zip(figures, found, strict=True):
+        db.execute(
+            "UPDATE figures SET period = ?, mode = ?, period_start = ? WHERE id = ?",
+            [p.year, p.mode, p.first_year, f[0]],
+        )
+
+
+@migration
+def m015_facts(db: sqlite_utils.Database) -> None:
+    """Facts (archive.facts): figures with indicator, measure and place, and a view for plain SQL."""
+    from archive.facts import store_facts
+
+    for statement in _statements(
+        """
+        CREATE TABLE facts (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            figure_id INTEGER NOT NULL REFERENCES figures(id) ON DELETE CASCADE,
+            report_id INTEGER NOT NULL REFERENCES reports(id) ON DELETE CASCADE,
+            indicator TEXT NOT NULL,
+            measure TEXT NOT NULL,
+            place TEXT,
+            figure TEXT NOT NULL,
+            value REAL NOT NULL,
+            value_high REAL,
+            unit TEXT NOT NULL,
+            qualifier TEXT NOT NULL,
+            char_start INTEGER NOT NULL,
+            char_end INTEGER NOT NULL
+        );
+        CREATE INDEX facts_indicator ON facts(indicator, measure, place);
+        CREATE INDEX facts_report ON facts(report_id);
+        -- One row per fact with its period, mode, report and section path: the table to query.
+        CREATE VIEW fact_view AS
+        SELECT f.id, f.indicator, f.measure, f.place, g.period, g.mode, g.period_start,
+               f.figure, f.value, f.value_high, f.unit, f.qualifier,
+               r.id AS report_id, r.title, r.year AS report_year, r.issuer, r.kind, r.file_name,
+               c.section_path, f.char_start, f.char_end, g.context
+        FROM facts f
+        JOIN figures g ON g.id = f.figure_id
+        JOIN reports r ON r.id = f.report_id
+        LEFT JOIN chunks c ON c.id = g.chunk_id
+        """
+    ):
+        db.execute(statement)
+    for (report_id,) in db.execute("SELECT id FROM reports").fetchall():
+        store_facts(db, report_id)
+
+
+@migration
+def m016_pages(db: sqlite_utils.Database) -> None:
+    # Pages of PDF and image reports: where each starts in the stored text and, for a page
+    # read by OCR, its confidence; chunks know their first and last page (1-based).
+    for statement in _statements(
+        """
+        CREATE TABLE pages (
+            report_id INTEGER NOT NULL REFERENCES reports(id) ON DELETE CASCADE,
+            number INTEGER NOT NULL,
+            char_start INTEGER NOT NULL,
+            ocr_confidence REAL,
+            PRIMARY KEY (report_id, number)
+        );
+        ALTER TABLE chunks ADD COLUMN page_start INTEGER;
+        ALTER TABLE chunks ADD COLUMN page_end INTEGER
+        """
+    ):
+        db.execute(statement)
+
+
+@migration
 def m011_english_fts(db: sqlite_utils.Database) -> None:
     # Document-side English (issue 11): CEDICT glosses of each chunk's words (body) and of its
     # title + section path (context), stemmed by FTS5's porter tokenizer; rowid = chunks.id.

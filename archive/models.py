@@ -14,11 +14,22 @@ class Document:
     """A file read into normalised text (LF line ends, no zero-width characters)."""
 
     text: str
-    format: str  # "txt", "md", "docx", "pdf", "html"
+    format: str  # "txt", "md", "docx", "pdf", "html", "png", "jpg"
     encoding: str | None = None  # detected encoding for text files
     # Character offsets of lines the source marked as headings (docx styles, markdown #,
     # html <h1>-<h6>): the section parser trusts these even without a numbering prefix.
     heading_lines: list[int] = field(default_factory=list)
+    pages: list[Page] = field(default_factory=list)  # PDFs and images: where each page starts
+    notes: list[str] = field(default_factory=list)  # what the reader left out and why (OCR floor)
+
+
+@dataclass
+class Page:
+    """A page of a PDF or image file: where its text starts, and how sure OCR was of it."""
+
+    number: int  # 1-based
+    char_start: int
+    ocr_confidence: float | None = None  # None for a page read from its text layer
 
 
 @dataclass
@@ -37,6 +48,8 @@ class Section:
     start: int
     body_start: int
     end: int
+    period: int | None = None  # the year the section is about (archive.periods)
+    mode: str | None = None  # actual | target | average | estimate
 
 
 @dataclass
@@ -60,6 +73,9 @@ class Figure:
     start: int
     end: int
     context: str  # the clause around it
+    period: int | None = None  # the year it is about (the last year of a span)
+    mode: str | None = None  # actual | target | average | estimate
+    period_start: int | None = None  # first year of a multi-year span (年均, 过去五年)
     role: str = ""  # "from" / "to" when the clause tells a change: 由21%提升至74%
     # A compound figure (301户611人, 17个2206户) is kept as its parts, each holding the span of
     # the whole: unit matching sees 户 and 人, and an answer can quote the whole string.

@@ -10,7 +10,7 @@ from archive.charsets import decode_bytes
 from archive.models import Document, ReadError
 from archive.read_docx import read_docx
 from archive.read_html import read_html
-from archive.read_pdf import read_pdf
+from archive.read_pdf import assemble, read_pdf
 from archive.text import is_blank, normalize_text
 
 __all__ = ["DEFAULT_MAX_BYTES", "SUPPORTED_SUFFIXES", "normalize_text", "read_file"]
@@ -58,6 +58,25 @@ def markdown_headings(text: str) -> list[int]:
     return offsets
 
 
+def read_image(data: bytes) -> Document:
+    """A .png/.jpg scan, OCR'd; an image with no legible text is refused, not stored as noise."""
+    from archive import ocr
+    from archive.pdf_tables import page_lines
+
+    page = ocr.ocr_image(ocr.open_image(data))
+    ocr.report_page(1, 1, page.confidence)
+    if page.confidence is None:
+        raise ReadError("no text found in the image")
+    if page.confidence < ocr.CONFIDENCE_FLOOR:
+        raise ReadError(
+            f"OCR confidence {page.confidence:.2f} is below {ocr.CONFIDENCE_FLOOR:.2f}: "
+            "the image holds no legible text"
+        )
+    doc = assemble([page_lines(page.boxes, page.width)], {0: page.confidence})
+    doc.format = "image"
+    return doc
+
+
 _READERS: dict[str, Callable[[bytes], Document]] = {
     ".txt": read_text,
     ".md": read_markdown,
@@ -65,6 +84,9 @@ _READERS: dict[str, Callable[[bytes], Document]] = {
     ".pdf": read_pdf,
     ".html": read_html,
     ".htm": read_html,
+    ".png": read_image,
+    ".jpg": read_image,
+    ".jpeg": read_image,
 }
 SUPPORTED_SUFFIXES: frozenset[str] = frozenset(_READERS)
 
@@ -87,6 +109,14 @@ def read_file(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Document:
     if is_blank(doc.text):
         raise ReadError("no text (only whitespace or formatting)")
     return doc
+
+
+def read_first_page(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Document:
+    """Only the first page of a PDF (OCR'd if scanned): enough for title, issuer and year."""
+    path = Path(path)
+    if path.suffix.lower() != ".pdf":
+        return read_file(path, max_bytes=max_bytes)
+    return read_pdf(_read_bounded(path, max_bytes), max_pages=1)
 
 
 def _read_bounded(path: Path, max_bytes: int) -> bytes:

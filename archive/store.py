@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,10 +19,11 @@ from archive.disk import (
     read_only_message,
     writable,
 )
+from archive.facts import store_facts
 from archive.glosses import SCHEMA as GLOSS_SCHEMA
 from archive.glosses import english, english_context
-from archive.migrations import migrate, pending_migrations
-from archive.models import Chunk, Figure, Report, Section
+from archive.migrations import migrate, pending_migrations, refresh_periods
+from archive.models import Chunk, Figure, Page, Report, Section
 from archive.sqlite_lib import sqlite_utils
 from archive.tokens import segment
 
@@ -43,6 +44,8 @@ class Parsed:
     sections: list[Section]
     chunks: list[Chunk]
     figures: list[Figure]
+    pages: list[Page] = field(default_factory=list)  # PDFs and images only
+    notes: list[str] = field(default_factory=list)  # what the reader left out (OCR pages)
 
 
 @dataclass
@@ -61,6 +64,8 @@ class StoredChunk:
     issuer: str | None
     kind: str | None
     file_name: str | None
+    page_start: int | None = None  # 1-based pages of PDF and image reports
+    page_end: int | None = None
 
 
 def section_paths(sections: list[Section]) -> list[list[str]]:
@@ -147,6 +152,8 @@ class Archive:
                             "char_start": s.start,
                             "body_start": s.body_start,
                             "char_end": s.end,
+                            "period": s.period,
+                            "mode": s.mode,
                         }
                     )
                     .last_pk
@@ -166,6 +173,8 @@ class Archive:
                             "text": c.text,
                             "char_start": c.start,
                             "char_end": c.end,
+                            "page_start": page_at(parsed.pages, c.start),
+                            "page_end": page_at(parsed.pages, max(c.start, c.end - 1)),
                         }
                     )
                     .last_pk
@@ -191,12 +200,21 @@ class Archive:
                     "char_start": f.start,
                     "char_end": f.end,
                     "context": f.context,
+                    "period": f.period,
+                    "mode": f.mode,
+                    "period_start": f.period_start,
                     "role": f.role,
                     "group_start": f.group_start,
                     "group_end": f.group_end,
                 }
                 for f in parsed.figures
             )
+            self.db["pages"].insert_all(
+                {"report_id": report_id, "number": p.number, "char_start": p.char_start,
+                 "ocr_confidence": p.ocr_confidence}
+                for p in parsed.pages
+            )
+            store_facts(self.db, report_id)
             self._bump()
         return report_id
 
@@ -234,6 +252,10 @@ class Archive:
                     self.db.execute(
                         "UPDATE chunks_en SET context = ? WHERE rowid = ?", [english(context), chunk_id]
                     )
+            if "year" in fields or "kind" in fields:  # periods are read relative to both
+                refresh_periods(self.db, report_id)
+            if "issuer" in fields:  # the place of every fact
+                store_facts(self.db, report_id)
             self._bump()
         return self.report(report_id)
 
@@ -323,7 +345,8 @@ class Archive:
         """Chunks with their report metadata, in the order of `ids` (all chunks if None)."""
         sql = """
             SELECT c.id, c.report_id, c.section_id, c.section_path, c.text, c.char_start,
-                   c.char_end, r.title, r.year, r.issuer, r.kind, r.file_name
+                   c.char_end, r.title, r.year, r.issuer, r.kind, r.file_name,
+                   c.page_start, c.page_end
             FROM chunks c JOIN reports r ON r.id = c.report_id
         """
         if ids is None:
@@ -350,11 +373,36 @@ class Archive:
             )
         )
 
+    def pages(self, report_id: int) -> list[dict]:
+        """Pages of a PDF or image report (number, char_start, ocr_confidence); [] otherwise."""
+        return list(self.db.query(
+            "SELECT number, char_start, ocr_confidence FROM pages WHERE report_id = ? ORDER BY number",
+            [report_id],
+        ))
+
+    def page_of(self, report_id: int, offset: int) -> int | None:
+        """The 1-based page holding a character of the report's text, None if it has no pages."""
+        row = self.db.execute(
+            "SELECT max(number) FROM pages WHERE report_id = ? AND char_start <= ?",
+            [report_id, offset],
+        ).fetchone()
+        return row[0] if row else None
+
     def counts(self) -> dict[str, int]:
         return {
             t: self.db.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
             for t in ("reports", "sections", "chunks", "figures", "chunks_fts")
         }
+
+
+def page_at(pages: list[Page], offset: int) -> int | None:
+    """The last page starting at or before `offset` (pages with no text share a start)."""
+    number = None
+    for page in pages:
+        if page.char_start > offset:
+            break
+        number = page.number
+    return number
 
 
 def _writable_database(path: Path) -> sqlite_utils.Database:

@@ -387,7 +387,10 @@ def answer_dict(archive: Archive, result: SearchResult) -> dict:
             "value": answer.value,
             "unit": answer.unit,
             "sentence": answer.sentence,
-            "citation": citation(by_id[answer.chunk_id], answer.char_start, answer.char_end),
+            "citation": citation(
+                by_id[answer.chunk_id], answer.char_start, answer.char_end,
+                archive.page_of(by_id[answer.chunk_id].report_id, answer.char_start),
+            ),
         },
         "found": result.found,
         "hints": [h.as_dict() for h in result.hints],
@@ -405,7 +408,8 @@ def answer_dict(archive: Archive, result: SearchResult) -> dict:
     }
 
 
-def citation(chunk: StoredChunk, start: int, end: int) -> dict:
+def citation(chunk: StoredChunk, start: int, end: int, page: int | None = None) -> dict:
+    """Where a span is: report, section path, characters and (PDFs, images) its 1-based page."""
     return {
         "report_id": chunk.report_id,
         "title": chunk.title,
@@ -415,6 +419,8 @@ def citation(chunk: StoredChunk, start: int, end: int) -> dict:
         "section_path": chunk.section_path,
         "char_start": start,
         "char_end": end,
+        "page": page if page is not None else chunk.page_start,
+        "page_end": chunk.page_end if page is None else page,
     }
 
 

@@ -27,6 +27,12 @@ st.navigation(
             url_path="ask",
         ),
         st.Page(
+            HERE / "views_trend.py",
+            title="Trend",
+            icon=":material/show_chart:",
+            url_path="trend",
+        ),
+        st.Page(
             HERE / "views_archive.py",
             title="Archive",
             icon=":material/inventory_2:",

@@ -6,6 +6,7 @@ import io
 import json
 import os
 import sys
+from contextlib import nullcontext
 from pathlib import Path
 
 import click
@@ -75,18 +76,22 @@ def cli(vector_store):
 @json_option
 @home_option
 def add(paths, manifest, title, year, issuer, kind, max_size, no_index, silent, as_json, home):
-    """Add report files or folders (.txt .md .docx .pdf .html) to the archive.
+    """Add report files or folders (.txt .md .docx .pdf .html .png .jpg) to the archive.
+
+    Scanned PDF pages and images are read by OCR, with a line per page.
 
     \b
     Examples:
       baogao add report.docx --year 2024 --issuer 国务院
       baogao add reports/ --manifest reports/manifest.tsv
     """
+    from archive import ocr
     from ui import output
     from ui.session import open_library
 
     flags = {"title": title, "year": year, "issuer": issuer, "kind": kind}
-    with open_library(home) as library:
+    pages = ocr.reporting(output.ocr_progress) if not (silent or as_json) else nullcontext()
+    with open_library(home) as library, pages:
         outcomes = library.add(
             paths,
             manifest=manifest,
@@ -262,6 +267,31 @@ def ask(question, top_k, year, year_from, year_to, issuer, kind, report_ids, met
                 click.echo(json.dumps(result, ensure_ascii=False, indent=None if question == "-" else 2))
             else:
                 output.print_answer(result)
+
+
+@cli.command()
+@click.argument("question")
+@json_option
+@home_option
+def trend(question, as_json, home):
+    """Follow one indicator across reports: each year's target and result, cited, place by place.
+
+    \b
+    Examples:
+      baogao trend "国务院 国内生产总值增长 预期目标"
+      baogao trend "北京 上海 地区生产总值增长 2024-2025" --json
+    """
+    from index.trend import NoIndicator
+    from index.trend import trend as follow
+    from ui.session import open_library
+    from ui.trend_table import print_trend
+
+    with open_library(home) as library:
+        try:
+            result = follow(library.archive, question).as_dict()
+        except NoIndicator as e:
+            raise click.ClickException(str(e)) from e
+    click.echo(json.dumps(result, ensure_ascii=False, indent=2)) if as_json else print_trend(result)
 
 
 @cli.command("eval")

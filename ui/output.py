@@ -36,6 +36,15 @@ def progress_factory():
     return progress
 
 
+def ocr_progress(done: int, total: int, confidence: float | None) -> None:
+    """One status line per scanned page on stderr: page n of m and OCR's confidence."""
+    sure = "no text" if confidence is None else f"confidence {confidence:.2f}"
+    end = "\n" if done == total else ""
+    click.echo(f"\rOCR page {done}/{total} ({sure})   ", nl=False, err=True)
+    if end:
+        click.echo("", err=True)
+
+
 def outcome_dict(outcome) -> dict:
     return {
         "path": str(outcome.path),
@@ -57,6 +66,8 @@ def print_outcomes(outcomes) -> None:
     for o in outcomes:
         if o.status == "added":  # with what was read from the file, to check (baogao edit)
             click.echo(f"added {o.report_id}: {read_metadata(o)}")
+            if o.message:  # what the reader left out (pages OCR could not read)
+                click.echo(f"note: {o.path}: {o.message}", err=True)
         elif o.status == "failed":
             click.echo(f"failed: {o.path}: {o.message}", err=True)
         elif o.status == "duplicate":

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
 
 import click
 
+from archive.disk import DAMAGED_FIX
 from index.library import USER_ERRORS, Library
 
 
@@ -18,6 +20,8 @@ def open_library(home: Path | None):
         yield library
     except USER_ERRORS as e:
         raise click.ClickException(str(e)) from e
+    except sqlite3.DatabaseError as e:  # a damaged page met while reading (malformed image)
+        raise click.ClickException(f"the archive is damaged (SQLite: {e}): {DAMAGED_FIX}") from e
     finally:
         if library is not None:
             library.close()

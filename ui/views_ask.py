@@ -8,7 +8,7 @@ import streamlit as st
 
 from index.keyword import Filters
 from index.library import USER_ERRORS
-from ui import render, views_state
+from ui import render, views_state, views_trend
 from ui.views_filters import (
     URL,
     filters_from_state,
@@ -119,6 +119,9 @@ def _passages(res: views_state.Resources, result: dict) -> None:
             except USER_ERRORS as e:  # removed since the answer was computed
                 st.warning(str(e))
                 continue
+            if p.get("page"):  # PDFs and scans: the page(s) to look up in the original
+                end = p.get("page_end") or p["page"]
+                st.caption(f"Page {p['page']}" + (f"–{end}" if end != p["page"] else ""))
             same = answer and answer["citation"]["report_id"] == p["report_id"]
             figure = render.figure_span(text, answer) if same else None
             st.html(render.context_html(text, sections, p["char_start"], p["char_end"], figure))
@@ -163,6 +166,8 @@ def page() -> None:
                               "bg-notice bg-keyword-only"))
     if result["answer"]:
         st.html(render.answer_card(result["answer"]))
+        if result["answer"].get("figure"):
+            views_trend.offer_link(question)
     else:
         st.html(
             render.notice(

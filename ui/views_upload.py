@@ -11,11 +11,12 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from archive import ocr
 from archive.ingest import Outcome
 from archive.metadata import infer_metadata
 from archive.models import ReadError
 from archive.properties import file_properties
-from archive.readers import SUPPORTED_SUFFIXES, read_file
+from archive.readers import SUPPORTED_SUFFIXES, read_first_page
 from index.library import USER_ERRORS, Library
 from ui import views_state
 from ui.server import DEFAULT_MAX_UPLOAD_MB, max_upload_mb
@@ -90,7 +91,7 @@ def guess_metadata(upload: Upload) -> dict:
     if upload.path is None:
         return {}
     try:
-        document = read_file(upload.path)
+        document = read_first_page(upload.path)  # a scan: OCR its first page only
     except (ReadError, OSError, ValueError) as e:
         upload.problem = str(e)
         return {}
@@ -204,7 +205,13 @@ def section(res: views_state.Resources) -> None:
     if busy:
         st.caption("Saving is possible once the first start has finished loading (see the top).")
     if st.button("Save to archive", type="primary", key="save-uploads", disabled=busy):
-        with views_state.writing(res) as library:
+        pages = st.empty()
+
+        def page_done(done: int, total: int, confidence: float | None) -> None:
+            sure = "no text" if confidence is None else f"confidence {confidence:.2f}"
+            pages.progress(done / total, text=f"OCR page {done}/{total} ({sure})")
+
+        with views_state.writing(res) as library, ocr.reporting(page_done):
             outcomes = add_uploads(
                 library,
                 uploads,
