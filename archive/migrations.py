@@ -261,3 +261,23 @@ def m016_pages(db: sqlite_utils.Database) -> None:
         """
     ):
         db.execute(statement)
+
+
+@migration
+def m011_english_fts(db: sqlite_utils.Database) -> None:
+    # Document-side English (issue 11): CEDICT glosses of each chunk's words (body) and of its
+    # title + section path (context), stemmed by FTS5's porter tokenizer; rowid = chunks.id.
+    from archive.glosses import SCHEMA, english
+
+    db.execute(
+        "CREATE VIRTUAL TABLE chunks_en USING fts5(body, context, tokenize = 'porter unicode61')"
+    )
+    rows = db.execute(
+        "SELECT c.id, c.text, r.title, c.section_path FROM chunks c JOIN reports r ON r.id = c.report_id"
+    ).fetchall()
+    for chunk_id, text, title, path in rows:  # existing homes: a few seconds per 10k chunks
+        db.execute(
+            "INSERT INTO chunks_en(rowid, body, context) VALUES (?, ?, ?)",
+            [chunk_id, english(text), english(" ".join([title, *json.loads(path)]))],
+        )
+    db.execute("INSERT OR REPLACE INTO state VALUES ('glosses', ?)", [SCHEMA])

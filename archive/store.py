@@ -20,6 +20,8 @@ from archive.disk import (
     writable,
 )
 from archive.facts import store_facts
+from archive.glosses import SCHEMA as GLOSS_SCHEMA
+from archive.glosses import english, english_context
 from archive.migrations import migrate, pending_migrations, refresh_periods
 from archive.models import Chunk, Figure, Page, Report, Section
 from archive.sqlite_lib import sqlite_utils
@@ -106,7 +108,10 @@ class Archive:
         """Before a write: refuse a read-only home or a damaged file, having written nothing."""
         if self.unwritable is not None:
             raise self.unwritable
-        problems = [r[0] for r in self.db.execute("PRAGMA quick_check(3)").fetchall()]
+        try:
+            problems = [r[0] for r in self.db.execute("PRAGMA quick_check(3)").fetchall()]
+        except sqlite3.DatabaseError as e:  # damage can stop the check itself
+            problems = [str(e)]
         if problems != ["ok"]:
             raise ArchiveDamaged(
                 f"{self.path} is damaged (SQLite: {problems[0][:160]}): {DAMAGED_FIX}"
@@ -181,6 +186,10 @@ class Archive:
                     "INSERT INTO chunks_fts(rowid, body, context) VALUES (?, ?, ?)",
                     [chunk_id, segment(c.text), context[c.section]],
                 )
+                self.db.execute(
+                    "INSERT INTO chunks_en(rowid, body, context) VALUES (?, ?, ?)",
+                    [chunk_id, english(c.text), english_context(" ".join([report.title, *path]))],
+                )
             self.db["figures"].insert_all(
                 {
                     "report_id": report_id,
@@ -214,10 +223,11 @@ class Archive:
         self.report(report_id)
         with self.db.atomic():
             ids = self.chunk_ids(report_id)
-            self.db.execute(
-                "DELETE FROM chunks_fts WHERE rowid IN (SELECT id FROM chunks WHERE report_id = ?)",
-                [report_id],
-            )
+            for table in ("chunks_fts", "chunks_en"):
+                self.db.execute(
+                    f"DELETE FROM {table} WHERE rowid IN (SELECT id FROM chunks WHERE report_id = ?)",
+                    [report_id],
+                )
             self.db.execute("DELETE FROM reports WHERE id = ?", [report_id])
             self._bump()
         return ids
@@ -235,9 +245,12 @@ class Archive:
                     "SELECT id, section_path FROM chunks WHERE report_id = ?", [report_id]
                 ).fetchall()
                 for chunk_id, path in rows:
+                    context = " ".join([fields["title"], *json.loads(path)])
                     self.db.execute(
-                        "UPDATE chunks_fts SET context = ? WHERE rowid = ?",
-                        [segment(" ".join([fields["title"], *json.loads(path)])), chunk_id],
+                        "UPDATE chunks_fts SET context = ? WHERE rowid = ?", [segment(context), chunk_id]
+                    )
+                    self.db.execute(
+                        "UPDATE chunks_en SET context = ? WHERE rowid = ?", [english(context), chunk_id]
                     )
             if "year" in fields or "kind" in fields:  # periods are read relative to both
                 refresh_periods(self.db, report_id)
@@ -245,6 +258,32 @@ class Archive:
                 store_facts(self.db, report_id)
             self._bump()
         return self.report(report_id)
+
+    def ensure_english(self) -> int:
+        """Re-gloss the English field when the gloss table changed since it was written."""
+        row = self.db.execute("SELECT value FROM state WHERE key = 'glosses'").fetchone()
+        if row and row[0] == GLOSS_SCHEMA:
+            return 0
+        return self.refresh_english()
+
+    def refresh_english(self) -> int:
+        """Re-gloss every chunk's English field (after the gloss table changed); return the count.
+
+        Not a content change, so the generation stays: the vector index still matches.
+        """
+        rows = self.db.execute(
+            "SELECT c.id, c.text, r.title, c.section_path FROM chunks c"
+            " JOIN reports r ON r.id = c.report_id"
+        ).fetchall()
+        with self.db.atomic():
+            self.db.execute("DELETE FROM chunks_en")
+            self.db.conn.executemany(
+                "INSERT INTO chunks_en(rowid, body, context) VALUES (?, ?, ?)",
+                [(cid, english(text), english_context(" ".join([title, *json.loads(path)])))
+                 for cid, text, title, path in rows],
+            )
+            self.db.execute("INSERT OR REPLACE INTO state VALUES ('glosses', ?)", [GLOSS_SCHEMA])
+        return len(rows)
 
     def _bump(self) -> None:
         self.db.execute("UPDATE state SET value = value + 1 WHERE key = 'generation'")

@@ -100,6 +100,7 @@ def extract_answer(
     *,
     extra_terms: list[str] = (),
     asked=None,
+    units: list[str] | None = None,
 ) -> Answer | None:
     """Pick the answer from the top passages (StoredChunk-like, best first).
 
@@ -109,8 +110,8 @@ def extract_answer(
     if not passages:
         return None
     terms = set(tokens(question)) | set(extra_terms)
-    units = wanted_units(question)
-    if is_quantity_question(question):
+    units = units or wanted_units(question)  # search's units also know the archive's measure words
+    if is_quantity_question(question) or units:
         best = None
         for rank, passage in enumerate(passages[:3]):
             for f in figures_by_chunk.get(passage.id, []):

@@ -117,5 +117,50 @@ def keyword_search(
     return [(row[0], row[1]) for row in rows]
 
 
+def english_search(
+    archive: Archive,
+    words: list[str],
+    *,
+    filters: Filters | None = None,
+    limit: int = 50,
+    context_weight: float = 0.3,
+) -> list[tuple[int, float]]:
+    """(chunk id, BM25 score) over the chunks' glossed English (porter-stemmed), best first."""
+    match = " OR ".join(dict.fromkeys('"' + w.replace('"', '""') + '"' for w in words if w.strip()))
+    if not match:
+        return []
+    where, values = (filters or Filters()).sql()
+    rows = archive.db.execute(
+        f"""
+        SELECT f.rowid, -bm25(chunks_en, 1.0, ?) AS score
+        FROM chunks_en f
+        JOIN chunks c ON c.id = f.rowid
+        JOIN reports r ON r.id = c.report_id
+        WHERE chunks_en MATCH ? AND {where}
+        ORDER BY score DESC
+        LIMIT ?
+        """,
+        [context_weight, match, *values, limit],
+    ).fetchall()
+    return [(row[0], row[1]) for row in rows]
+
+
+def english_coverage(archive: Archive, words: list[str], chunk_ids: list[int]) -> dict[int, float]:
+    """Share of the English words each chunk's glosses hold (porter stems, as in english_search)."""
+    words = list(dict.fromkeys(w for w in words if w.strip()))
+    if not words or not chunk_ids:
+        return {}
+    held: dict[int, int] = {}
+    wanted = set(chunk_ids)
+    for w in words:  # one posting list per word; `rowid IN (...)` would re-run MATCH per id
+        rows = archive.db.execute(
+            "SELECT rowid FROM chunks_en WHERE chunks_en MATCH ?", ['"' + w.replace('"', '""') + '"']
+        ).fetchall()
+        for (cid,) in rows:
+            if cid in wanted:
+                held[cid] = held.get(cid, 0) + 1
+    return {cid: n / len(words) for cid, n in held.items()}
+
+
 def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

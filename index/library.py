@@ -26,6 +26,7 @@ from index.vectors import MANIFEST_FILE, VectorStoreError
 if TYPE_CHECKING:
     from archive.ingest import Outcome
     from index.embedder import Embedder
+    from index.lexicon import Lexicon
     from index.search import Searcher, SearchResult, SearchSettings
     from index.vectors import VectorStore
 
@@ -72,6 +73,7 @@ class Library:
         self.vector_store = resolve(vector_store)  # faiss or a Milvus URI: index/stores.py
         self._store: VectorStore | None = None
         self._store_stamp: tuple | None = None  # the manifest file _store was read from
+        self._lexicon: tuple[tuple | None, Lexicon | None] | None = None  # (file stamp, lexicon)
 
     @classmethod
     def open(
@@ -137,6 +139,7 @@ class Library:
                     bar.update(1)
             added = [o.report_id for o in outcomes if o.status == "added"]
             if index and added and self.index_exists():
+                self._mine_lexicon()  # before the index save, after which nothing may fail
                 self._embed_into_index(
                     [i for r in added for i in self.archive.chunk_ids(r)], progress
                 )
@@ -209,11 +212,35 @@ class Library:
             setting=self.vector_store,
         )
         self._embed(store, ids, progress)
+        self.archive.ensure_english()  # derived files first: after the index save nothing may fail
+        self._mine_lexicon()
         store.save(self._manifest_state())
         if self._store is not None:
             self._store.close()
         self._store = store
         return store
+
+    def _mine_lexicon(self) -> None:
+        """The archive's frequent words, embedded (only the new ones) and saved in the home."""
+        from index.lexicon import Lexicon
+
+        previous = Lexicon.load(self.home.root)
+        lexicon = Lexicon.build(
+            self.archive,
+            lambda terms: self.embedder.embed(terms, batch_size=256),
+            self.embedder.name,
+            previous,
+        )
+        lexicon.save(self.home.root)
+
+    def lexicon(self) -> Lexicon | None:
+        """The mined lexicon, re-read when the file changed (None before the first rebuild)."""
+        from index.lexicon import Lexicon
+
+        stamp = _file_stamp(self.home.root / "lexicon.npz")
+        if self._lexicon is None or self._lexicon[0] != stamp:
+            self._lexicon = (stamp, Lexicon.load(self.home.root) if stamp else None)
+        return self._lexicon[1]
 
     def index_problems(self) -> list[str]:
         """Why the index cannot be trusted (empty when it can)."""
@@ -297,7 +324,8 @@ class Library:
             raise IndexNotReady(f"{e}") from e
         if problems:
             raise IndexNotReady("; ".join(problems))
-        return Searcher(self.archive, self._embed_query, self._open_store(), self.settings)
+        return Searcher(self.archive, self._embed_query, self._open_store(), self.settings,
+                        embed_many=self.embedder.embed, lexicon=self.lexicon())
 
     def _settled_index_problems(self) -> list[str]:
         """index_problems, allowing for another process's write: between its archive commit
@@ -353,7 +381,8 @@ def answer_dict(archive: Archive, result: SearchResult) -> dict:
     for f in archive.figures(p.id for p in eligible):
         figures.setdefault(f["chunk_id"], []).append(f)
     answer = (
-        extract_answer(result.question, eligible, figures, extra_terms=result.terms, asked=asked)
+        extract_answer(result.question, eligible, figures, extra_terms=result.terms, asked=asked,
+                       units=result.units)
         if result.found
         else None
     )
@@ -400,14 +429,15 @@ def _alternatives(archive: Archive, result: SearchResult, eligible: list, figure
     """The figure each other report among the passages gives, in rank order, with its citation."""
     from index.answer import extract_answer, wanted_units
 
-    units = wanted_units(result.question)
+    units = result.units or wanted_units(result.question)
     by_report: dict[int, list] = {}
     for p in eligible:
         if p.report_id != answered_report:
             by_report.setdefault(p.report_id, []).append(p)
     out = []
     for own in by_report.values():
-        alt = extract_answer(result.question, own, figures, extra_terms=result.terms, asked=asked)
+        alt = extract_answer(result.question, own, figures, extra_terms=result.terms, asked=asked,
+                             units=result.units)
         if alt is None or alt.figure is None or (units and alt.unit not in units):
             continue
         out.append(_answer_fields(archive, alt, {p.id: p for p in own}))

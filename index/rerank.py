@@ -43,6 +43,48 @@ def term_coverage(terms: list[tuple[str, float]], passage: str) -> float:
     return sum(w * len(t) for t, w in terms if t in passage) / total
 
 
+_CLAUSE = re.compile(r"[，,；;。！？、：:\n]")
+
+
+def figure_lead(chunk, figures: list[dict], terms: list[tuple[str, float]], units: list[str],
+                *, width: int = 16) -> float:
+    """Best share of the question's terms in the clause just before one of the passage's figures
+    (新改建公厕20座: 公厕 leads 20座); a figure in an unwanted unit counts half."""
+    best = 0.0
+    weighted = [(t, w * len(t)) for t, w in terms]
+    total = sum(w for _, w in weighted)
+    if not total:
+        return 0.0
+    for f in figures:
+        at = f["char_start"] - chunk.char_start
+        if at <= 0:
+            continue
+        lead = _CLAUSE.split(chunk.text[max(0, at - width) : at])[-1]
+        share = sum(w for t, w in weighted if t in lead) / total
+        if units and f["unit"] not in units:
+            share /= 2
+        best = max(best, share)
+    return best
+
+
+def english_figure_lead(chunk, figures: list[dict], words: list[str], *, width: int = 16) -> float:
+    """figure_lead for an English question: its words among the glosses of the clause before a
+    figure (stations built -> 新建垃圾转运站4座: "build ... garbage ... station")."""
+    from archive.glosses import english
+    from index.crosslingual import tables
+
+    lemma = tables().lemma
+    asked = {lemma(w) for w in words}
+    best = 0.0
+    for f in figures if asked else []:
+        at = f["char_start"] - chunk.char_start
+        if at > 0:
+            lead = _CLAUSE.split(chunk.text[max(0, at - width) : at])[-1]
+            glossed = {lemma(w) for w in english(lead).split()}
+            best = max(best, len(asked & glossed) / len(asked))
+    return best
+
+
 # Reports look back (回顾 last year's results) and ahead (this year's targets). A question
 # about 去年 / "last year" wants the first kind, one about 目标 / "target" the second, and
 # the same figure words (城镇新增就业…万人) appear in both.

@@ -9,12 +9,16 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from archive.store import Archive, StoredChunk
-from index.answer import wanted_units
+from index.answer import is_quantity_question, wanted_units
 from index.crosslingual import chinese_terms, is_english
 from index.grounding import Scope, national_default, scope
 from index.hints import Hint, find_hints, report_names
-from index.keyword import Filters, keyword_search, query_terms
+from index.keyword import Filters, english_coverage, english_search, keyword_search, query_terms
+from index.lexicon import Lexicon, content_words, lexicon_terms
+from index.ranker import Ranker, features, shipped
 from index.rerank import (
+    english_figure_lead,
+    figure_lead,
     longest_shared_run,
     normalise,
     passage_tense,
@@ -25,6 +29,7 @@ from index.stores import store_filter
 
 METHODS = ("keyword", "dense", "hybrid")
 PERIOD_FIGURES = 10  # a report covers a year when it gives this many figures about it, not one in passing
+LEG_NAMES = ("dense", "keyword", "english", "lexicon")
 
 
 @dataclass(frozen=True)
@@ -32,6 +37,7 @@ class SearchSettings:
     """Fusion weights and sizes, measured on ../shared/qa (see benchmarks/retrieval.py)."""
 
     candidates: int = 100  # per leg, before fusion
+    english_candidates: int = 30  # per English-only leg (glossed field, mined lexicon)
     rrf_k: int = 60
     dense_weight: float = 0.6
     keyword_weight_zh: float = 1.0
@@ -46,6 +52,7 @@ class SearchSettings:
     found_coverage: float = 0.4  # share of question terms, with (Chinese) ...
     found_run: float = 0.5  # ... a verbatim run of 4+ question characters
     dense_floor: float = 0.27  # or a cosine this high (19 of 20 off-topic questions stay below)
+    found_english: float = 0.4  # share of an English question's words in the glosses, with a figure
 
 
 @dataclass
@@ -61,6 +68,8 @@ class Legs:
     units: list[str] = field(default_factory=list)  # units a fitting answer carries
     dense: dict[int, float] = field(default_factory=dict)  # chunk id -> cosine, best first
     keyword: list[int] = field(default_factory=list)  # chunk ids, best first
+    english_leg: list[int] = field(default_factory=list)  # glossed English field (English questions)
+    lexicon: list[int] = field(default_factory=list)  # archive words near the English words
     scope: Scope | None = None  # the reports that match every place and year named
 
 
@@ -76,6 +85,19 @@ class Candidate:
     run: float  # 0..1
     unit_fit: bool
     tense: int = 0  # +1 the passage looks the way the question does (back or ahead), -1 the other way
+    english_rank: int | None = None
+    lexicon_rank: int | None = None
+    cosine: float = 0.0
+    english_coverage: float = 0.0  # share of an English question's words in the passage's glosses
+    figure_lead: float = 0.0  # the question's terms just before a figure of a fitting unit
+
+    def rank(self, leg: str) -> int | None:
+        return getattr(self, f"{leg}_rank")
+
+    def learned(self, ranker: Ranker | None, english: bool, method: str) -> float | None:
+        """The fitted model's score, or None when there is no model for this language and method."""
+        model = ranker.model(english, method) if ranker else None
+        return None if model is None else model.score(features(self))
 
     def score(self, s: SearchSettings, english: bool, method: str = "hybrid") -> float:
         """Weighted reciprocal-rank fusion, scaled so a top rank in every leg is 1.0, plus evidence."""
@@ -114,6 +136,7 @@ class SearchResult:
     terms: list[str]  # keyword terms used, for highlighting
     method: str
     found: bool  # False when nothing scores well enough to be an answer
+    units: list[str] = field(default_factory=list)  # units a fitting answer carries
     scope: Scope | None = None  # None: the question names no place or year (or hints are off)
 
     @property
@@ -131,11 +154,18 @@ class Searcher:
         embed_query: Callable[[str], np.ndarray] | None = None,
         store=None,
         settings: SearchSettings = SearchSettings(),
+        *,
+        embed_many: Callable[[list[str]], np.ndarray] | None = None,
+        lexicon: Lexicon | None = None,
+        ranker: Ranker | None = None,
     ):
         self.archive = archive
         self.embed_query = embed_query
+        self.embed_many = embed_many  # the question and its English words in one encoder call
         self.store = store
         self.settings = settings
+        self.lexicon = lexicon
+        self.ranker = shipped() if ranker is None else ranker
         self._reports: tuple[int, list[dict]] | None = None
 
     def reports(self) -> list[dict]:
@@ -178,14 +208,31 @@ class Searcher:
         hints = find_hints(question, self.reports()) if use_hints else []
         hints = [h for h in hints if h.value not in ignore_hints and h.label not in ignore_hints]
         weighted = _without_place_names(weighted, hints, self.reports())
-        terms = [t for t, _ in weighted]
-        legs = Legs(question, method, english, terms, hints, weighted, wanted_units(question))
+        dense_ready = method in ("dense", "hybrid") and self.store is not None and self.embed_query
+        vector, mined = None, []
+        if english and method == "hybrid" and self.lexicon is not None and self.embed_many:
+            looked_up = content_words(question)
+            vectors = self.embed_many([question, *looked_up])
+            vector = vectors[0]
+            known = {t for t, _ in weighted}
+            mined = [(t, w) for t, w in lexicon_terms(looked_up, vectors[1:], self.lexicon)
+                     if t not in known]
+            mined = _without_place_names(mined, hints, self.reports()) if mined else []
+        terms = [t for t, _ in weighted + mined]
+        legs = Legs(question, method, english, terms, hints, weighted + mined,
+                    _units(question, weighted + mined, english, self.lexicon))
         if use_hints:
             legs.scope = scope(question, self.reports(), hints, ignore_hints, self._period_reports)
             if (national := national_default(legs.scope, self.reports())) and "全国" not in ignore_hints:
                 legs.hints = hints = [*hints, national]
-        if method in ("dense", "hybrid") and self.store is not None and self.embed_query:
-            legs.dense = self._dense(question, filters)
+        if dense_ready:
+            legs.dense = self._dense(question, filters, vector)
+        if english and method in ("keyword", "hybrid"):
+            legs.english_leg = [cid for cid, _ in english_search(
+                self.archive, content_words(question), filters=filters, limit=s.english_candidates)]
+        if mined:
+            legs.lexicon = [cid for cid, _ in keyword_search(
+                self.archive, [t for t, _ in mined], filters=filters, limit=s.english_candidates)]
         if method in ("keyword", "hybrid"):
             keyword = [cid for cid, _ in keyword_search(self.archive, terms, filters=filters, limit=s.candidates)]
             hinted = _hinted_reports(hints)
@@ -201,15 +248,19 @@ class Searcher:
 
     def candidates(self, legs: Legs) -> list[Candidate]:
         """Every chunk a leg found, with the evidence the ranking weighs (settings-independent)."""
-        ids = list(dict.fromkeys([*legs.dense, *legs.keyword]))
+        ids = list(dict.fromkeys([*legs.dense, *legs.keyword, *legs.english_leg, *legs.lexicon]))
         if not ids:
             return []
         chunks = {c.id: c for c in self.archive.chunks(ids)}
-        fitting = self._chunks_with_units(ids, legs.units)
+        figures = self._figures(ids)
+        fitting = {cid for cid, fs in figures.items() if any(f["unit"] in legs.units for f in fs)}
         boosts = _report_boosts(legs.hints)
         dense_rank = {cid: r for r, cid in enumerate(legs.dense, start=1)}
         keyword_rank = {cid: r for r, cid in enumerate(legs.keyword, start=1)}
+        english_rank = {cid: r for r, cid in enumerate(legs.english_leg, start=1)}
+        lexicon_rank = {cid: r for r, cid in enumerate(legs.lexicon, start=1)}
         question = normalise(legs.question)
+        glossed = english_coverage(self.archive, content_words(legs.question), ids) if legs.english else {}
         out = []
         for cid in ids:
             if cid not in chunks:
@@ -225,27 +276,41 @@ class Searcher:
                 unit_fit=cid in fitting,
                 tense=question_tense(legs.question, chunks[cid].year)
                 * passage_tense(chunks[cid].section_path, chunks[cid].text),
+                english_rank=english_rank.get(cid),
+                lexicon_rank=lexicon_rank.get(cid),
+                cosine=legs.dense.get(cid, 0.0),
+                english_coverage=glossed.get(cid, 0.0),
+                figure_lead=figure_lead(chunks[cid], figures.get(cid, []), legs.weighted_terms,
+                                        legs.units),
             ))
         return out
 
     def rank(self, legs: Legs, *, top_k: int = 5, settings: SearchSettings | None = None,
-             candidates: list[Candidate] | None = None) -> SearchResult:
-        """Weighted RRF of the legs plus the re-ranking evidence; the best `top_k`."""
+             candidates: list[Candidate] | None = None, ranker: Ranker | None = None) -> SearchResult:
+        """The fitted ranker's order (else weighted RRF plus the re-ranking evidence); the best `top_k`."""
         s = settings or self.settings
+        ranker = self.ranker if ranker is None else ranker
         pool = self.candidates(legs) if candidates is None else candidates
-        scored = sorted(pool, key=lambda c: -c.score(s, legs.english, legs.method))[:top_k]
+
+        def score(c: Candidate) -> float:
+            learned = c.learned(ranker, legs.english, legs.method)
+            return c.score(s, legs.english, legs.method) if learned is None else learned
+
+        scored = sorted(((score(c), c) for c in pool), key=lambda sc: -sc[0])[:top_k]
         hits = [
-            Hit(c.chunk, c.score(s, legs.english, legs.method),
-                {k: v for k, v in (("dense", c.dense_rank), ("keyword", c.keyword_rank)) if v},
+            Hit(c.chunk, round(value, 4),
+                {k: v for k, v in ((leg, c.rank(leg)) for leg in LEG_NAMES) if v},
                 legs.dense.get(c.chunk.id))
-            for c in scored
+            for value, c in scored
         ]
+        scored = [c for _, c in scored]
         eligible = scored
         if legs.scope is not None and legs.scope.covering is not None:
             # grounded: an answer only from a report that matches what the question names
             eligible = [c for c in scored if c.chunk.report_id in legs.scope.covering]
-        found = bool(eligible) and self._found(eligible[0], legs.dense, legs.english)
-        return SearchResult(legs.question, hits, legs.hints, legs.terms, legs.method, found, legs.scope)
+        found = bool(eligible) and self._found(eligible[0], legs.dense, legs.english, legs.question)
+        return SearchResult(legs.question, hits, legs.hints, legs.terms, legs.method, found,
+                            legs.units, legs.scope)
 
     def _period_reports(self, year: int, mode: str | None) -> set[int]:
         """Reports with stored figures about the year in the mode asked (archive/periods.py)."""
@@ -259,12 +324,17 @@ class Searcher:
             return set()
         return {r[0] for r in rows}
 
-    def _chunks_with_units(self, chunk_ids: list[int], units: list[str]) -> set[int]:
-        if not units:
-            return set()
-        return {f["chunk_id"] for f in self.archive.figures(chunk_ids) if f["unit"] in units}
+    def _figures(self, chunk_ids: list[int]) -> dict[int, list[dict]]:
+        out: dict[int, list[dict]] = {}
+        for f in self.archive.db.execute(
+            f"SELECT chunk_id, unit, char_start FROM figures WHERE chunk_id IN ({','.join('?' * len(chunk_ids))})",
+            chunk_ids,
+        ).fetchall():
+            out.setdefault(f[0], []).append({"unit": f[1], "char_start": f[2]})
+        return out
 
-    def _dense(self, question: str, filters: Filters | None) -> dict[int, float]:
+    def _dense(self, question: str, filters: Filters | None,
+               vector: np.ndarray | None = None) -> dict[int, float]:
         """Chunk id -> cosine, best first. A store that applies filters itself (Milvus) gets
         them; otherwise over-fetch, since the filter here will drop most results."""
         count = self.store.count
@@ -279,7 +349,8 @@ class Searcher:
             if allowed is None
             else max(1000, self.settings.candidates * 20),
         )
-        scores, ids = self.store.search(self.embed_query(question)[None, :], k, **where)
+        vector = self.embed_query(question) if vector is None else vector
+        scores, ids = self.store.search(vector[None, :], k, **where)
         out = {}
         for score, cid in zip(scores[0], ids[0], strict=True):
             if cid >= 0 and (allowed is None or int(cid) in allowed):
@@ -297,7 +368,12 @@ class Searcher:
         ).fetchall()
         return {r[0] for r in rows}
 
-    def _found(self, top: Candidate, dense: dict[int, float], english: bool) -> bool:
+    def _english_lead(self, top: Candidate, question: str) -> float:
+        """Best share of an English question's words among the glosses just before one figure."""
+        figures = self._figures([top.chunk.id]).get(top.chunk.id, [])
+        return english_figure_lead(top.chunk, figures, content_words(question))
+
+    def _found(self, top: Candidate, dense: dict[int, float], english: bool, question: str = "") -> bool:
         """Does the best passage share enough with the question to count as an answer?
 
         Calibrated on off-topic questions (benchmarks/offtopic.jsonl) against the dev sets.
@@ -310,8 +386,27 @@ class Searcher:
         lexical = top.coverage >= s.found_coverage and support
         named = top.hint >= 1.0 and top.coverage >= s.found_coverage / 2  # its report is named
         figure = top.unit_fit and top.coverage >= 0.75  # holds every word and the figure asked for
+        if english:  # the passage's glosses hold the question's words, with a figure that fits them
+            figure = figure or top.english_coverage >= s.found_english and (
+                top.unit_fit or is_quantity_question(question)
+                and self._english_lead(top, question) >= 0.5)
         return (lexical or named or figure or top.run >= 0.75
                 or cosine >= s.dense_floor)
+
+
+def _units(question: str, terms: list[tuple[str, float]], english: bool,
+           lexicon: Lexicon | None, *, mined: int = 2) -> list[str]:
+    """Units a fitting answer carries; an English question also takes the measure words the
+    archive writes after its surest Chinese terms (toilets -> 公厕 -> 座; lexicon.measure_words)."""
+    units = wanted_units(question)  # words that name a unit ("households", "yuan") come first
+    if english and not units and lexicon is not None and terms and is_quantity_question(question):
+        sure = max(w for _, w in terms) * 0.6
+        extra: list[str] = []
+        for term, weight in sorted(terms, key=lambda tw: -tw[1]):
+            if weight >= sure:
+                extra += [u for u in lexicon.units.get(term, ()) if u not in units + extra]
+        units += extra[:mined]
+    return units
 
 
 def _hinted_reports(hints: list[Hint]) -> set[int]:

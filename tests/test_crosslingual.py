@@ -42,11 +42,26 @@ def _sentence_with(text: str, needle: str) -> str:
     return text[start : min(ends, default=len(text))]
 
 
-@pytest.mark.parametrize("row", _english("seed-dev.jsonl"), ids=lambda r: r["id"])
+def _seed_rows() -> list:
+    """Seed questions; "bus shelters" (公交站亭) is out of reach of both dictionary legs since the
+    glossary lost its copied entry: only the mined lexicon (real model) reaches it."""
+    gap = pytest.mark.xfail(reason="dictionary legs miss 公交站亭; the mined lexicon reaches it", strict=True)
+    return [pytest.param(r, marks=gap) if r["id"] == "bus-shelters-en" else r
+            for r in _english("seed-dev.jsonl")]
+
+
+@pytest.mark.parametrize("row", _seed_rows(), ids=lambda r: r["id"])
 def test_seed_questions_reach_the_answer_sentence(row: dict) -> None:
+    """Through the dictionary leg, or else through the sentence's glosses (the English field):
+    the glossary no longer holds phrases copied from these questions (bus shelter, research report)."""
+    from archive.glosses import english
+    from index.lexicon import content_words
+
     sentence = _sentence_with(SEED_REPORT.read_text(encoding="utf-8"), row["expect"][0])
     terms = [t for t, _ in chinese_terms(row["question"])]
-    assert any(t in e for t in terms for e in row["expect"]) or any(t in sentence for t in terms)
+    glossed = {w[:5] for w in english(sentence).split()}
+    assert (any(t in e for t in terms for e in row["expect"]) or any(t in sentence for t in terms)
+            or sum(w[:5] in glossed for w in content_words(row["question"])) >= 2)
 
 
 def test_most_corpus_questions_reach_the_expected_passage() -> None:
@@ -198,3 +213,53 @@ def test_cache_is_reused_and_a_broken_one_rebuilt(
     assert "words" in crosslingual.load_reverse_index()
     with gzip.open(path, "rt", encoding="utf-8") as f:
         assert "shantytown" in json.load(f)["words"]
+
+
+# --- document-side English (archive/glosses.py, the chunks_en field) ---------------------------
+
+
+def test_glosses_read_report_words_and_back_off_to_characters():
+    from archive.glosses import english, gloss_word, table
+
+    text = english("发放消费券，改造提升老旧楼院小区15个")
+    assert "voucher" in text.split()  # 消费券, though jieba splits it 消费|券
+    glosses = table()
+    assert "楼院" not in glosses  # no CEDICT entry: read through its characters
+    assert "courtyard" in " ".join(gloss_word("楼院", glosses)).split()
+    assert english("優撫對象") == english("优抚对象")  # traditional text reads the same
+    assert "new" in english("新建").split() and "xinjian" not in english("新建")  # names last
+
+
+def test_english_field_is_searched_with_stems(tmp_path):
+    from archive.ingest import add_file
+    from archive.store import Archive
+    from index.keyword import english_coverage, english_search
+
+    archive = Archive(tmp_path / "archive.db")
+    add_file(archive, SEED_REPORT, {})
+    hits = english_search(archive, ["shantytown", "households"])
+    assert hits and "棚户区" in archive.chunks([hits[0][0]])[0].text
+    english_search(archive, ['"; DROP TABLE chunks; --', "NEAR(", "*"])  # any input is words
+    assert archive.counts()["chunks"] > 0
+    covered = english_coverage(archive, ["shantytown", "households", "zebra"], [hits[0][0]])
+    assert covered[hits[0][0]] == pytest.approx(2 / 3)
+    rid = archive.reports()[0]["id"]
+    archive.remove(rid)
+    assert archive.db.execute("SELECT count(*) FROM chunks_en").fetchone()[0] == 0
+
+
+def test_migration_fills_the_english_field_of_an_older_archive(tmp_path):
+    from archive.ingest import add_file
+    from archive.store import Archive
+
+    archive = Archive(tmp_path / "archive.db")
+    add_file(archive, SEED_REPORT, {})
+    chunks = archive.counts()["chunks"]
+    with archive.db.atomic():  # an archive from before issue 11: no English field, no record of it
+        archive.db.execute("DROP TABLE chunks_en")
+        archive.db.execute("DELETE FROM _migrations WHERE name = 'm011_english_fts'")
+    archive.close()
+    reopened = Archive(tmp_path / "archive.db")
+    assert reopened.db.execute("SELECT count(*) FROM chunks_en").fetchone()[0] == chunks
+    assert reopened.ensure_english() == 0  # filled by the current gloss table: nothing to redo
+    reopened.close()

@@ -1,0 +1,92 @@
+"""The learned ranker: pairwise logistic regression over candidate evidence, shipped as data."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from index.library import Library
+from index.ranker import FEATURES, WEIGHTS, LinearModel, Ranker, features, fit
+from index.search import Candidate
+
+REPORTS = Path(__file__).parent.parent / "data" / "reports"
+
+
+def test_pairwise_fit_learns_which_evidence_marks_the_answer():
+    rng = np.random.default_rng(0)
+    rows, labels, groups = [], [], []
+    for question in range(40):
+        x = rng.random((20, len(FEATURES)))
+        answer = int(np.argmax(x[:, FEATURES.index("coverage")]))  # the answer covers most words
+        rows.append(x)
+        labels += [i == answer for i in range(20)]
+        groups += [question] * 20
+    model = fit(np.vstack(rows), np.array(labels), np.array(groups))
+    weights = dict(zip(FEATURES, model.weights, strict=True))
+    assert max(weights, key=weights.get) == "coverage"
+    x = rng.random((20, len(FEATURES)))
+    assert int(np.argmax(model.scores(x))) == int(np.argmax(x[:, FEATURES.index("coverage")]))
+
+
+def test_ranker_round_trips_and_refuses_other_features(tmp_path):
+    model = LinearModel(tuple([0.0] * len(FEATURES)), tuple([1.0] * len(FEATURES)),
+                        tuple(float(i) for i in range(len(FEATURES))))
+    path = tmp_path / "ranker.json"
+    Ranker({"en/hybrid": model}).save(path, note="test")
+    loaded = Ranker.load(path)
+    assert loaded.model(True, "hybrid") == model and loaded.model(False, "hybrid") is None
+    data = json.loads(path.read_text())
+    data["features"] = data["features"][:-1]
+    path.write_text(json.dumps(data))
+    assert Ranker.load(path).models == {}
+    assert Ranker.load(tmp_path / "missing.json").models == {}
+
+
+def test_shipped_weights_cover_both_languages_and_every_method():
+    ranker = Ranker.load(WEIGHTS)
+    for english in (False, True):
+        for method in ("keyword", "dense", "hybrid"):
+            assert ranker.model(english, method) is not None
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory, tiny_model_dir):
+    root = tmp_path_factory.mktemp("ranker")
+    (root / "reports").mkdir()
+    for name in ("district-deputy-duty-report.txt", "gwr_2014_hailaer_district.txt"):
+        shutil.copy(REPORTS / name, root / "reports")
+    lib = Library.open(root / "home", model=tiny_model_dir)
+    lib.add([root / "reports"], index=False)
+    lib.rebuild()
+    yield lib
+    lib.close()
+
+
+def _only(feature: str) -> LinearModel:
+    n = len(FEATURES)
+    return LinearModel(tuple([0.0] * n), tuple([1.0] * n),
+                       tuple(1.0 if f == feature else 0.0 for f in FEATURES))
+
+
+@pytest.mark.parametrize("leg", ["dense", "keyword"])
+def test_search_orders_by_the_fitted_model(library, leg):
+    searcher = library.searcher()
+    legs = searcher.gather("棚户区改造了多少户？")
+    ranker = Ranker({"zh/hybrid": _only(f"{leg}_top")})
+    result = searcher.rank(legs, top_k=3, ranker=ranker)
+    first = legs.dense and next(iter(legs.dense)) if leg == "dense" else legs.keyword[0]
+    assert result.hits[0].chunk.id == first
+
+
+def test_candidates_carry_every_feature(library):
+    searcher = library.searcher()
+    legs = searcher.gather("How many shantytown households were rebuilt?")
+    pool = searcher.candidates(legs)
+    assert legs.english_leg, "the glossed English field finds passages"
+    assert any(c.english_coverage > 0.5 for c in pool)
+    for c in pool[:5]:
+        assert isinstance(c, Candidate) and len(features(c)) == len(FEATURES)
