@@ -74,3 +74,12 @@ def _free_bytes(folder: Path) -> int:
         return shutil.disk_usage(folder).free
     except OSError:
         return 0
+
+
+def file_stamp(path: Path) -> tuple | None:
+    """Changes whenever the file is replaced or rewritten: cheap, for readers that cache it."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_ino, st.st_mtime_ns, st.st_size)

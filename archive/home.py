@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -64,3 +65,17 @@ class Home:
             yield
         finally:
             lock.release()
+
+    def writer_active(self) -> bool:
+        """True while another process holds the writer lock (probed, never waited for)."""
+        try:
+            fd = open(self.root / "write.lock", "rb")  # noqa: SIM115 - flock needs the descriptor
+        except OSError:
+            return False
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except OSError:
+            return True
+        finally:
+            fd.close()  # closing drops a shared lock the probe may have won
+        return False

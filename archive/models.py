@@ -98,3 +98,36 @@ class Report:
     sha256: str | None = None
     chars: int = 0
     added_at: str | None = None
+
+
+@dataclass
+class Parsed:
+    """Everything the pipeline derived from one file, ready to store in one transaction."""
+
+    report: Report
+    text: str
+    sections: list[Section]
+    chunks: list[Chunk]
+    figures: list[Figure]
+    pages: list[Page] = field(default_factory=list)  # PDFs and images only
+    notes: list[str] = field(default_factory=list)  # what the reader left out (OCR pages)
+
+
+@dataclass
+class StoredChunk:
+    """A chunk row joined with its report's metadata: what search results and citations show."""
+
+    id: int
+    report_id: int
+    section_id: int | None
+    section_path: list[str]
+    text: str
+    char_start: int
+    char_end: int
+    title: str
+    year: int | None
+    issuer: str | None
+    kind: str | None
+    file_name: str | None
+    page_start: int | None = None  # 1-based pages of PDF and image reports
+    page_end: int | None = None

@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
+from archive import integrity, keyword_rows
+from archive.connection import read_only_connection, writable_database
 from archive.disk import (
     DAMAGED_FIX,
     ArchiveDamaged,
@@ -21,9 +23,9 @@ from archive.disk import (
 )
 from archive.facts import store_facts
 from archive.glosses import SCHEMA as GLOSS_SCHEMA
-from archive.glosses import english, english_context
-from archive.migrations import migrate, pending_migrations, refresh_periods
-from archive.models import Chunk, Figure, Page, Report, Section
+from archive.integrity import Problem
+from archive.migrations import pending_migrations, refresh_periods
+from archive.models import Chunk, Figure, Page, Parsed, Report, Section, StoredChunk
 from archive.sqlite_lib import sqlite_utils
 from archive.tokens import segment
 
@@ -33,39 +35,6 @@ EDITABLE_FIELDS = ("title", "issuer", "year", "kind", "language")
 
 class ReportNotFound(LookupError):
     """No report has this id."""
-
-
-@dataclass
-class Parsed:
-    """Everything the pipeline derived from one file, ready to store in one transaction."""
-
-    report: Report
-    text: str
-    sections: list[Section]
-    chunks: list[Chunk]
-    figures: list[Figure]
-    pages: list[Page] = field(default_factory=list)  # PDFs and images only
-    notes: list[str] = field(default_factory=list)  # what the reader left out (OCR pages)
-
-
-@dataclass
-class StoredChunk:
-    """A chunk row joined with its report's metadata: what search results and citations show."""
-
-    id: int
-    report_id: int
-    section_id: int | None
-    section_path: list[str]
-    text: str
-    char_start: int
-    char_end: int
-    title: str
-    year: int | None
-    issuer: str | None
-    kind: str | None
-    file_name: str | None
-    page_start: int | None = None  # 1-based pages of PDF and image reports
-    page_end: int | None = None
 
 
 def section_paths(sections: list[Section]) -> list[list[str]]:
@@ -90,13 +59,13 @@ class Archive:
         )
         if self.unwritable is None:
             try:
-                self.db = _writable_database(self.path)
+                self.db = writable_database(self.path)
                 return
             except sqlite3.OperationalError as e:
                 if not is_disk_full(e, folder):
                     raise
                 self.unwritable = DiskFull(disk_full_message(folder))
-        self.db = sqlite_utils.Database(_read_only_connection(self.path, self.unwritable))
+        self.db = sqlite_utils.Database(read_only_connection(self.path, self.unwritable))
         if pending_migrations(self.db):
             raise ArchiveReadOnly(f"{self.unwritable}; the archive needs an upgrade first")
 
@@ -180,16 +149,10 @@ class Archive:
                     .last_pk
                 )
                 chunk_ids.append(chunk_id)
+                joined = keyword_rows.context_of(report.title, path)
                 if c.section not in context:
-                    context[c.section] = segment(" ".join([report.title, *path]))
-                self.db.execute(
-                    "INSERT INTO chunks_fts(rowid, body, context) VALUES (?, ?, ?)",
-                    [chunk_id, segment(c.text), context[c.section]],
-                )
-                self.db.execute(
-                    "INSERT INTO chunks_en(rowid, body, context) VALUES (?, ?, ?)",
-                    [chunk_id, english(c.text), english_context(" ".join([report.title, *path]))],
-                )
+                    context[c.section] = segment(joined)
+                keyword_rows.insert(self.db, chunk_id, c.text, joined, context[c.section])
             self.db["figures"].insert_all(
                 {
                     "report_id": report_id,
@@ -223,11 +186,7 @@ class Archive:
         self.report(report_id)
         with self.db.atomic():
             ids = self.chunk_ids(report_id)
-            for table in ("chunks_fts", "chunks_en"):
-                self.db.execute(
-                    f"DELETE FROM {table} WHERE rowid IN (SELECT id FROM chunks WHERE report_id = ?)",
-                    [report_id],
-                )
+            keyword_rows.delete_report(self.db, report_id)
             self.db.execute("DELETE FROM reports WHERE id = ?", [report_id])
             self._bump()
         return ids
@@ -245,13 +204,8 @@ class Archive:
                     "SELECT id, section_path FROM chunks WHERE report_id = ?", [report_id]
                 ).fetchall()
                 for chunk_id, path in rows:
-                    context = " ".join([fields["title"], *json.loads(path)])
-                    self.db.execute(
-                        "UPDATE chunks_fts SET context = ? WHERE rowid = ?", [segment(context), chunk_id]
-                    )
-                    self.db.execute(
-                        "UPDATE chunks_en SET context = ? WHERE rowid = ?", [english(context), chunk_id]
-                    )
+                    context = keyword_rows.context_of(fields["title"], json.loads(path))
+                    keyword_rows.set_context(self.db, chunk_id, context)
             if "year" in fields or "kind" in fields:  # periods are read relative to both
                 refresh_periods(self.db, report_id)
             if "issuer" in fields:  # the place of every fact
@@ -276,17 +230,33 @@ class Archive:
             " JOIN reports r ON r.id = c.report_id"
         ).fetchall()
         with self.db.atomic():
-            self.db.execute("DELETE FROM chunks_en")
-            self.db.conn.executemany(
-                "INSERT INTO chunks_en(rowid, body, context) VALUES (?, ?, ?)",
-                [(cid, english(text), english_context(" ".join([title, *json.loads(path)])))
-                 for cid, text, title, path in rows],
+            keyword_rows.replace_english(
+                self.db,
+                ((cid, text, keyword_rows.context_of(title, json.loads(path)))
+                 for cid, text, title, path in rows),
             )
             self.db.execute("INSERT OR REPLACE INTO state VALUES ('glosses', ?)", [GLOSS_SCHEMA])
         return len(rows)
 
     def _bump(self) -> None:
         self.db.execute("UPDATE state SET value = value + 1 WHERE key = 'generation'")
+
+    # -- integrity (archive/integrity.py) ---------------------------------------------------
+
+    def problems(self, *, deep: bool = True) -> list[Problem]:
+        """What is wrong with the archive's rows; `deep` runs FTS5's own check (a write)."""
+        return integrity.problems(self.db, deep=deep)
+
+    def repair(self) -> list[str]:
+        """Delete orphan rows and partial reports, refill keyword rows; one line per thing done."""
+        with self.db.atomic():
+            actions = integrity.repair_rows(self.db)
+            if actions:
+                self._bump()
+        return actions + integrity.repair_keywords(self.db, self._keyword_sources)
+
+    def _keyword_sources(self, ids: list[int]) -> list[tuple]:
+        return [(c.id, c.text, c.title, c.section_path) for c in self.chunks(ids)]
 
     # -- reads ------------------------------------------------------------------------------
 
@@ -403,27 +373,6 @@ def page_at(pages: list[Page], offset: int) -> int | None:
             break
         number = page.number
     return number
-
-
-def _writable_database(path: Path) -> sqlite_utils.Database:
-    conn = sqlite3.connect(path, timeout=30, check_same_thread=False)
-    db = sqlite_utils.Database(conn)
-    db.execute("PRAGMA journal_mode=WAL")
-    db.execute("PRAGMA foreign_keys=ON")
-    db.execute("PRAGMA busy_timeout=30000")
-    migrate(db)
-    return db
-
-
-def _read_only_connection(path: Path, why: str) -> sqlite3.Connection:
-    """Read a home that cannot be written: no WAL files can be made there, and with no log left
-    beside the file (closed cleanly) nothing can change it, so it is opened as immutable."""
-    if not path.exists():
-        raise ArchiveReadOnly(f"{why}; it holds no archive yet")
-    wal = path.with_name(path.name + "-wal")
-    mode = "ro" if wal.exists() and wal.stat().st_size else "ro&immutable=1"
-    uri = f"{path.resolve().as_uri()}?mode={mode}"
-    return sqlite3.connect(uri, uri=True, timeout=30, check_same_thread=False)
 
 
 def _containing_chunk(figure: Figure, chunks: list[Chunk], ids: list[int]) -> int | None:

@@ -28,7 +28,7 @@ from archive.ingest import parse_text  # noqa: E402
 from archive.readers import read_file  # noqa: E402
 from index.evaluate import load_questions  # noqa: E402
 from index.library import Library  # noqa: E402
-from index.vectors import FaissStore  # noqa: E402
+from index.vectors.faiss_store import FaissStore  # noqa: E402
 
 QA = sorted((ROOT.parent / "shared" / "qa").glob("*.jsonl"))
 REPORTS = ROOT / "data" / "reports"

@@ -28,8 +28,8 @@ import psutil
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from index.stores import create_store  # noqa: E402
-from index.vectors import FaissStore, _single_thread  # noqa: E402
+from index.vectors.factory import create_store  # noqa: E402
+from index.vectors.faiss_store import FaissStore, single_thread  # noqa: E402
 
 DIM = 512
 QUERIES = 200
@@ -115,7 +115,7 @@ class HnswStore:
 
     def search(self, vectors, k):
         queries = np.asarray(vectors, dtype=np.float32).reshape(-1, DIM)
-        with _single_thread(len(queries)):  # as FaissStore does for a few queries
+        with single_thread(len(queries)):  # as FaissStore does for a few queries
             return self.index.search(queries, k)
 
 

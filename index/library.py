@@ -2,33 +2,32 @@
 
 from __future__ import annotations
 
-import json
 import os
-import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
-
-from archive.disk import ArchiveDamaged, ArchiveReadOnly, DiskFull, is_disk_full
+from archive.disk import ArchiveDamaged, ArchiveReadOnly, DiskFull, file_stamp, is_disk_full
 from archive.home import ArchiveBusy, Home
 from archive.metadata import ManifestError
 from archive.store import Archive, ReportNotFound, StoredChunk
 from index.embedder import DEFAULT_MODEL, ModelError
-from index.stores import resolve
-from index.vectors import MANIFEST_FILE, VectorStoreError
+from index.vectors.base import VectorStoreError
+from index.vectors.factory import resolve
+from index.vectors.vector_index import Progress, VectorIndex, bar, embedding_text
 
 # Imported where they are used, not here: `list` or `show` never pay for the readers, FAISS,
 # the model or the search legs (tests/test_cold_start.py).
 if TYPE_CHECKING:
+    import numpy as np
+
     from archive.ingest import Outcome
     from index.embedder import Embedder
     from index.lexicon import Lexicon
     from index.search import Searcher, SearchResult, SearchSettings
-    from index.vectors import VectorStore
+    from index.vectors.base import VectorStore
 
 
 class IndexNotReady(RuntimeError):
@@ -47,9 +46,7 @@ USER_ERRORS: tuple[type[Exception], ...] = (
     ArchiveDamaged,
     DiskFull,
 )
-EMBED_BATCH = 64
-
-Progress = Callable[[str, int], object]  # progress(label, total) -> context manager with .update(n)
+__all__ = ["USER_ERRORS", "IndexNotReady", "Library", "Progress", "embedding_text"]
 
 
 class Library:
@@ -70,9 +67,9 @@ class Library:
         self.model_name = str(model or os.environ.get("BAOGAO_MODEL") or DEFAULT_MODEL)
         if settings is not None:
             self.settings = settings
-        self.vector_store = resolve(vector_store)  # faiss or a Milvus URI: index/stores.py
-        self._store: VectorStore | None = None
-        self._store_stamp: tuple | None = None  # the manifest file _store was read from
+        self.vector_store = resolve(vector_store)  # faiss or a Milvus URI: index/vectors/factory.py
+        self.vectors = VectorIndex(home.index_dir, self.archive, lambda: self.embedder,
+                                   self.vector_store)
         self._lexicon: tuple[tuple | None, Lexicon | None] | None = None  # (file stamp, lexicon)
 
     @classmethod
@@ -99,8 +96,7 @@ class Library:
         return Embedder(self.model_name)
 
     def close(self) -> None:
-        if self._store is not None:
-            self._store.close()
+        self.vectors.close()
         self.archive.close()
 
     # -- writes -----------------------------------------------------------------------------
@@ -132,17 +128,15 @@ class Library:
             # commit, and a kill leaves chunks unindexed for milliseconds, not seconds.
             self.embedder  # noqa: B018
         with self.writing("added"):
-            with _bar(progress, "Adding reports", len(files)) as bar:
+            with bar(progress, "Adding reports", len(files)) as shown:
                 for f in files:
                     fields = {**entries.get(f.name, {}), **(metadata or {})}
                     outcomes.append(add_file(self.archive, f, fields, max_bytes=max_bytes))
-                    bar.update(1)
+                    shown.update(1)
             added = [o.report_id for o in outcomes if o.status == "added"]
             if index and added and self.index_exists():
                 self._mine_lexicon()  # before the index save, after which nothing may fail
-                self._embed_into_index(
-                    [i for r in added for i in self.archive.chunk_ids(r)], progress
-                )
+                self.vectors.add([i for r in added for i in self.archive.chunk_ids(r)], progress)
             elif index and added:  # the first add builds the index, so `ask` works next
                 self._rebuild_locked(progress)
         return outcomes
@@ -151,24 +145,18 @@ class Library:
         with self.writing("removed"):
             ids = self.archive.remove(report_id)
             if self.index_exists():
-                store = self._open_store()
-                store.remove(ids)
-                store.save(self._manifest_state())
+                self.vectors.remove(ids)
 
     def edit(self, report_id: int, **fields):
         """Metadata is part of the embedded text, so the report's vectors are refreshed too."""
         with self.writing("changed"):
             report = self.archive.edit(report_id, **fields)
             if self.index_exists() and {"title"} & set(fields):
-                ids = self.archive.chunk_ids(report_id)
-                self._open_store().remove(ids)
-                self._embed_into_index(ids, None)
+                self.vectors.replace(self.archive.chunk_ids(report_id))
+            elif self.index_exists() and {"year", "issuer", "kind"} & set(fields):
+                self.vectors.refresh_filters(self.archive.chunk_ids(report_id))
             elif self.index_exists():
-                store = self._open_store()
-                if store.applies_where and {"year", "issuer", "kind"} & set(fields):
-                    ids = self.archive.chunk_ids(report_id)  # the store filters by these fields
-                    store.set_metadata(ids, self.archive.chunks(ids))
-                store.save(self._manifest_state())
+                self.vectors.save()
             return report
 
     @contextmanager
@@ -192,7 +180,7 @@ class Library:
     # -- the index --------------------------------------------------------------------------
 
     def index_exists(self) -> bool:
-        return (self.home.index_dir / "manifest.json").exists()
+        return self.vectors.exists()
 
     def rebuild(self, progress: Progress | None = None) -> dict:
         """Embed every chunk into a new index, swapped in atomically; the old one serves until then."""
@@ -200,25 +188,18 @@ class Library:
         with self.writing("rebuilt (the old index still serves)"):
             return self._rebuild_locked(progress).manifest
 
-    def _rebuild_locked(self, progress: Progress | None = None):
-        """The rebuild itself, for callers that already hold the writer lock (`check --repair`)."""
-        from index.stores import create_store
-
-        ids = self.archive.chunk_ids()
-        store = create_store(
-            self.home.index_dir,
-            self.embedder.dimension,
-            manifest=self._manifest_state(),
-            setting=self.vector_store,
-        )
-        self._embed(store, ids, progress)
+    def _rebuild_locked(self, progress: Progress | None = None) -> VectorStore:
+        """The rebuild itself, for callers that already hold the writer lock."""
+        store = self.vectors.build(progress)
         self.archive.ensure_english()  # derived files first: after the index save nothing may fail
         self._mine_lexicon()
-        store.save(self._manifest_state())
-        if self._store is not None:
-            self._store.close()
-        self._store = store
-        return store
+        return self.vectors.install(store)
+
+    def repair_index(self, progress: Progress | None = None) -> list[str]:
+        """`check --repair`'s part for the vectors, inside `writing()`: see index/vectors/upkeep.py."""
+        from index.vectors import upkeep
+
+        return upkeep.repair(self.vectors, lambda: self._rebuild_locked(progress), progress)
 
     def _mine_lexicon(self) -> None:
         """The archive's frequent words, embedded (only the new ones) and saved in the home."""
@@ -237,74 +218,14 @@ class Library:
         """The mined lexicon, re-read when the file changed (None before the first rebuild)."""
         from index.lexicon import Lexicon
 
-        stamp = _file_stamp(self.home.root / "lexicon.npz")
+        stamp = file_stamp(self.home.root / "lexicon.npz")
         if self._lexicon is None or self._lexicon[0] != stamp:
             self._lexicon = (stamp, Lexicon.load(self.home.root) if stamp else None)
         return self._lexicon[1]
 
     def index_problems(self) -> list[str]:
         """Why the index cannot be trusted (empty when it can)."""
-        from index.stores import check as check_index
-
-        if not self.index_exists():
-            return ["no index yet: run `baogao rebuild`"] if self.archive.chunk_ids() else []
-        manifest = self._open_store().manifest
-        identity = self.embedder.identity()
-        if manifest.get("archive_generation") == self.archive.generation and all(
-            manifest.get(k) == v for k, v in identity.items()
-        ):
-            return []
-        return check_index(
-            self.home.index_dir,
-            set(self.archive.chunk_ids()),
-            self.embedder.name,
-            self.embedder.fingerprint,
-            self.embedder.dimension,
-            setting=self.vector_store,
-        )
-
-    def _open_store(self, *, verify: bool | None = None) -> VectorStore:
-        """The saved store, re-read when another process has saved a different one since."""
-        from index.stores import open_store
-        from index.vectors import IndexCorrupt
-
-        path = self.home.index_dir / MANIFEST_FILE
-        stamp = _file_stamp(path)
-        if self._store is not None and stamp != self._store_stamp:
-            if _read_json(path) != self._store.manifest:
-                self._store.close()
-                self._store = None
-            self._store_stamp = stamp
-        for attempt in range(5):  # a save renames two files: a reader between them retries
-            if self._store is not None:
-                break
-            try:
-                self._store = open_store(self.home.index_dir, self.vector_store, verify=verify)
-                self._store_stamp = stamp
-            except IndexCorrupt:
-                if attempt == 4:
-                    raise
-                time.sleep(0.05 * (attempt + 1))
-                stamp = _file_stamp(path)
-        return self._store
-
-    def _manifest_state(self) -> dict:
-        return {**self.embedder.identity(), "archive_generation": self.archive.generation}
-
-    def _embed_into_index(self, ids: list[int], progress: Progress | None) -> None:
-        store = self._open_store()
-        self._embed(store, ids, progress)
-        store.save(self._manifest_state())
-
-    def _embed(self, store: VectorStore, ids: list[int], progress: Progress | None) -> None:
-        with _bar(progress, "Embedding chunks", len(ids)) as bar:
-            for start in range(0, len(ids), EMBED_BATCH * 4):
-                batch = self.archive.chunks(ids[start : start + EMBED_BATCH * 4])
-                vectors = self.embedder.embed(
-                    [embedding_text(c) for c in batch], batch_size=EMBED_BATCH
-                )
-                store.add(np.array([c.id for c in batch], dtype=np.int64), vectors, metadata=batch)
-                bar.update(len(batch))
+        return self.vectors.problems()
 
     # -- questions --------------------------------------------------------------------------
 
@@ -324,25 +245,19 @@ class Library:
             raise IndexNotReady(f"{e}") from e
         if problems:
             raise IndexNotReady("; ".join(problems))
-        return Searcher(self.archive, self._embed_query, self._open_store(), self.settings,
+        return Searcher(self.archive, self._embed_query, self.vectors.store(), self.settings,
                         embed_many=self.embedder.embed, lexicon=self.lexicon())
 
     def _settled_index_problems(self) -> list[str]:
         """index_problems, allowing for another process's write: between its archive commit
         and its index save the index is a step behind, which is transient, not stale."""
-        from index.health import writer_active
-
         for _ in range(3):
             problems = self.index_problems()
             if not problems:
                 return []
-            if writer_active(self.home):
-                return [] if self._built_by_this_model() else problems
+            if self.home.writer_active():
+                return [] if self.vectors.built_by_current_model() else problems
         return problems  # no writer, and the same answer three times: really out of step
-
-    def _built_by_this_model(self) -> bool:
-        manifest = self._open_store().manifest
-        return all(manifest.get(k) == v for k, v in self.embedder.identity().items())
 
     def _embed_query(self, question: str) -> np.ndarray:
         return self.embedder.embed([question])[0]
@@ -357,11 +272,6 @@ class Library:
 
 
 MAX_QUESTION_CHARS = 1000
-
-
-def embedding_text(chunk: StoredChunk) -> str:
-    """What is embedded: the passage with its report title and section path as context."""
-    return "\n".join([chunk.title, " › ".join(chunk.section_path), chunk.text])
 
 
 NOT_CLOSE = "no passage in the archive answers this closely enough"
@@ -460,33 +370,3 @@ def citation(chunk: StoredChunk, start: int, end: int, page: int | None = None) 
         "page": page if page is not None else chunk.page_start,
         "page_end": chunk.page_end if page is None else page,
     }
-
-
-class _NoBar:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-    def update(self, n: int) -> None:
-        pass
-
-
-def _file_stamp(path: Path) -> tuple | None:
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return (st.st_ino, st.st_mtime_ns, st.st_size)
-
-
-def _read_json(path: Path):
-    try:
-        return json.loads(path.read_text("utf-8"))
-    except (OSError, ValueError):
-        return None
-
-
-def _bar(progress: Progress | None, label: str, total: int):
-    return progress(label, total) if progress else _NoBar()

@@ -25,7 +25,7 @@ from index.rerank import (
     question_tense,
     term_coverage,
 )
-from index.stores import store_filter
+from index.vectors.factory import store_filter
 
 METHODS = ("keyword", "dense", "hybrid")
 PERIOD_FIGURES = 10  # a report covers a year when it gives this many figures about it, not one in passing

@@ -14,9 +14,11 @@ import numpy as np
 import pytest
 
 from index.keyword import Filters
-from index.milvus_store import MILVUS_LITE, MilvusStore, connect, release_lite, where_expression
-from index.stores import check, create_store, open_store, parse_setting, store_filter
-from index.vectors import MANIFEST_FILE, IndexCorrupt, IndexMissing, VectorStoreError
+from index.vectors.base import IndexCorrupt, IndexMissing, VectorStoreError
+from index.vectors.factory import check, create_store, open_store, parse_setting, store_filter
+from index.vectors.manifest import MANIFEST_FILE
+from index.vectors.milvus_client import MILVUS_LITE, connect, release_lite
+from index.vectors.milvus_store import MilvusStore, where_expression
 
 DIM = 32
 MODEL = {"model_name": "tiny", "model_fingerprint": "f" * 64}
@@ -209,7 +211,7 @@ def test_a_milvus_lite_file_open_in_another_process_is_refused_clearly(tmp_path)
 
 
 HOLD = """import sys
-from index.milvus_store import connect
+from index.vectors.milvus_client import connect
 connect(sys.argv[1])
 print("open", flush=True)
 sys.stdin.read()
@@ -371,7 +373,7 @@ def test_library_answers_the_same_on_both_backends(tmp_path, tiny_model_dir, sma
         )
         assert found[0] and found[1] and found[2] and found[3] == []
         assert set(found[1]) <= edited and set(found[2]) <= added
-        assert isinstance(library._open_store(), MilvusStore) == (name == "milvus")
+        assert isinstance(library.vectors.store(), MilvusStore) == (name == "milvus")
         results[name] = found
         library.close()
     assert results["faiss"] == results["milvus"]

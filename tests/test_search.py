@@ -126,7 +126,7 @@ def test_add_and_remove_keep_the_index_in_step(library, tmp_path):
     new_id = max(r["id"] for r in library.archive.reports())
     library.remove(new_id)
     assert library.index_problems() == []
-    assert library._open_store().count == len(library.archive.chunk_ids())
+    assert library.vectors.store().count == len(library.archive.chunk_ids())
 
 
 def test_stale_index_is_reported_with_the_fix(library):

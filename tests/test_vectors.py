@@ -8,15 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.stores import check
-from index.vectors import (
-    MANIFEST_FILE,
-    VECTORS_FILE,
-    FaissStore,
-    IndexCorrupt,
-    IndexMissing,
-    ids_fingerprint,
-)
+from index.vectors.base import IndexCorrupt, IndexMissing, ids_fingerprint
+from index.vectors.factory import check
+from index.vectors.faiss_store import VECTORS_FILE, FaissStore
+from index.vectors.manifest import MANIFEST_FILE
 
 DIM = 32
 MODEL = {"model_name": "tiny", "model_fingerprint": "f" * 64}

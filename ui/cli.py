@@ -50,7 +50,7 @@ def cli(vector_store):
       baogao serve                   # the web page on http://localhost:8501
     """
     if vector_store:  # every command's Library (and the page's process) reads it from here
-        from index.stores import BackendMissing, parse_setting
+        from index.vectors.factory import BackendMissing, parse_setting
 
         try:
             parse_setting(vector_store, Path.cwd())

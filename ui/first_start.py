@@ -12,6 +12,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import ui
+from archive.home import Home
+from index.vectors import manifest
 
 STATUS_FILE = "first-start.json"
 DEFAULT_BUNDLED = Path(ui.__file__).resolve().parent.parent / "data" / "reports"
@@ -81,7 +83,8 @@ def needs_loading(root: Path | str) -> bool:
     status = read_status(root)
     if status is not None and status.stage in ACTIVE:
         return True
-    return not (root / "archive.db").exists() or not (root / "index" / "manifest.json").exists()
+    home = Home(root)
+    return not home.database.exists() or not manifest.exists(home.index_dir)
 
 
 class Reporter:

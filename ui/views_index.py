@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-import json
-
 import streamlit as st
 
 from index import health
 from index.library import USER_ERRORS, Library
-from index.vectors import VectorStoreError
+from index.vectors.base import VectorStoreError
 from ui import render, views_access, views_state
 
 
 def read_manifest(library: Library) -> dict | None:
     """The index manifest on disk (None when there is no index or it cannot be read)."""
-    path = library.home.index_dir / "manifest.json"
-    try:
-        return json.loads(path.read_text("utf-8"))
-    except (OSError, ValueError):
-        return None
+    return library.vectors.manifest()
 
 
 def problems(library: Library) -> list[str]:

@@ -63,9 +63,7 @@ def loading(res: Resources) -> first_start.Status | None:
 
 
 def signature(library: Library) -> tuple:
-    manifest = library.home.index_dir / "manifest.json"
-    mtime = manifest.stat().st_mtime_ns if manifest.exists() else None
-    return (library.archive.generation, mtime)
+    return (library.archive.generation, library.vectors.stamp())
 
 
 def searcher(res: Resources) -> Searcher:

@@ -1,164 +1,49 @@
-"""The vector index: chunk ids to unit vectors, searched by inner product, saved atomically.
+"""The FAISS backend: chunk ids to unit vectors in one file beside the manifest.
 
-`VectorStore` is the seam a Milvus backend plugs into; `FaissStore` keeps one FAISS file and
-a JSON manifest in a folder. Small archives use an exact flat index; past a size threshold
-the store switches to IVF (inverted lists over k-means cells), which removes ids natively
-and always finds a stored vector itself, so no tombstones or compaction are needed.
+Small archives use an exact flat index; past a size threshold the store switches to IVF
+(inverted lists over k-means cells), which removes ids natively and always finds a stored
+vector itself, so no tombstones or compaction are needed.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
-import os
-from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from importlib.util import find_spec
 from pathlib import Path
 
 import numpy as np
 
+from index.vectors import manifest as manifests
+from index.vectors.base import (
+    FIX,
+    FORMAT,
+    IndexCorrupt,
+    IndexMissing,
+    VectorStore,
+    as_ids,
+    as_vectors,
+    faiss,
+    file_sha256,
+    fsync,
+    ids_fingerprint,
+    now,
+    validated,
+)
 
-class _Faiss:
-    """FAISS, imported on first use: commands that read no vectors never pay its import."""
-
-    def __getattr__(self, name: str):
-        import faiss
-
-        return getattr(faiss, name)
-
-
-faiss = _Faiss()
 FAISS = find_spec("faiss") is not None  # faiss-cpu is a declared dependency
-
 VECTORS_FILE = "vectors.faiss"
-MANIFEST_FILE = "manifest.json"
-FORMAT = 1
 APPROX_THRESHOLD = 200_000  # vectors above which an approximate (IVF) index is built
 RETRAIN_GROWTH = 4  # retrain the IVF cells when the index has grown this many times
-FIX = "run `baogao rebuild`"
 SMALL_BATCH = 20  # fewer queries than this are searched on one thread
 # Files up to this size are checksummed on every open (~1 ms a MB); larger ones by `check`.
 VERIFY_ON_OPEN_BYTES = 512 * 2**20
 
 
-class VectorStoreError(Exception):
-    """The vector index cannot be used as it is; the message says why and what to do."""
-
-
-class IndexMissing(VectorStoreError):
-    """There is no vector index in the folder yet."""
-
-
-class IndexCorrupt(VectorStoreError):
-    """The index files exist but cannot be trusted (truncated, damaged, half-written)."""
-
-
-def ids_fingerprint(ids: Iterable[int]) -> str:
-    """sha256 of the sorted ids: compares an index with the archive without listing both."""
-    array = np.sort(_as_ids(ids))
-    return hashlib.sha256(array.astype("<i8").tobytes()).hexdigest()
-
-
-class VectorStore(ABC):
-    """What the search code needs from a vector backend (FAISS here, Milvus in milvus_store.py).
-
-    `metadata` (one item per id: a mapping or object with report_id, year, issuer, kind) and
-    `where` (`stores.store_filter`: year_from, year_to, issuers, kind, report_ids) are for
-    backends that filter by them; a store with `applies_where = False` ignores both and its
-    callers filter the results themselves.
-    """
-
-    manifest: dict
-    dimension: int
-    applies_where: bool = False
-
-    @abstractmethod
-    def add(
-        self, ids: Iterable[int], vectors: np.ndarray, metadata: Sequence | None = None
-    ) -> None:
-        """Insert or replace the vectors of these ids."""
-
-    @abstractmethod
-    def remove(self, ids: Iterable[int]) -> int:
-        """Drop these ids; return how many were present."""
-
-    @abstractmethod
-    def search(
-        self, vectors: np.ndarray, k: int, *, where: dict | None = None
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Top-k (scores, ids) per query row; id -1 pads rows with fewer hits."""
-
-    @property
-    @abstractmethod
-    def count(self) -> int:
-        """How many vectors are stored."""
-
-    @abstractmethod
-    def ids(self) -> set[int]:
-        """Every stored id."""
-
-    @abstractmethod
-    def save(self, manifest_updates: dict | None = None) -> None:
-        """Make the current state durable."""
-
-    @abstractmethod
-    def describe(self) -> dict:
-        """Backend facts for `baogao` status output and the benchmarks."""
-
-    def id_array(self) -> np.ndarray:
-        """Stored ids as int64 (backends override this with something cheaper than a set)."""
-        return _as_ids(self.ids())
-
-    def set_metadata(self, ids: Iterable[int], metadata: Sequence) -> None:
-        """Refresh the filter fields of stored ids; stores that keep none have nothing to do."""
-        return None
-
-    def close(self) -> None:
-        """Release connections; a FAISS store holds none."""
-        return None
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def _require_faiss() -> None:
+def require_faiss() -> None:
     if not FAISS:
         raise ImportError("the vector index needs FAISS: pip install faiss-cpu")
-
-
-def _as_ids(ids: Iterable[int]) -> np.ndarray:
-    if isinstance(ids, np.ndarray):
-        return np.ascontiguousarray(ids.ravel(), dtype=np.int64)
-    return np.fromiter(ids, dtype=np.int64)
-
-
-def _as_vectors(vectors: np.ndarray, dimension: int) -> np.ndarray:
-    """A normalised float32 copy, so inner product is cosine whatever the caller passed."""
-    array = np.array(vectors, dtype=np.float32, order="C", ndmin=2)
-    if array.ndim != 2 or array.shape[1] != dimension:
-        raise ValueError(f"expected vectors of dimension {dimension}, got shape {array.shape}")
-    if array.size:
-        faiss.normalize_L2(array)
-    return array
-
-
-def validated(
-    ids: Iterable[int], vectors: np.ndarray, dimension: int, metadata: Sequence | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    """The arguments of an add(), checked the same way for every backend."""
-    ids, vectors = _as_ids(ids), _as_vectors(vectors, dimension)
-    if len(ids) != len(vectors):
-        raise ValueError(f"{len(ids)} ids for {len(vectors)} vectors")
-    if len(np.unique(ids)) != len(ids):
-        raise ValueError("duplicate ids in one add()")
-    if metadata is not None and len(metadata) != len(ids):
-        raise ValueError(f"{len(metadata)} metadata items for {len(ids)} ids")
-    return ids, vectors
 
 
 def _flat_index(dimension: int):
@@ -189,7 +74,7 @@ def default_nprobe(nlist: int) -> int:
 
 
 @contextmanager
-def _single_thread(n_queries: int):
+def single_thread(n_queries: int):
     """Run a few queries on one OpenMP thread: on a busy 2-core machine a single query
     over 100k flat vectors took 8 ms on one thread and 47 ms on two (spin-waiting)."""
     if n_queries >= SMALL_BATCH:
@@ -201,20 +86,6 @@ def _single_thread(n_queries: int):
         yield
     finally:
         faiss.omp_set_num_threads(threads)
-
-
-def file_sha256(path: Path) -> str:
-    """The checksum the manifest records, so bytes damaged in place (same size) are caught."""
-    with open(path, "rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 class FaissStore(VectorStore):
@@ -236,15 +107,15 @@ class FaissStore(VectorStore):
         approx_threshold: int = APPROX_THRESHOLD,
     ) -> FaissStore:
         """An empty store; nothing is written until `save()`."""
-        _require_faiss()
-        now = _now()
+        require_faiss()
+        created = now()
         manifest = {
             **manifest,
             "format": FORMAT,
             "dimension": dimension,
             "approx_threshold": approx_threshold,
-            "created": now,
-            "updated": now,
+            "created": created,
+            "updated": created,
         }
         return cls(folder, _flat_index(dimension), manifest)
 
@@ -255,21 +126,21 @@ class FaissStore(VectorStore):
         `verify` checks the file against the manifest's checksum: by default for files up to
         VERIFY_ON_OPEN_BYTES, always when True (`baogao check`).
         """
-        _require_faiss()
+        require_faiss()
         folder = Path(folder)
-        vectors_path, manifest_path = folder / VECTORS_FILE, folder / MANIFEST_FILE
-        if not vectors_path.exists() and not manifest_path.exists():
+        vectors_path = folder / VECTORS_FILE
+        if not vectors_path.exists() and not manifests.exists(folder):
             raise IndexMissing(f"there is no vector index in {folder}: {FIX}")
-        for path in (vectors_path, manifest_path):
+        for path in (vectors_path, manifests.path(folder)):
             if not path.exists():
                 raise IndexCorrupt(
                     f"the vector index in {folder} is incomplete ({path.name} is missing): {FIX}"
                 )
+        manifest = manifests.read(folder)
         try:
-            manifest = json.loads(manifest_path.read_text("utf-8"))
             expected_bytes, count = manifest["vectors_bytes"], manifest["count"]
-        except (OSError, ValueError, KeyError, TypeError) as e:
-            raise IndexCorrupt(f"{manifest_path} is unreadable ({e}): {FIX}") from e
+        except KeyError as e:
+            raise IndexCorrupt(f"{manifests.path(folder)} is unreadable ({e}): {FIX}") from e
         size = vectors_path.stat().st_size
         if size != expected_bytes:
             raise IndexCorrupt(
@@ -360,7 +231,7 @@ class FaissStore(VectorStore):
             self.index.add_with_ids(vectors, ids)
 
     def remove(self, ids: Iterable[int]) -> int:
-        ids = _as_ids(ids)
+        ids = as_ids(ids)
         return int(self.index.remove_ids(ids)) if len(ids) else 0
 
     def search(
@@ -368,8 +239,8 @@ class FaissStore(VectorStore):
     ) -> tuple[np.ndarray, np.ndarray]:
         if k < 1:
             raise ValueError("k must be at least 1")
-        queries = _as_vectors(vectors, self.dimension)
-        with _single_thread(len(queries)):
+        queries = as_vectors(vectors, self.dimension)
+        with single_thread(len(queries)):
             return self.index.search(queries, k)
 
     def describe(self) -> dict:
@@ -392,71 +263,26 @@ class FaissStore(VectorStore):
         One writer at a time (the archive lock): leftovers of a crashed save are removed here.
         """
         self.folder.mkdir(parents=True, exist_ok=True)
-        for leftover in self.folder.glob(".*.tmp"):
+        for leftover in manifests.leftovers(self.folder):
             leftover.unlink(missing_ok=True)
-        tmp_vectors = self.folder / f".{VECTORS_FILE}.{os.getpid()}.tmp"
-        tmp_manifest = self.folder / f".{MANIFEST_FILE}.{os.getpid()}.tmp"
+        tmp_vectors = manifests.temporary(self.folder, VECTORS_FILE)
         try:
-            self._write(tmp_vectors, tmp_manifest, manifest_updates)
+            faiss.write_index(self.index, str(tmp_vectors))
+            fsync(tmp_vectors)
+            manifest = {**self.manifest, **(manifest_updates or {})}
+            manifest.update(
+                count=self.count,
+                ids_fingerprint=ids_fingerprint(self.id_array()),
+                index_type=self.index_type,
+                dimension=self.dimension,
+                vectors_bytes=tmp_vectors.stat().st_size,
+                vectors_sha256=file_sha256(tmp_vectors),
+                updated=now(),
+            )
+            if self.index_type == "ivf":
+                manifest.update(nlist=int(self.index.nlist), nprobe=int(self.index.nprobe))
+            manifests.commit(self.folder, manifest, {tmp_vectors: VECTORS_FILE})
         except BaseException:
             tmp_vectors.unlink(missing_ok=True)  # a failed save (a full disk) leaves no litter
-            tmp_manifest.unlink(missing_ok=True)
             raise
-
-    def _write(self, tmp_vectors: Path, tmp_manifest: Path, manifest_updates: dict | None):
-        faiss.write_index(self.index, str(tmp_vectors))
-        _fsync(tmp_vectors)
-        manifest = {**self.manifest, **(manifest_updates or {})}
-        manifest.update(
-            count=self.count,
-            ids_fingerprint=ids_fingerprint(self.id_array()),
-            index_type=self.index_type,
-            dimension=self.dimension,
-            vectors_bytes=tmp_vectors.stat().st_size,
-            vectors_sha256=file_sha256(tmp_vectors),
-            updated=_now(),
-        )
-        if self.index_type == "ivf":
-            manifest.update(nlist=int(self.index.nlist), nprobe=int(self.index.nprobe))
-        with open(tmp_manifest, "w", encoding="utf-8") as f:
-            json.dump(manifest, f, ensure_ascii=False, indent=2, sort_keys=True)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp_vectors, self.folder / VECTORS_FILE)
-        os.replace(tmp_manifest, self.folder / MANIFEST_FILE)
-        _fsync(self.folder)
         self.manifest = manifest
-
-
-def store_problems(
-    store: VectorStore,
-    expected_ids: Iterable[int],
-    model_name: str,
-    model_fingerprint: str,
-    dimension: int,
-) -> list[str]:
-    """The checks of `check` on an open store of any backend."""
-    problems = []
-    built_name = store.manifest.get("model_name")
-    built_fingerprint = str(store.manifest.get("model_fingerprint"))
-    if built_name != model_name:
-        problems.append(
-            f"the index was built with model {built_name!r}, not the current {model_name!r}: {FIX}"
-        )
-    elif built_fingerprint != model_fingerprint:
-        problems.append(
-            f"model {model_name!r} has changed since the index was built (fingerprint "
-            f"{built_fingerprint[:12]}, now {model_fingerprint[:12]}): {FIX}"
-        )
-    if store.dimension != dimension:
-        problems.append(
-            f"the index holds {store.dimension}-d vectors but the model makes {dimension}-d: {FIX}"
-        )
-    have, want = store.id_array(), _as_ids(expected_ids)
-    missing, extra = np.setdiff1d(want, have).size, np.setdiff1d(have, want).size
-    if missing or extra:
-        problems.append(
-            f"the index is out of step with the archive: {missing} chunk(s) not indexed, "
-            f"{extra} indexed chunk(s) no longer in the archive: {FIX}"
-        )
-    return problems

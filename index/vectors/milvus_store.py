@@ -1,125 +1,53 @@
 """The Milvus backend: the `VectorStore` interface over pymilvus `MilvusClient`.
 
-One client talks to Milvus Lite (a local `.db` folder, in this process) and to a Milvus
-server or cluster (`http://host:19530`). A collection row is a chunk id, its unit vector and the
-report fields filters use (report_id, year, issuer, kind), so a filtered search is one Milvus
-query instead of an over-fetch. The manifest stays in `<home>/index/manifest.json` with the
-FAISS keys plus the URI and collection name: a rebuild fills a new collection, the manifest
-swap makes it current, and only then is the old collection dropped.
+A collection row is a chunk id, its unit vector and the report fields filters use (report_id,
+year, issuer, kind), so a filtered search is one Milvus query instead of an over-fetch. The
+manifest stays in `<home>/index/manifest.json` with the FAISS keys plus the URI and collection
+name: a rebuild fills a new collection, the manifest swap makes it current, and only then is
+the old collection dropped.
 """
 
 from __future__ import annotations
 
-import fcntl
-import json
-import logging
-import os
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from importlib.metadata import version
-from importlib.util import find_spec
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from index.vectors import (
+from index.vectors import manifest as manifests
+from index.vectors.base import (
     FIX,
     FORMAT,
-    MANIFEST_FILE,
-    VECTORS_FILE,
     IndexCorrupt,
-    IndexMissing,
     VectorStore,
     VectorStoreError,
-    _as_ids,
-    _as_vectors,
-    _fsync,
-    _now,
+    as_ids,
+    as_vectors,
     ids_fingerprint,
+    now,
     validated,
+)
+from index.vectors.faiss_store import VECTORS_FILE
+from index.vectors.milvus_client import (
+    DEFAULT_INDEX,
+    INDEXES,
+    METRIC,
+    TEXT_MAX,
+    connect,
+    create_collection,
+    is_lite,
 )
 
 if TYPE_CHECKING:
     from pymilvus import MilvusClient
 
-# the optional extra (pip install 'baogao[milvus]'), imported on first use: FAISS users never
-# pay pymilvus' half-second import
-MILVUS = find_spec("pymilvus") is not None
-MILVUS_LITE = MILVUS and find_spec("milvus_lite") is not None
-
 MAX_TOPK = 16_384  # Milvus refuses a larger limit per query
 BATCH = 2_000  # rows per upsert (about 4 MB of 512-d vectors, well under gRPC's 64 MB)
 ID_BATCH = 16_384
-TEXT_MAX = 4_096  # characters kept of an issuer or kind
 FINGERPRINT_MAX = 200_000  # ids scanned per save for the manifest: Milvus Lite lists ~15k/s
-METRIC = "IP"  # vectors are unit length, so inner product is cosine, as in FAISS
-# index type -> (build params, search params for top-k)
-INDEXES = {
-    "HNSW": ({"M": 16, "efConstruction": 200}, lambda k: {"ef": max(k, 128)}),
-    "FLAT": ({}, lambda k: {}),
-    "IVF_FLAT": ({"nlist": 1024}, lambda k: {"nprobe": 32}),
-    "AUTOINDEX": ({}, lambda k: {}),
-}
-DEFAULT_INDEX = "HNSW"
-
-
-class _NoMvccWarning(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        return "mvccTs" not in record.getMessage()  # Milvus Lite has no server timestamps
-
-
-logging.getLogger("pymilvus.client.iterator.query_iterator").addFilter(_NoMvccWarning())
-
-
-def _require_milvus() -> None:
-    if not MILVUS:
-        raise ImportError("the Milvus vector store needs pymilvus: pip install 'baogao[milvus]'")
-
-
-def is_lite(uri: str) -> bool:
-    return uri.endswith(".db")
-
-
-def connect(uri: str, token: str = "") -> MilvusClient:
-    """A client for a Milvus Lite folder (`/abs/x.db`) or a server URL, with a clear failure."""
-    _require_milvus()
-    from pymilvus import MilvusClient, MilvusException
-
-    if is_lite(uri):
-        Path(uri).parent.mkdir(parents=True, exist_ok=True)
-        _refuse_if_locked(uri)
-    try:
-        return MilvusClient(uri=uri, token=token)
-    except MilvusException as e:
-        raise VectorStoreError(f"cannot connect to Milvus at {uri}: {e.message}") from e
-
-
-def _refuse_if_locked(uri: str) -> None:
-    """Milvus Lite serves one process per file: say so instead of a connection traceback."""
-    from milvus_lite.server_manager import server_manager_instance
-
-    served = getattr(server_manager_instance, "_servers", None)
-    lock = Path(uri) / "LOCK"
-    if served is None or os.path.abspath(uri) in served or not lock.exists():
-        return
-    with open(lock, "a") as f:
-        try:
-            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            fcntl.flock(f, fcntl.LOCK_UN)
-        except BlockingIOError:
-            raise VectorStoreError(
-                f"the Milvus Lite file {uri} is open in another process (Milvus Lite serves one "
-                "process at a time): close it, or use a Milvus server"
-            ) from None
-
-
-def release_lite(uri: str) -> None:
-    """Stop this process's Milvus Lite server for `uri` and free its file lock."""
-    if MILVUS_LITE and is_lite(uri):
-        from milvus_lite.server_manager import server_manager_instance
-
-        server_manager_instance.release_server(uri)
 
 
 def where_expression(where: Mapping | None) -> str:
@@ -162,19 +90,12 @@ def _scalars(item) -> dict:
     }
 
 
-def _read_manifest(folder: Path) -> dict:
-    path = Path(folder) / MANIFEST_FILE
-    if not path.exists():
-        raise IndexMissing(f"there is no vector index in {folder}: {FIX}")
-    try:
-        manifest = json.loads(path.read_text("utf-8"))
-    except (OSError, ValueError) as e:
-        raise IndexCorrupt(f"{path} is unreadable ({e}): {FIX}") from e
-    missing = {"collection", "milvus_uri", "dimension"} - set(
-        manifest if isinstance(manifest, dict) else ()
-    )
+def read_manifest(folder: Path) -> dict:
+    """The manifest of a Milvus index: it must name the collection and where it lives."""
+    manifest = manifests.read(folder)
+    missing = {"collection", "milvus_uri", "dimension"} - set(manifest)
     if missing:
-        raise IndexCorrupt(f"{path} lacks {', '.join(sorted(missing))}: {FIX}")
+        raise IndexCorrupt(f"{manifests.path(folder)} lacks {', '.join(sorted(missing))}: {FIX}")
     return manifest
 
 
@@ -210,7 +131,7 @@ class MilvusStore(VectorStore):
             )
         client = connect(uri, token)
         try:
-            previous = _read_manifest(folder)
+            previous = read_manifest(folder)
         except VectorStoreError:
             previous = {}
         same_place = previous.get("milvus_uri") == uri
@@ -221,8 +142,8 @@ class MilvusStore(VectorStore):
             if name.startswith(prefix) and name != previous.get("collection"):
                 client.drop_collection(name)
         collection = prefix + secrets.token_hex(4)
-        _create_collection(client, collection, dimension, index_type)
-        now = _now()
+        create_collection(client, collection, dimension, index_type)
+        created = now()
         manifest = {
             **manifest,
             "format": FORMAT,
@@ -233,15 +154,15 @@ class MilvusStore(VectorStore):
             "metric": METRIC,
             "index_type": index_type,
             "dimension": dimension,
-            "created": now,
-            "updated": now,
+            "created": created,
+            "updated": created,
         }
         return cls(folder, client, manifest)
 
     @classmethod
     def open(cls, folder: Path, uri: str, token: str = "") -> MilvusStore:
         """Reconnect to the collection the manifest names, refusing one that is gone or foreign."""
-        manifest = _read_manifest(folder)
+        manifest = read_manifest(folder)
         if manifest["milvus_uri"] != uri:
             raise VectorStoreError(
                 f"the index was built in Milvus at {manifest['milvus_uri']}, but the vector store "
@@ -271,7 +192,7 @@ class MilvusStore(VectorStore):
             return method(self.collection, *args, **kwargs)
         except MilvusException:
             try:
-                manifest = _read_manifest(self.folder)
+                manifest = read_manifest(self.folder)
             except VectorStoreError:
                 manifest = {}
             if manifest.get("milvus_uri") != self.uri or manifest["collection"] == self.collection:
@@ -316,7 +237,7 @@ class MilvusStore(VectorStore):
 
     def set_metadata(self, ids: Iterable[int], metadata: Sequence) -> None:
         """Rewrite the filter fields of stored ids (a report's year or issuer was edited)."""
-        ids = _as_ids(ids)
+        ids = as_ids(ids)
         by_id = dict(zip(ids.tolist(), metadata, strict=True))
         for start in range(0, len(ids), BATCH):
             rows = self.client.get(
@@ -332,7 +253,7 @@ class MilvusStore(VectorStore):
                 )
 
     def remove(self, ids: Iterable[int]) -> int:
-        ids = np.unique(_as_ids(ids))
+        ids = np.unique(as_ids(ids))
         removed = 0
         for start in range(0, len(ids), ID_BATCH):
             batch = ids[start : start + ID_BATCH].tolist()
@@ -349,7 +270,7 @@ class MilvusStore(VectorStore):
     ) -> tuple[np.ndarray, np.ndarray]:
         if k < 1:
             raise ValueError("k must be at least 1")
-        queries = _as_vectors(vectors, self.dimension)
+        queries = as_vectors(vectors, self.dimension)
         scores = np.full((len(queries), k), -np.finfo(np.float32).max, dtype=np.float32)
         found = np.full((len(queries), k), -1, dtype=np.int64)
         if not len(queries) or (where and where.get("issuers") == []):
@@ -386,7 +307,7 @@ class MilvusStore(VectorStore):
         self.folder.mkdir(parents=True, exist_ok=True)
         self.client.flush(self.collection)
         try:
-            previous = _read_manifest(self.folder)
+            previous = read_manifest(self.folder)
         except VectorStoreError:
             previous = {}
         count = self.count
@@ -396,15 +317,9 @@ class MilvusStore(VectorStore):
             ids_fingerprint=ids_fingerprint(self.id_array()) if count <= FINGERPRINT_MAX else None,
             index_type=self.index_type,
             dimension=self.dimension,
-            updated=_now(),
+            updated=now(),
         )
-        tmp = self.folder / f".{MANIFEST_FILE}.{os.getpid()}.tmp"
-        with open(tmp, "w", encoding="utf-8") as f:
-            json.dump(manifest, f, ensure_ascii=False, indent=2, sort_keys=True)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, self.folder / MANIFEST_FILE)
-        _fsync(self.folder)
+        manifests.commit(self.folder, manifest)
         self.manifest = manifest
         old = previous.get("collection")
         if old and old != self.collection and previous.get("milvus_uri") == self.uri:
@@ -416,23 +331,3 @@ class MilvusStore(VectorStore):
         self.client.close()
 
 
-def _create_collection(client: MilvusClient, name: str, dimension: int, index_type: str) -> None:
-    from pymilvus import DataType, MilvusClient
-
-    schema = MilvusClient.create_schema(auto_id=False, enable_dynamic_field=False)
-    schema.add_field("id", DataType.INT64, is_primary=True)
-    schema.add_field("vector", DataType.FLOAT_VECTOR, dim=dimension)
-    schema.add_field("report_id", DataType.INT64, nullable=True)
-    schema.add_field("year", DataType.INT64, nullable=True)
-    schema.add_field("issuer", DataType.VARCHAR, max_length=TEXT_MAX)
-    schema.add_field("kind", DataType.VARCHAR, max_length=TEXT_MAX)
-    params = client.prepare_index_params()
-    params.add_index(
-        field_name="vector",
-        index_type=index_type,
-        metric_type=METRIC,
-        params=INDEXES[index_type][0],
-    )
-    client.create_collection(name, schema=schema, consistency_level="Strong")
-    client.create_index(name, params, sync=False)  # sync polls every 0.5 s, even when empty
-    client.load_collection(name)

@@ -7,14 +7,12 @@
     milvus+https://host:443      the same over TLS (Zilliz Cloud, a TLS proxy)
 
 `?index=HNSW|FLAT|IVF_FLAT|AUTOINDEX` picks the Milvus index (HNSW by default); a token
-(`user:password` or an API key) comes from BAOGAO_MILVUS_TOKEN or the URI's user part and is
-never written to the manifest.
+(`user:password` or an API key) comes from the settings (BAOGAO_MILVUS_TOKEN) or the URI's
+user part and is never written to the manifest.
 """
 
 from __future__ import annotations
 
-import json
-import os
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -22,18 +20,18 @@ from urllib.parse import parse_qs, urlsplit
 
 from archive.store import Archive
 from index.keyword import Filters
-from index.milvus_store import DEFAULT_INDEX, INDEXES, MILVUS, MILVUS_LITE, MilvusStore
-from index.vectors import (
+from index.vectors import manifest as manifests
+from index.vectors.base import (
     FIX,
-    MANIFEST_FILE,
-    FaissStore,
     VectorStore,
     VectorStoreError,
-    store_problems,
+    compare,
+    mismatch_problems,
 )
+from index.vectors.faiss_store import FaissStore
+from index.vectors.milvus_client import DEFAULT_INDEX, INDEXES, MILVUS, MILVUS_LITE
+from index.vectors.milvus_store import MilvusStore
 
-SETTING_ENV = "BAOGAO_VECTOR_STORE"
-TOKEN_ENV = "BAOGAO_MILVUS_TOKEN"
 DEFAULT = "faiss"
 LITE_FOLDER = "milvus.db"
 SCHEMES = {"milvus": "http", "milvus+http": "http", "milvus+https": "https"}
@@ -54,13 +52,14 @@ class StoreSetting:
 
 
 def resolve(value: str | None = None) -> str:
-    """The setting in force: the option, else BAOGAO_VECTOR_STORE, else FAISS."""
-    return (value or os.environ.get(SETTING_ENV) or DEFAULT).strip()
+    """The setting in force: the one given (see archive/settings.py), else FAISS."""
+    return (value or DEFAULT).strip()
 
 
-def parse_setting(value: str | None, folder: Path) -> StoreSetting:
-    """Read a setting; `folder` (the home's index folder) places the bare `milvus` Lite file."""
-    setting = _parse(resolve(value), folder)
+def parse_setting(value: str | None, folder: Path, token: str = "") -> StoreSetting:
+    """Read a setting; `folder` (the home's index folder) places the bare `milvus` Lite file,
+    `token` authenticates to a Milvus server (else the URI's user part does)."""
+    setting = _parse(resolve(value), folder, token)
     if setting.backend == "milvus" and not (MILVUS_LITE if setting.uri.endswith(".db") else MILVUS):
         package = "milvus-lite" if MILVUS else "pymilvus"
         raise BackendMissing(
@@ -70,7 +69,7 @@ def parse_setting(value: str | None, folder: Path) -> StoreSetting:
     return setting
 
 
-def _parse(value: str, folder: Path) -> StoreSetting:
+def _parse(value: str, folder: Path, token: str) -> StoreSetting:
     if value == "faiss":
         return StoreSetting("faiss")
     if value == "milvus":
@@ -94,14 +93,14 @@ def _parse(value: str, folder: Path) -> StoreSetting:
     user = ":".join(p for p in (parts.username, parts.password) if p)
     host = parts.hostname + (f":{parts.port}" if parts.port else "")
     uri = f"{SCHEMES[parts.scheme]}://{host}{parts.path.rstrip('/')}"
-    return StoreSetting("milvus", uri, os.environ.get(TOKEN_ENV) or user, index_type)
+    return StoreSetting("milvus", uri, token or user, index_type)
 
 
 def create_store(
-    folder: Path, dimension: int, *, manifest: dict, setting: str | None = None
+    folder: Path, dimension: int, *, manifest: dict, setting: str | None = None, token: str = ""
 ) -> VectorStore:
     """An empty store of the configured backend; it replaces the current one on `save()`."""
-    s = parse_setting(setting, folder)
+    s = parse_setting(setting, folder, token)
     if s.backend == "faiss":
         return FaissStore.create(folder, dimension, manifest=manifest)
     return MilvusStore.create(
@@ -110,13 +109,13 @@ def create_store(
 
 
 def open_store(
-    folder: Path, setting: str | None = None, *, verify: bool | None = None
+    folder: Path, setting: str | None = None, *, verify: bool | None = None, token: str = ""
 ) -> VectorStore:
     """The saved store, refusing one built by another backend than the setting names.
 
     `verify`: checksum the FAISS file whatever its size (a Milvus server keeps its own)."""
-    s = parse_setting(setting, folder)
-    built = _built_backend(folder)
+    s = parse_setting(setting, folder, token)
+    built = manifests.built_backend(folder)
     if built and built != s.backend:
         raise VectorStoreError(
             f"the index in {folder} was built with {built}, but the vector store setting is "
@@ -135,14 +134,17 @@ def check(
     dimension: int,
     *,
     setting: str | None = None,
+    token: str = "",
 ) -> list[str]:
     """Every reason the configured store cannot serve this archive and model, each with its fix."""
     try:
-        store = open_store(folder, setting)
+        store = open_store(folder, setting, token=token)
     except VectorStoreError as e:
         return [str(e)]
+    identity = {"model_name": model_name, "model_fingerprint": model_fingerprint,
+                "dimension": dimension}
     try:
-        return store_problems(store, expected_ids, model_name, model_fingerprint, dimension)
+        return mismatch_problems(compare(store, expected_ids, identity))
     finally:
         store.close()
 
@@ -159,12 +161,3 @@ def store_filter(archive: Archive, filters: Filters) -> dict:
         ).fetchall()
         where["issuers"] = sorted(r[0] for r in rows)
     return where
-
-
-def _built_backend(folder: Path) -> str | None:
-    """The backend named in the manifest (FAISS manifests predate the key); None if unreadable."""
-    try:
-        manifest = json.loads((Path(folder) / MANIFEST_FILE).read_text("utf-8"))
-    except (OSError, ValueError):
-        return None
-    return manifest.get("backend", "faiss") if isinstance(manifest, dict) else None
