@@ -1,9 +1,9 @@
-"""Where generated state lives: one archive home per user (or per --home / BAOGAO_HOME)."""
+"""Where generated state lives: one archive home per user (or per --home / BAOGAO_HOME, see
+archive/settings.py)."""
 
 from __future__ import annotations
 
 import fcntl
-import os
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,18 +11,11 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 
 from archive.disk import ArchiveReadOnly, read_only_message, writable
+from archive.settings import Settings
 
 
 class ArchiveBusy(RuntimeError):
     """Another writer holds the archive lock."""
-
-
-def default_home() -> Path:
-    """BAOGAO_HOME if set, else the XDG data folder."""
-    if os.environ.get("BAOGAO_HOME"):
-        return Path(os.environ["BAOGAO_HOME"]).expanduser()
-    data = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
-    return Path(data) / "baogao"
 
 
 @dataclass(frozen=True)
@@ -33,7 +26,7 @@ class Home:
 
     @classmethod
     def resolve(cls, root: Path | str | None = None) -> Home:
-        home = cls(Path(root).expanduser() if root else default_home())
+        home = cls(Path(root).expanduser() if root else Settings.resolve().home)
         home.root.mkdir(parents=True, exist_ok=True)
         return home
 

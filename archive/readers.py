@@ -11,11 +11,12 @@ from archive.models import Document, ReadError
 from archive.read_docx import read_docx
 from archive.read_html import read_html
 from archive.read_pdf import assemble, read_pdf
+from archive.settings import MAX_FILE_MB
 from archive.text import is_blank, normalize_text
 
 __all__ = ["DEFAULT_MAX_BYTES", "SUPPORTED_SUFFIXES", "normalize_text", "read_file"]
 
-DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+DEFAULT_MAX_BYTES = MAX_FILE_MB * 2**20
 
 
 def read_text(data: bytes) -> Document:

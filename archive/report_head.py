@@ -12,6 +12,7 @@ import cn2an
 
 from archive.chinese_script import to_simplified
 from archive.places import Place, most_specific, places_in, places_in_file_name
+from archive.text import YEAR as _YEAR
 
 HEAD_LINES = 20
 BODY_CHARS = 5000
@@ -33,7 +34,6 @@ _LIST_NUMBER = re.compile(r"^[（(]?[一二三四五六七八九十\d]+[、.．)
 _GENERIC_TITLE = re.compile(r"^(?:[\d年]*)(?:政府工作报告|工作报告|述职报告|述职述廉报告|统计公报|工作总结|报告)$")
 _SPACED_HAN = re.compile(r"(?<![\u4e00-\u9fff])[\u4e00-\u9fff](?: [\u4e00-\u9fff])+(?![\u4e00-\u9fff])")
 _SPACE_IN_DIGITS = re.compile(r"(?<=\d) (?=\d)")
-_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
 _YEAR_NIAN = re.compile(r"(?<!\d)((?:19|20)\d\d) ?年")
 _REVIEW_HEADING = re.compile(r"(?:^|\n)[一1][、.]\s*((?:19|20)\d\d)年[^。\n]{0,8}回顾")
 _CN_YEAR = re.compile(r"([一二三四五六七八九〇○零]{4})年")

@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+# A year as reports and questions write it (1900-2099), not part of a longer number.
+YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
+
 # Invisible format characters: zero-width space/joiners, word joiner and invisible operators,
 # BOM, soft hyphen, bidi marks and embeddings, Mongolian vowel separator, interlinear
 # annotation marks. They break substring search and never carry meaning in a report.

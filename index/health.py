@@ -15,6 +15,7 @@ from pathlib import Path
 
 from archive.home import Home
 from archive.integrity import Problem
+from archive.settings import Settings
 from index.embedder import ModelError
 from index.library import Library, Progress
 from index.vectors import upkeep
@@ -70,13 +71,16 @@ def repair(library: Library, progress: Progress | None = None) -> list[str]:
 
 def examine(
     root: Path | str | None = None, *, fix: bool = False, model: str | None = None,
-    vector_store: str | None = None,
+    settings: Settings | None = None,
 ) -> Examination:
-    """Open a home, optionally repair it, and check it; a file SQLite cannot open is reported."""
-    home = Home.resolve(root)
+    """Open a home, optionally repair it, and check it; a file SQLite cannot open is reported.
+
+    `settings` (resolved by the caller) wins; else `root` and `model` over the environment."""
+    settings = settings or Settings.resolve(home=root, model=model)
+    home = Home.resolve(settings.home)
     damaged = f"cannot read {home.database}: restore it from a backup"
     try:
-        library = Library(home, model, vector_store=vector_store)
+        library = Library.from_settings(settings)
     except sqlite3.OperationalError:
         raise  # locked, read-only, no space: not damage
     except sqlite3.DatabaseError as e:

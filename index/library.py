@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from contextlib import contextmanager
 from functools import cached_property
@@ -12,6 +11,7 @@ from typing import TYPE_CHECKING
 from archive.disk import ArchiveDamaged, ArchiveReadOnly, DiskFull, file_stamp, is_disk_full
 from archive.home import ArchiveBusy, Home
 from archive.metadata import ManifestError
+from archive.settings import Settings
 from archive.store import Archive, ReportNotFound, StoredChunk
 from index.embedder import DEFAULT_MODEL, ModelError
 from index.vectors.base import VectorStoreError
@@ -59,17 +59,19 @@ class Library:
         settings: SearchSettings | None = None,
         vector_store: str | None = None,
         embedder: Embedder | None = None,
+        milvus_token: str = "",
     ):
         self.home = home
         if embedder is not None:  # a loaded model shared with another Library of the same home
             self.__dict__["embedder"] = embedder
         self.archive = Archive(home.database)
-        self.model_name = str(model or os.environ.get("BAOGAO_MODEL") or DEFAULT_MODEL)
+        self.model_name = str(model or DEFAULT_MODEL)
         if settings is not None:
             self.settings = settings
         self.vector_store = resolve(vector_store)  # faiss or a Milvus URI: index/vectors/factory.py
+        self.milvus_token = milvus_token
         self.vectors = VectorIndex(home.index_dir, self.archive, lambda: self.embedder,
-                                   self.vector_store)
+                                   self.vector_store, milvus_token)
         self._lexicon: tuple[tuple | None, Lexicon | None] | None = None  # (file stamp, lexicon)
 
     @classmethod
@@ -79,7 +81,23 @@ class Library:
         model: str | Path | None = None,
         vector_store: str | None = None,
     ) -> Library:
-        return cls(Home.resolve(root), model, vector_store=vector_store)
+        """A library for a home; what is not given comes from the environment (archive/settings.py)."""
+        return cls.from_settings(Settings.resolve(home=root, model=model, vector_store=vector_store))
+
+    @classmethod
+    def from_settings(cls, settings: Settings, **kwargs) -> Library:
+        """The library the settings resolved at the edge (CLI group, page start) describe."""
+        return cls(
+            Home.resolve(settings.home), settings.model, vector_store=settings.vector_store,
+            milvus_token=settings.milvus_token, **kwargs,
+        )  # fmt: skip
+
+    def sibling(self, embedder: Embedder | None = None) -> Library:
+        """Another library of the same home and settings, on its own SQLite connection."""
+        return Library(
+            self.home, self.model_name, self.settings, self.vector_store, embedder=embedder,
+            milvus_token=self.milvus_token,
+        )  # fmt: skip
 
     @cached_property
     def settings(self) -> SearchSettings:

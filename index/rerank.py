@@ -12,6 +12,7 @@ import re
 import unicodedata
 
 from archive.chinese_script import to_simplified
+from archive.text import YEAR as _YEAR
 
 _IGNORED = set("的了是在和与及或有为把被对从到中里上下年月日个多少几吗呢吧啊？?，,。！!、：:；; ")
 
@@ -97,7 +98,6 @@ PAST_SECTION = re.compile(r"回顾|过去|总结|成绩|成就|主要工作")
 PLAN_SECTION = re.compile(r"今年|明年|安排|任务|目标|建议|部署|展望|重点工作")
 PAST_TEXT = re.compile(r"过去一年|去年|上年|一年来|五年来|过去五年|累计")
 PLAN_TEXT = re.compile(r"今年|预期目标|目标是|拟按|力争|计划")
-_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
 
 
 def question_tense(question: str, report_year: int | None) -> int:

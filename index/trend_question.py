@@ -15,6 +15,7 @@ from pypinyin import lazy_pinyin
 from rapidfuzz import fuzz
 
 from archive.facts import Indicator, indicators
+from archive.text import YEAR as _YEAR
 from index.hints import english_place_names
 
 NATIONAL = "全国"
@@ -49,7 +50,6 @@ DEFAULT_MODES = ("actual", "target", "estimate")
 # Words that set a target against its result: both modes are wanted.
 COMPARE_WORDS = (("完成", "达到", "对比", "相比", "差距", "实现"),
                  ("reach", "reached", "meet", "met", "hit", "miss", "missed", "against", "vs", "versus", "compared"))  # fmt: skip
-_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
 _SINCE = re.compile(r"(?:since|from|after)\s*$|^\s*年?(?:以来|起|至今)", re.I)
 _WORD = re.compile(r"[a-z][a-z&'.-]*")
 _NOISE = re.compile(r"[\s\d,.;:!?，。；：！？、/\-–—~～()（）\"“”'‘’]+|的|和|与|及|年|是|多少|每年|历年|over the years|"

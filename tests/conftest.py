@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+REPORTS = ROOT / "data" / "reports"  # the bundled reports and their manifest.tsv
 
 # ---------------------------------------------------------------------------
 # Tiny offline model and isolated environment (embedder / vector index)
@@ -84,10 +89,51 @@ def isolated_home(
 
 
 # ---------------------------------------------------------------------------
+# An indexed home: bundled reports added and embedded with the tiny model
+# ---------------------------------------------------------------------------
+
+
+def build_indexed_home(home: Path, model: Path, names: Sequence[str], *, manifest: bool) -> Path:
+    """Add these bundled reports in this order — with their manifest.tsv metadata, or bare
+    (read from the files) — then build the index, as a user's first `add` + `rebuild` would."""
+    from index.library import Library
+
+    library = Library.open(home, model=model)
+    try:
+        library.add([REPORTS / name for name in names], index=False,
+                    manifest=REPORTS / "manifest.tsv" if manifest else None)
+        library.rebuild()
+    finally:
+        library.close()
+    return home
+
+
+@pytest.fixture(scope="session")
+def indexed_home(tmp_path_factory: pytest.TempPathFactory, tiny_model_dir: Path):
+    """indexed_home(names, manifest=True, copy_to=None): a home holding these reports, indexed.
+
+    Each set of reports is built once per session; a test that changes the home asks for its
+    own copy (`copy_to`), one that only reads may share the built one.
+    """
+    built: dict[tuple, Path] = {}
+
+    def make(names: Sequence[str], *, manifest: bool = True, copy_to: Path | None = None) -> Path:
+        key = (tuple(names), manifest)
+        if key not in built:
+            home = tmp_path_factory.mktemp("indexed") / "home"
+            built[key] = build_indexed_home(home, tiny_model_dir, names, manifest=manifest)
+        if copy_to is None:
+            return built[key]
+        return Path(shutil.copytree(built[key], copy_to))
+
+    return make
+
+
+# ---------------------------------------------------------------------------
 # Web page (ui/app.py) block: real reports and a report full of markup
 # ---------------------------------------------------------------------------
 
-BUNDLED = Path(__file__).parent.parent / "data" / "reports"
+BUNDLED = REPORTS
 PAGE_REPORTS = (
     "district-deputy-duty-report.txt",
     "gwr_2014_hailaer_district.txt",

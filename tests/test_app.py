@@ -22,14 +22,9 @@ SHANTY = "棚户区改造了多少户？"
 
 
 @pytest.fixture(scope="module")
-def template_home(tmp_path_factory, tiny_model_dir: Path, page_reports: list[Path]) -> Path:
+def template_home(indexed_home, page_reports: list[Path]) -> Path:
     """Three real reports, added and indexed once; each test gets its own copy."""
-    home = tmp_path_factory.mktemp("app-template") / "home"
-    library = Library.open(home, model=str(tiny_model_dir))
-    library.add(page_reports, manifest=page_reports[0].parent / "manifest.tsv")
-    library.rebuild()
-    library.close()
-    return home
+    return indexed_home([p.name for p in page_reports])
 
 
 @pytest.fixture

@@ -11,10 +11,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from index.library import Library
-
 APP = Path(__file__).parent.parent / "ui" / "app.py"
-REPORTS = Path(__file__).parent.parent / "data" / "reports"
 FILES = (
     "district-deputy-duty-report.txt",
     "gwr_2024_state_council.txt",
@@ -24,13 +21,9 @@ FILES = (
 
 
 @pytest.fixture(scope="module")
-def template_home(tmp_path_factory, tiny_model_dir: Path) -> Path:
-    home = tmp_path_factory.mktemp("trend-app") / "home"
-    library = Library.open(home, model=str(tiny_model_dir))
-    library.add([REPORTS / f for f in FILES], manifest=REPORTS / "manifest.tsv")
-    library.rebuild()
-    library.close()
-    return home
+def template_home(indexed_home) -> Path:
+    """The reports, added and indexed once; each test gets its own copy."""
+    return indexed_home(FILES)
 
 
 @pytest.fixture

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import REPORTS
 from PIL import Image
 
 from archive.store import Archive
 
-REPORTS = Path(__file__).parent.parent / "data" / "reports"
 FIXTURES = Path(__file__).parent / "fixtures"
 SEED = "district-deputy-duty-report.txt"
 SEED_TEXT = (REPORTS / SEED).read_text(encoding="utf-8")

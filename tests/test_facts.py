@@ -1,15 +1,13 @@
 """Facts: figures tied to indicators, measures and places, on real reports and tricky clauses."""
 
-from pathlib import Path
 
 import pytest
+from conftest import REPORTS
 
 from archive.facts import extract_facts, indicators, place_of
 from archive.figures import extract_figures
 from archive.ingest import parse_file
 from archive.store import Archive
-
-REPORTS = Path(__file__).parent.parent / "data" / "reports"
 
 
 def facts_of(text: str, place="全国"):

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import math
 import time
-from pathlib import Path
 
 import pytest
+from conftest import REPORTS
 
 from archive.figures import UNITS, extract_figures, parse_number
 from archive.models import Figure
-
-REPORTS = Path(__file__).parent.parent / "data" / "reports"
 
 
 def read_report(name: str) -> str:

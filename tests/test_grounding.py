@@ -12,26 +12,15 @@ from index.hints import asked
 from index.library import Library
 from ui.cli import cli
 
-REPORTS = Path(__file__).parent.parent / "data" / "reports"
 FILES = ("gwr_2018_state_council.txt", "gwr_2019_state_council.txt", "gwr_2025_state_council.txt",
          "gwr_2012_hailaer_district.txt", "gwr_2014_hailaer_district.txt",
          "gwr_2025_fujian_province.docx", "district-deputy-duty-report.txt")
 
 
 @pytest.fixture(scope="module")
-def built_home(tmp_path_factory, tiny_model_dir):
+def built_home(indexed_home, tmp_path_factory):
     """Neighbouring years of one body and two places, added and indexed once per module."""
-    root = tmp_path_factory.mktemp("grounding")
-    folder = root / "reports"
-    folder.mkdir()
-    for name in FILES:
-        shutil.copy(REPORTS / name, folder)
-    shutil.copy(REPORTS / "manifest.tsv", folder)
-    lib = Library.open(root / "home", model=tiny_model_dir)
-    lib.add([folder], index=False)
-    lib.rebuild()
-    lib.close()
-    return root / "home"
+    return indexed_home(sorted(FILES), copy_to=tmp_path_factory.mktemp("grounding") / "home")
 
 
 @pytest.fixture(scope="module")

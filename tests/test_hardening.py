@@ -6,14 +6,12 @@ from __future__ import annotations
 import json
 import os
 import time
-from pathlib import Path
 
 from click.testing import CliRunner
+from conftest import REPORTS
 
 from index.library import Library
 from ui import views_upload
-
-REPORTS = Path(__file__).parent.parent / "data" / "reports"
 
 
 def test_a_name_of_many_chinese_characters_fits_the_file_system(tmp_path):

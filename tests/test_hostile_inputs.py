@@ -19,11 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from conftest import REPORTS
 from PIL import Image
 from reliability.forkserver import ForkServer
 
 FIXTURES = Path(__file__).parent / "fixtures"
-REPORTS = Path(__file__).parent.parent / "data" / "reports"
 SECONDS = 20  # every file, refused or ingested
 ADDED_MB = 600  # peak memory a single add may add (the 2 MB one-word line needs ~300)
 BODY = "一、城市建设\n今年新建城市道路5条，改造棚户区2206户，完成投资6359万元。\n二、民生保障\n发放低保金743万元。\n"

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import jieba
 import pytest
+from conftest import REPORTS
 
 from archive import jieba_dict, tokens
 from archive.charsets import decode_bytes
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
-REPORTS = ROOT / "data" / "reports"
 
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,7 @@ from pathlib import Path
 import docx
 import pytest
 from click.testing import CliRunner
+from conftest import REPORTS
 
 from archive.ingest import parse_file
 from archive.metadata import infer_metadata, load_manifest
@@ -17,7 +18,6 @@ from archive.places import most_specific, places_in, places_in_file_name, short_
 from archive.properties import file_properties
 from archive.store import Archive
 
-REPORTS = Path(__file__).parent.parent / "data" / "reports"
 MANIFEST = load_manifest(REPORTS / "manifest.tsv")
 NATIONAL = ("国务院", "中国共产党", "全国")
 

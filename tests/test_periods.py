@@ -2,16 +2,15 @@
 the stored columns, the backfill of an older archive and `show --json`."""
 
 import json
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import REPORTS
 
 from archive.ingest import parse_file, parse_text
 from archive.periods import Period, figure_period, plan_span, section_period
 from archive.store import Archive
 
-REPORTS = Path(__file__).parent.parent / "data" / "reports"
 GWR = "gov_work_report"
 
 

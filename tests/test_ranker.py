@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,8 +10,6 @@ import pytest
 from index.library import Library
 from index.ranker import FEATURES, WEIGHTS, LinearModel, Ranker, features, fit
 from index.search import Candidate
-
-REPORTS = Path(__file__).parent.parent / "data" / "reports"
 
 
 def test_pairwise_fit_learns_which_evidence_marks_the_answer():
@@ -54,14 +50,10 @@ def test_shipped_weights_cover_both_languages_and_every_method():
 
 
 @pytest.fixture(scope="module")
-def library(tmp_path_factory, tiny_model_dir):
-    root = tmp_path_factory.mktemp("ranker")
-    (root / "reports").mkdir()
-    for name in ("district-deputy-duty-report.txt", "gwr_2014_hailaer_district.txt"):
-        shutil.copy(REPORTS / name, root / "reports")
-    lib = Library.open(root / "home", model=tiny_model_dir)
-    lib.add([root / "reports"], index=False)
-    lib.rebuild()
+def library(indexed_home, tmp_path_factory, tiny_model_dir):
+    names = ["district-deputy-duty-report.txt", "gwr_2014_hailaer_district.txt"]
+    home = indexed_home(names, manifest=False, copy_to=tmp_path_factory.mktemp("ranker") / "home")
+    lib = Library.open(home, model=tiny_model_dir)
     yield lib
     lib.close()
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import docx
 import pytest
+from conftest import REPORTS
 from hypothesis import given
 from hypothesis import strategies as st
 from pypdf import PdfReader, PdfWriter
@@ -20,7 +21,6 @@ from archive.text import join_blocks
 
 FIXTURES = Path(__file__).parent / "fixtures"
 NOISE = random.Random(0).randbytes(4096)  # binary content, the same on every run
-REPORTS = Path(__file__).parent.parent / "data" / "reports"
 
 SIMPLIFIED = (
     "海拉尔区政府工作报告\n一、过去一年的工作回顾\n全区地区生产总值完成120亿元，同比增长15.3%。"

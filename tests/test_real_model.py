@@ -3,11 +3,11 @@
 from pathlib import Path
 
 import pytest
+from conftest import REPORTS
 
 from index.evaluate import evaluate, load_questions
 from index.library import Library
 
-REPORTS = Path(__file__).parent.parent / "data" / "reports"
 FIXTURES = Path(__file__).parent / "fixtures"
 
 

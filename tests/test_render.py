@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from html import unescape
-from pathlib import Path
 
 import pytest
+from conftest import REPORTS
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -15,7 +15,6 @@ from archive.ingest import add_file
 from archive.store import Archive
 from ui import render
 
-REPORTS = Path(__file__).parent.parent / "data" / "reports"
 # Every tag the renderer itself writes; anything else that looks like a tag came from input.
 OWN_TAG = re.compile(
     r'</?(?:mark|div|span|a)(?: class="[a-z0-9 -]+")?(?: id="bg-sec-\d+")?(?: href="#bg-sec-\d+")?'

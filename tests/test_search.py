@@ -6,31 +6,21 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import REPORTS
 
 from index.answer import is_quantity_question, wanted_units
 from index.hints import find_hints
 from index.keyword import Filters, fts_query, keyword_search
 from index.library import IndexNotReady, Library
 
-REPORTS = Path(__file__).parent.parent / "data" / "reports"
 FIXTURES = Path(__file__).parent / "fixtures"
 FILES = ("district-deputy-duty-report.txt", "gwr_2024_state_council.txt", "gwr_2014_hailaer_district.txt")
 
 
 @pytest.fixture(scope="module")
-def built_home(tmp_path_factory, tiny_model_dir):
-    """Three real reports, added and indexed once per module."""
-    root = tmp_path_factory.mktemp("search")
-    folder = root / "reports"
-    folder.mkdir()
-    for name in FILES:
-        shutil.copy(REPORTS / name, folder)
-    shutil.copy(REPORTS / "manifest.tsv", folder)
-    lib = Library.open(root / "home", model=tiny_model_dir)
-    lib.add([folder], index=False)
-    lib.rebuild()
-    lib.close()
-    return root / "home"
+def built_home(indexed_home):
+    """Three real reports, added (in name order, as a folder adds them) and indexed once."""
+    return indexed_home(sorted(FILES))
 
 
 @pytest.fixture

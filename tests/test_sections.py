@@ -4,13 +4,13 @@ import re
 from pathlib import Path
 
 import pytest
+from conftest import REPORTS
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from archive.models import Section
 from archive.sections import parse_sections, section_path
 
-REPORTS = Path(__file__).parent.parent / "data" / "reports"
 SEED = REPORTS / "district-deputy-duty-report.txt"
 ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
 BODY = "全年新建城市道路5条，改造提升道路4条，城市路网体系进一步完善。"

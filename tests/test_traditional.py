@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import jieba
 import pytest
+from conftest import REPORTS
 
 from archive.ingest import add_file
 from archive.store import Archive
 from archive.tokens import segment, tokens
 from index.search import Searcher
 
-REPORTS = Path(__file__).parent.parent / "data" / "reports"
 NAMES = (
     "gwr_1954_state_council.txt",  # written in traditional characters
     "gwr_1955_state_council.txt",

@@ -4,14 +4,13 @@ side, target against actual, revisions shown twice, and bad input."""
 import hashlib
 import json
 import shutil
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import REPORTS
 
 from archive.store import Archive
 
-REPORTS = Path(__file__).parent.parent / "data" / "reports"
 FILES = [
     "gwr_2013_state_council.txt",
     "gwr_2018_state_council.txt",

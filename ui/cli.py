@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import sys
 from contextlib import nullcontext
 from pathlib import Path
 
 import click
+
+from archive.settings import MAX_FILE_MB, Settings
 
 # Everything else is imported inside the command that needs it: `baogao --help`, `path` or
 # `list` start in well under a second, and only the commands that embed load a model.
@@ -21,9 +22,15 @@ def home_option(fn):
     return click.option(
         "--home",
         type=click.Path(file_okay=False, path_type=Path),
-        envvar="BAOGAO_HOME",
         help="Archive home folder (default: $BAOGAO_HOME or ~/.local/share/baogao).",
     )(fn)
+
+
+def command_settings(home: Path | None) -> Settings:
+    """The settings the `baogao` group resolved, for this command's --home."""
+    ctx = click.get_current_context(silent=True)
+    resolved = ctx.find_root().obj if ctx is not None else None
+    return (resolved if isinstance(resolved, Settings) else Settings.resolve()).with_home(home)
 
 
 def json_option(fn):
@@ -34,12 +41,12 @@ def json_option(fn):
 @click.version_option(package_name="baogao")
 @click.option(
     "--vector-store",
-    envvar="BAOGAO_VECTOR_STORE",
     metavar="URI",
     help="faiss (default), milvus (Milvus Lite in the home), milvus:///abs/path/file.db "
     "or milvus://host:19530 (see docs/scale.md).",
 )
-def cli(vector_store):
+@click.pass_context
+def cli(ctx, vector_store):
     """baogao (报告): a searchable archive of reports with cited answers.
 
     \b
@@ -49,16 +56,17 @@ def cli(vector_store):
       baogao ask "how many shantytown households were rebuilt"
       baogao serve                   # the web page on http://localhost:8501
     """
-    if vector_store:  # every command's Library (and the page's process) reads it from here
+    # Resolved once, here: every command (and the page `serve` starts) gets these settings.
+    ctx.obj = Settings.resolve(vector_store=vector_store)
+    if ctx.obj.vector_store != "faiss":
         from index.vectors.factory import BackendMissing, parse_setting
 
         try:
-            parse_setting(vector_store, Path.cwd())
+            parse_setting(ctx.obj.vector_store, Path.cwd())
         except BackendMissing as e:  # a well-formed setting: one line, no usage text
             raise click.ClickException(str(e)) from e
         except ValueError as e:
             raise click.BadParameter(str(e), param_hint="--vector-store") from e
-        os.environ["BAOGAO_VECTOR_STORE"] = vector_store
 
 
 @cli.command()
@@ -69,7 +77,7 @@ def cli(vector_store):
 @click.option("--year", type=int, help="Year for the added report(s).")
 @click.option("--issuer", help="Issuing body, e.g. 国务院.")
 @click.option("--kind", help="Report kind, e.g. gov_work_report, duty_report.")
-@click.option("--max-size", type=click.IntRange(min=1), default=50, show_default=True,
+@click.option("--max-size", type=click.IntRange(min=1), default=MAX_FILE_MB, show_default=True,
               help="Refuse files larger than this many MB.")
 @click.option("--no-index", is_flag=True, help="Store only; embed later with `baogao rebuild`.")
 @click.option("-s", "--silent", is_flag=True, help="No progress bar.")
@@ -91,7 +99,7 @@ def add(paths, manifest, title, year, issuer, kind, max_size, no_index, silent, 
 
     flags = {"title": title, "year": year, "issuer": issuer, "kind": kind}
     pages = ocr.reporting(output.ocr_progress) if not (silent or as_json) else nullcontext()
-    with open_library(home) as library, pages:
+    with open_library(command_settings(home)) as library, pages:
         outcomes = library.add(
             paths,
             manifest=manifest,
@@ -116,7 +124,7 @@ def list_(as_json, home):
     from ui import output
     from ui.session import open_library
 
-    with open_library(home) as library:
+    with open_library(command_settings(home)) as library:
         reports = library.archive.reports()
     if as_json:
         click.echo(json.dumps(reports, ensure_ascii=False, indent=2))
@@ -136,7 +144,7 @@ def show(report_id, section, as_json, home):
     from ui import output
     from ui.session import open_library
 
-    with open_library(home) as library:
+    with open_library(command_settings(home)) as library:
         report = library.archive.report(report_id)
         sections = library.archive.sections(report_id)
         text = library.archive.text(report_id)
@@ -172,7 +180,7 @@ def edit(report_id, home, **fields):
         raise click.UsageError("nothing to change: give --title, --year, --issuer, --kind or --language")
     from ui.session import open_library
 
-    with open_library(home) as library:
+    with open_library(command_settings(home)) as library:
         report = library.edit(report_id, **changes)
     click.echo(f"Updated report {report.id}: {report.title} ({report.year or '—'})")
 
@@ -184,7 +192,7 @@ def remove(report_ids, home):
     """Remove reports and everything under them (sections, chunks, figures, vectors)."""
     from ui.session import open_library
 
-    with open_library(home) as library:
+    with open_library(command_settings(home)) as library:
         for report_id in report_ids:
             report = library.archive.report(report_id)
             library.remove(report_id)
@@ -222,7 +230,7 @@ def rebuild(silent, home):
     from ui import output
     from ui.session import open_library
 
-    with open_library(home) as library:
+    with open_library(command_settings(home)) as library:
         manifest = library.rebuild(progress=None if silent else output.progress_factory())
     click.echo(f"Indexed {manifest['count']} chunks with {manifest['model_name']} ({manifest['dimension']}-d).")
 
@@ -251,7 +259,7 @@ def ask(question, top_k, year, year_from, year_to, issuer, kind, report_ids, met
 
     filters = make_filters(year, year_from, year_to, issuer, kind, report_ids)
     options = {"filters": filters, "top_k": top_k, "method": method, "use_hints": not no_hints}
-    with open_library(home) as library:
+    with open_library(command_settings(home)) as library:
         searcher = library.searcher(method)
         questions = stdin_lines() if question == "-" else [question]
         for q in questions:
@@ -286,7 +294,7 @@ def trend(question, as_json, home):
     from ui.session import open_library
     from ui.trend_table import print_trend
 
-    with open_library(home) as library:
+    with open_library(command_settings(home)) as library:
         try:
             result = follow(library.archive, question).as_dict()
         except NoIndicator as e:
@@ -308,7 +316,7 @@ def eval_(qa_file, method, no_hints, verbose, as_json, home):
     from ui.session import open_library
 
     methods = METHODS if method == "all" else (method,)
-    with open_library(home) as library:
+    with open_library(command_settings(home)) as library:
         questions = load_questions(qa_file)
         searcher = library.searcher("keyword" if methods == ("keyword",) else "hybrid")
         table = {
@@ -333,7 +341,7 @@ def serve(port, host, home):
     from ui.server import run_server
 
     try:
-        sys.exit(run_server(home=home, port=port, host=host))
+        sys.exit(run_server(command_settings(home), port=port, host=host))
     except ExposureError as e:
         raise click.ClickException(str(e)) from e
 
@@ -345,7 +353,7 @@ def path(home):
     from archive.home import Home
 
     try:
-        click.echo(Home.resolve(home).root)
+        click.echo(Home.resolve(command_settings(home).home).root)
     except OSError as e:
         raise click.ClickException(f"cannot use {home or 'the archive home'}: {e}") from e
 
@@ -372,7 +380,7 @@ def check_(fix, as_json, home):
     from index.library import USER_ERRORS
 
     try:
-        result = examine(home, fix=fix)
+        result = examine(fix=fix, settings=command_settings(home))
     except USER_ERRORS as e:
         raise click.ClickException(str(e)) from e
     if as_json:

@@ -10,35 +10,27 @@ import tempfile
 from pathlib import Path
 
 from archive.home import Home
+from archive.settings import MAX_FILE_MB, Settings
 from ui import exposure, first_start
 
 APP = Path(__file__).resolve().parent / "app.py"
-DEFAULT_MAX_UPLOAD_MB = 50
 FONT = "'Noto Sans CJK SC', 'Noto Sans SC', 'PingFang SC', 'Microsoft YaHei', sans-serif"
 
 
-def max_upload_mb() -> int:
-    """The upload limit in MB: $BAOGAO_MAX_UPLOAD_MB, else 50."""
-    try:
-        return max(1, int(os.environ.get("BAOGAO_MAX_UPLOAD_MB", DEFAULT_MAX_UPLOAD_MB)))
-    except ValueError:
-        return DEFAULT_MAX_UPLOAD_MB
-
-
-def streamlit_command(port: int, host: str) -> list[str]:
+def streamlit_command(port: int, host: str, max_upload_mb: int = MAX_FILE_MB) -> list[str]:
     """The `streamlit run` command line (no telemetry, no browser, our upload limit and font,
     and the security settings, which no config file can then loosen)."""
-    return [*_streamlit_base(port, host), *exposure.streamlit_flags(host)]
+    return [*_streamlit_base(port, host, max_upload_mb), *exposure.streamlit_flags(host)]
 
 
-def _streamlit_base(port: int, host: str) -> list[str]:
+def _streamlit_base(port: int, host: str, max_upload_mb: int) -> list[str]:
     return [
         sys.executable, "-m", "streamlit", "run", str(APP),
         "--server.headless", "true",
         "--server.port", str(port),
         "--server.address", host,
         "--browser.gatherUsageStats", "false",
-        "--server.maxUploadSize", str(max_upload_mb()),
+        "--server.maxUploadSize", str(max_upload_mb),
         "--server.fileWatcherType", "none",
         "--client.toolbarMode", "minimal",
         "--theme.font", FONT,
@@ -50,24 +42,25 @@ def loader_command(home: Path) -> list[str]:
     return [sys.executable, "-m", "ui.first_start", str(home)]
 
 
-def run_server(home: Path | str | None, port: int = 8501, host: str = "localhost") -> int:
+def run_server(settings: Settings, port: int = 8501, host: str = "localhost") -> int:
     """Run until stopped (Ctrl-C, SIGTERM, SIGHUP are passed on); return streamlit's exit code.
 
     On a first start the loader runs beside the page from the first second: the page answers
-    by keyword as soon as reports are stored and by meaning once the index is built.
+    by keyword as soon as reports are stored and by meaning once the index is built. Both get
+    the command's settings through their environment (the page resolves them at its start).
     """
     access = exposure.policy(host)
-    env = {**os.environ, **exposure.server_env(access)}
-    root = Home.resolve(home).root.resolve()
+    root = Home.resolve(settings.home).root.resolve()
+    env = {**os.environ, **exposure.server_env(access), **settings.with_home(root).environ()}
     if env.get("BAOGAO_BUNDLED"):
         env["BAOGAO_BUNDLED"] = str(first_start.bundled_folder().resolve())
-    env["BAOGAO_HOME"] = str(root)
     print(f"baogao: serving {root} on http://{host}:{port}", file=sys.stderr, flush=True)
     print(f"baogao: {access.message}", file=sys.stderr, flush=True)
     # Started in an empty folder of their own: no .streamlit/ of the caller's current folder
     # applies, and no folder there (the home's own index/, say) can shadow a package of ours.
     with tempfile.TemporaryDirectory(prefix="baogao-serve-") as cwd:
-        children = [subprocess.Popen(streamlit_command(port, host), env=env, cwd=cwd)]
+        command = streamlit_command(port, host, settings.max_upload_mb)
+        children = [subprocess.Popen(command, env=env, cwd=cwd)]
         if first_start.needs_loading(root):
             children.append(subprocess.Popen(loader_command(root), env=env, cwd=cwd))
         return _supervise(children)

@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import sqlite3
 from contextlib import contextmanager
-from pathlib import Path
 
 import click
 
 from archive.disk import DAMAGED_FIX
+from archive.settings import Settings
 from index.library import USER_ERRORS, Library
 
 
 @contextmanager
-def open_library(home: Path | None):
+def open_library(settings: Settings):
+    """The library the command's settings describe, closed after; known errors in one line."""
     library = None
     try:
-        library = Library.open(home)
+        library = Library.from_settings(settings)
         yield library
     except USER_ERRORS as e:
         raise click.ClickException(str(e)) from e

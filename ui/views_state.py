@@ -6,15 +6,16 @@ or it is stale) they are answered by keyword, and `keyword_only` says why.
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import streamlit as st
 
 from archive.home import Home
+from archive.settings import Settings
 from index.library import USER_ERRORS, Library
 from index.search import Searcher
 from ui import first_start, views_access
@@ -38,22 +39,22 @@ class Resources:
     warmed: bool = False  # the keyword side's one-off costs are paid (or being paid)
 
 
-def home_root() -> str:
-    return str(Home.resolve(os.environ.get("BAOGAO_HOME") or None).root)
-
-
-def model_name() -> str | None:
-    return os.environ.get("BAOGAO_MODEL") or None
+def settings() -> Settings:
+    """The page's settings, from the environment `baogao serve` started it with."""
+    return Settings.resolve()
 
 
 @st.cache_resource(show_spinner="Opening the archive…")
-def _resources(home: str, model: str | None, vector_store: str | None) -> Resources:
-    return Resources(Library.open(home, model=model, vector_store=vector_store))
+def _resources(home: str, model: str | None, vector_store: str, token: str) -> Resources:
+    return Resources(Library.from_settings(
+        Settings(Path(home), model, vector_store, milvus_token=token)
+    ))
 
 
 def resources() -> Resources:
     """The shared resources of this server for its home, model and vector store."""
-    return _resources(home_root(), model_name(), os.environ.get("BAOGAO_VECTOR_STORE") or None)
+    s = settings()
+    return _resources(str(Home.resolve(s.home).root), s.model, s.vector_store, s.milvus_token)
 
 
 def loading(res: Resources) -> first_start.Status | None:
@@ -171,10 +172,7 @@ def writing(res: Resources) -> Iterator[Library]:
             reader = res.library
             with res.model_lock:  # shared with the reader, loaded once
                 embedder = reader.embedder
-            res.writer = Library(
-                reader.home, reader.model_name, reader.settings, reader.vector_store,
-                embedder=embedder,
-            )  # fmt: skip
+            res.writer = reader.sibling(embedder)
         try:
             yield res.writer
         finally:

@@ -17,9 +17,9 @@ from archive.metadata import infer_metadata
 from archive.models import ReadError
 from archive.properties import file_properties
 from archive.readers import SUPPORTED_SUFFIXES, read_first_page
+from archive.settings import MAX_FILE_MB
 from index.library import USER_ERRORS, Library
 from ui import views_state
-from ui.server import DEFAULT_MAX_UPLOAD_MB, max_upload_mb
 
 UPLOAD_TYPES = sorted(s.lstrip(".") for s in SUPPORTED_SUFFIXES)
 FIELDS = ("title", "year", "issuer", "kind")
@@ -118,7 +118,7 @@ def add_uploads(
     uploads: list[Upload],
     metadata: list[dict],
     *,
-    max_mb: int = DEFAULT_MAX_UPLOAD_MB,
+    max_mb: int = MAX_FILE_MB,
     progress=None,
 ) -> list[Outcome]:
     """Add each saved upload with its own metadata; a refused or duplicate file is not kept."""
@@ -164,7 +164,7 @@ def outcomes_frame(outcomes: list[Outcome]) -> pd.DataFrame:
 
 def section(res: views_state.Resources) -> None:
     """The upload widget, the metadata table to fill in, and the results of the last save."""
-    limit = max_upload_mb()
+    limit = views_state.settings().max_upload_mb
     round_ = st.session_state.setdefault("upload_round", 0)
     files = st.file_uploader(
         f"Upload reports ({', '.join(UPLOAD_TYPES)}; up to {limit} MB each)",

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import REPORTS
 
 from index.embedder import ModelError
 from index.health import check, examine, repair, writer_active
 from index.library import IndexNotReady, Library
 
-REPORTS = Path(__file__).resolve().parents[2] / "data" / "reports"
 SMALL = [
     "district-deputy-duty-report.txt",
     "gwr_2014_hailaer_district.txt",
@@ -32,13 +32,11 @@ def other_model_dir(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def pristine(tmp_path_factory, tiny_model_dir) -> tuple[Path, object]:
+def pristine(indexed_home, tiny_model_dir) -> tuple[Path, object]:
     """Three small reports, indexed once; each test damages its own copy."""
-    lib = Library.open(tmp_path_factory.mktemp("pristine") / "home", model=tiny_model_dir)
-    lib.add([REPORTS / name for name in SMALL])
-    lib.rebuild()
-    lib.close()
-    return lib.home.root, lib.embedder
+    from index.embedder import Embedder
+
+    return indexed_home(SMALL, manifest=False), Embedder(str(tiny_model_dir))
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ from click.testing import CliRunner
 from index.keyword import Filters
 from index.library import Library
 
-REPORTS = Path(__file__).resolve().parents[2] / "data" / "reports"
 SMALL = ["district-deputy-duty-report.txt", "gwr_2014_hailaer_district.txt"]
 PAYLOADS = [
     "'; DROP TABLE chunks; --",
@@ -54,10 +53,9 @@ def schema(database: Path) -> list[tuple]:
 
 
 @pytest.fixture(scope="module")
-def library(tmp_path_factory, tiny_model_dir):
-    lib = Library.open(tmp_path_factory.mktemp("injection") / "home", model=tiny_model_dir)
-    lib.add([REPORTS / name for name in SMALL])
-    lib.rebuild()
+def library(indexed_home, tmp_path_factory, tiny_model_dir):
+    home = indexed_home(SMALL, manifest=False, copy_to=tmp_path_factory.mktemp("injection") / "home")
+    lib = Library.open(home, model=tiny_model_dir)
     yield lib
     lib.close()
 

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import REPORTS
 
 from archive.store import Archive
 
-REPORTS = Path(__file__).resolve().parents[2] / "data" / "reports"
 SMALL = ["district-deputy-duty-report.txt", "gwr_2012_hailaer_district.txt"]
 EXTRA = REPORTS / "gwr_2014_hailaer_district.txt"
 QUESTION = "棚户区改造了多少户"
@@ -63,16 +63,9 @@ def disk(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def pristine(tmp_path_factory, tiny_model_dir) -> Path:
+def pristine(indexed_home) -> Path:
     """Two small reports indexed once with the tiny model; each test copies the home."""
-    from index.library import Library
-
-    root = tmp_path_factory.mktemp("sick-pristine") / "home"
-    library = Library.open(root, model=tiny_model_dir)
-    library.add([REPORTS / name for name in SMALL])
-    library.rebuild()
-    library.close()
-    return root
+    return indexed_home(SMALL, manifest=False)
 
 
 @pytest.fixture

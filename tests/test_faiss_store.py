@@ -1,4 +1,5 @@
-"""The FAISS vector store: round trips, persistence, crash safety, and the archive check."""
+"""What only the FAISS backend does: the approximate (IVF) index, its files on disk, their
+checksums and crash safety. The interface both backends share: test_vector_stores.py."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.vectors.base import IndexCorrupt, IndexMissing, ids_fingerprint
+from index.vectors.base import IndexCorrupt, IndexMissing
 from index.vectors.factory import check
 from index.vectors.faiss_store import VECTORS_FILE, FaissStore
 from index.vectors.manifest import MANIFEST_FILE
@@ -35,67 +36,6 @@ def make_store(folder: Path, n: int, *, threshold: int = 200_000, dim: int = DIM
     store = FaissStore.create(folder, dim, manifest=MODEL, approx_threshold=threshold)
     store.add(range(10, 10 + n), unit(n, dim))
     return store
-
-
-# threshold 100 with 300 vectors exercises the approximate (IVF) index
-KINDS = pytest.mark.parametrize("threshold,kind", [(200_000, "flat"), (100, "ivf")])
-
-
-@KINDS
-def test_add_search_remove_round_trip(tmp_path, threshold, kind):
-    store = make_store(tmp_path, 300, threshold=threshold)
-    assert store.describe()["index_type"] == kind
-    assert store.count == 300 and store.ids() == set(range(10, 310))
-    scores, ids = store.search(unit(300)[[5, 42]], 3)
-    assert ids[:, 0].tolist() == [15, 52]
-    assert scores[:, 0] == pytest.approx([1.0, 1.0], abs=1e-5)
-    assert store.remove([15, 16, 9999]) == 2
-    assert store.count == 298 and 15 not in store.ids()
-    assert store.search(unit(300)[5], 1)[1][0, 0] != 15
-
-
-@KINDS
-def test_add_replaces_an_existing_id(tmp_path, threshold, kind):
-    store = make_store(tmp_path, 300, threshold=threshold)
-    new = unit(1, seed=7)
-    store.add([20], new)
-    assert store.count == 300
-    assert store.search(new, 1)[1][0, 0] == 20
-    assert store.search(unit(300)[10], 1)[1][0, 0] != 20
-
-
-@pytest.mark.parametrize(
-    "ids,vectors,message",
-    [([1, 1], unit(2), "duplicate"), ([1], unit(1, 8), "dimension"), ([1, 2], unit(1), "2 ids")],
-)
-def test_add_rejects_bad_input(tmp_path, ids, vectors, message):
-    store = FaissStore.create(tmp_path, DIM, manifest=MODEL)
-    with pytest.raises(ValueError, match=message):
-        store.add(ids, vectors)
-
-
-def test_search_normalises_queries_and_pads_with_minus_one(tmp_path):
-    store = make_store(tmp_path, 3)
-    scores, ids = store.search(unit(3)[0] * 5.0, 5)
-    assert scores[0, 0] == pytest.approx(1.0, abs=1e-5)
-    assert sorted(ids[0, :3].tolist()) == [10, 11, 12] and ids[0, 3:].tolist() == [-1, -1]
-
-
-@KINDS
-def test_save_and_open_give_the_same_results(tmp_path, threshold, kind):
-    store = make_store(tmp_path, 300, threshold=threshold)
-    store.remove([11])
-    store.save({"archive_state": 7})
-    before = store.search(unit(20, seed=3), 5)
-    reopened = FaissStore.open(tmp_path)
-    after = reopened.search(unit(20, seed=3), 5)
-    np.testing.assert_array_equal(before[1], after[1])
-    np.testing.assert_allclose(before[0], after[0], atol=1e-6)
-    manifest = json.loads((tmp_path / MANIFEST_FILE).read_text())
-    assert manifest["archive_state"] == 7 and manifest["model_name"] == "tiny"
-    assert manifest["count"] == 299 and manifest["index_type"] == kind
-    assert manifest["ids_fingerprint"] == ids_fingerprint(set(range(10, 310)) - {11})
-    assert reopened.describe() == store.describe()
 
 
 def test_flat_index_turns_approximate_past_the_threshold_and_survives_reopening(tmp_path):
@@ -212,7 +152,7 @@ def test_missing_files(tmp_path, remove):
         FaissStore.open(tmp_path)
 
 
-# The table of mismatches check() reports runs on both backends in tests/test_milvus.py.
+# The table of mismatches check() reports runs on every backend in test_vector_stores.py.
 ARCHIVE = set(range(10, 60))
 
 

@@ -1,9 +1,8 @@
-"""The vector stores side by side: FAISS and Milvus Lite must behave the same behind one interface."""
+"""What only the Milvus backend does: its setting, collections, one process per Lite file,
+filters as scalar fields. The interface both backends share: test_vector_stores.py."""
 
 from __future__ import annotations
 
-import json
-import shutil
 import sqlite3
 import subprocess
 import sys
@@ -13,16 +12,16 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
+from archive.settings import Settings
 from index.keyword import Filters
-from index.vectors.base import IndexCorrupt, IndexMissing, VectorStoreError
+from index.vectors.base import IndexCorrupt, VectorStoreError
 from index.vectors.factory import check, create_store, open_store, parse_setting, store_filter
 from index.vectors.manifest import MANIFEST_FILE
 from index.vectors.milvus_client import MILVUS_LITE, connect, release_lite
-from index.vectors.milvus_store import MilvusStore, where_expression
+from index.vectors.milvus_store import where_expression
 
 DIM = 32
 MODEL = {"model_name": "tiny", "model_fingerprint": "f" * 64}
-REPORTS = Path(__file__).parent.parent / "data" / "reports"
 NEEDS_MILVUS = pytest.mark.skipif(
     not MILVUS_LITE, reason="pymilvus / milvus-lite not installed: pip install 'baogao[milvus]'"
 )
@@ -38,103 +37,13 @@ def lite(tmp_path: Path, name: str = "vectors.db", options: str = "") -> str:
     return f"milvus://{tmp_path / name}{options}"
 
 
-@pytest.fixture(params=["faiss", pytest.param("milvus", marks=NEEDS_MILVUS)])
-def setting(request, tmp_path):
-    """A vector store setting per backend; Milvus Lite's in-process server is stopped after."""
-    if request.param == "faiss":
-        yield "faiss"
-        return
-    value = lite(tmp_path)
-    yield value
-    release_lite(parse_setting(value, tmp_path).uri)
-
-
 def make_store(folder: Path, setting: str, n: int = 300):
     store = create_store(folder, DIM, manifest=MODEL, setting=setting)
     store.add(range(10, 10 + n), unit(n))
     return store
 
 
-def test_add_search_remove_round_trip(tmp_path, setting):
-    store = make_store(tmp_path / "index", setting)
-    assert store.count == 300 and store.ids() == set(range(10, 310))
-    scores, ids = store.search(unit(300)[[5, 42]], 3)
-    assert ids[:, 0].tolist() == [15, 52]
-    assert scores[:, 0] == pytest.approx([1.0, 1.0], abs=1e-5)
-    assert store.remove([15, 16, 9999]) == 2
-    assert store.count == 298 and 15 not in store.ids()
-    assert store.search(unit(300)[5], 1)[1][0, 0] != 15
-
-
-def test_add_replaces_an_existing_id(tmp_path, setting):
-    store = make_store(tmp_path / "index", setting)
-    new = unit(1, seed=7)
-    store.add([20], new)
-    assert store.count == 300
-    assert store.search(new, 1)[1][0, 0] == 20
-    assert store.search(unit(300)[10], 1)[1][0, 0] != 20
-
-
-@pytest.mark.parametrize(
-    "ids,vectors,message",
-    [([1, 1], unit(2), "duplicate"), ([1], unit(1, 8), "dimension"), ([1, 2], unit(1), "2 ids")],
-)
-def test_add_rejects_bad_input(tmp_path, setting, ids, vectors, message):
-    store = create_store(tmp_path / "index", DIM, manifest=MODEL, setting=setting)
-    with pytest.raises(ValueError, match=message):
-        store.add(ids, vectors)
-
-
-def test_search_normalises_queries_and_pads_with_minus_one(tmp_path, setting):
-    store = make_store(tmp_path / "index", setting, n=3)
-    scores, ids = store.search(unit(3)[0] * 5.0, 5)
-    assert scores.shape == ids.shape == (1, 5)
-    assert scores[0, 0] == pytest.approx(1.0, abs=1e-5)
-    assert sorted(ids[0, :3].tolist()) == [10, 11, 12] and ids[0, 3:].tolist() == [-1, -1]
-
-
-def test_save_and_open_give_the_same_results(tmp_path, setting):
-    folder = tmp_path / "index"
-    store = make_store(folder, setting)
-    store.remove([11])
-    store.save({"archive_generation": 7})
-    before = store.search(unit(20, seed=3), 5)
-    reopened = open_store(folder, setting)
-    after = reopened.search(unit(20, seed=3), 5)
-    np.testing.assert_array_equal(before[1], after[1])
-    np.testing.assert_allclose(before[0], after[0], atol=1e-5)
-    manifest = json.loads((folder / MANIFEST_FILE).read_text())
-    assert manifest["archive_generation"] == 7 and manifest["model_name"] == "tiny"
-    assert manifest["count"] == 299 and manifest["dimension"] == DIM
-    assert reopened.describe() == store.describe()
-
-
 ARCHIVE = set(range(10, 60))
-
-
-@pytest.mark.parametrize(
-    "change,expected",
-    [
-        ({}, []),
-        ({"expected_ids": ARCHIVE | {100, 101}}, ["2 chunk(s) not indexed, 0 indexed"]),
-        ({"expected_ids": ARCHIVE - {10, 11, 12}}, ["0 chunk(s) not indexed, 3 indexed"]),
-        ({"model_name": "use-multilingual-v3"}, ["built with model 'tiny'"]),
-        ({"model_fingerprint": "0" * 64}, ["model 'tiny' has changed"]),
-        ({"dimension": 512}, ["holds 32-d vectors but the model makes 512-d"]),
-    ],
-)
-def test_check_reports_each_mismatch_with_its_fix(tmp_path, setting, change, expected):
-    make_store(tmp_path / "index", setting, n=50).save()
-    args = {"expected_ids": ARCHIVE, "dimension": DIM, **MODEL, **change}
-    problems = check(tmp_path / "index", **args, setting=setting)
-    assert len(problems) == len(expected)
-    for problem, fragment in zip(problems, expected, strict=True):
-        assert fragment in problem and "baogao rebuild" in problem
-
-
-def test_opening_with_no_index_is_index_missing(tmp_path, setting):
-    with pytest.raises(IndexMissing, match="baogao rebuild"):
-        open_store(tmp_path / "index", setting)
 
 
 @NEEDS_MILVUS
@@ -317,8 +226,13 @@ def test_parse_setting(monkeypatch, value, backend, uri, index_type):
 
 def test_parse_setting_reads_the_environment_and_keeps_the_token_out_of_the_uri(monkeypatch):
     monkeypatch.setenv("BAOGAO_VECTOR_STORE", "milvus://user:secret@m1:19530")
-    s = parse_setting(None, Path("/h"))
+    settings = Settings.resolve()  # what the CLI group and the page do, once
+    s = parse_setting(settings.vector_store, Path("/h"), settings.milvus_token)
     assert s.uri == "http://m1:19530" and s.token == "user:secret"
+    monkeypatch.setenv("BAOGAO_MILVUS_TOKEN", "api-key")
+    settings = Settings.resolve()
+    assert "api-key" not in repr(settings)
+    assert parse_setting(settings.vector_store, Path("/h"), settings.milvus_token).token == "api-key"
 
 
 @pytest.mark.parametrize(
@@ -327,54 +241,3 @@ def test_parse_setting_reads_the_environment_and_keeps_the_token_out_of_the_uri(
 def test_parse_setting_rejects_unknown_values(value):
     with pytest.raises(ValueError):
         parse_setting(value, Path("/h"))
-
-
-# -- the library on both backends ------------------------------------------------------------
-
-SMALL = ["district-deputy-duty-report.txt", "gwr_2012_hailaer_district.txt"]
-
-
-@pytest.fixture
-def small_reports(tmp_path) -> Path:
-    folder = tmp_path / "reports"
-    folder.mkdir()
-    lines = (REPORTS / "manifest.tsv").read_text("utf-8").splitlines()
-    rows = [lines[0]] + [line for line in lines[1:] if line.split("\t")[0] in SMALL]
-    (folder / "manifest.tsv").write_text("\n".join(rows) + "\n", encoding="utf-8")
-    for name in SMALL:
-        shutil.copy(REPORTS / name, folder / name)
-    return folder
-
-
-def test_library_answers_the_same_on_both_backends(tmp_path, tiny_model_dir, small_reports):
-    from index.library import Library
-
-    if not MILVUS_LITE:
-        pytest.skip("pymilvus / milvus-lite not installed: pip install 'baogao[milvus]'")
-    value = lite(tmp_path, options="?index=FLAT")
-    results = {}
-    for name, store in [("faiss", "faiss"), ("milvus", value)]:
-        library = Library.open(tmp_path / name, tiny_model_dir, vector_store=store)
-        library.add([small_reports], index=False)
-        library.rebuild()
-        report_ids = [r["id"] for r in library.archive.reports()]
-        library.remove(report_ids[0])
-        library.add([REPORTS / "gwr_2014_hailaer_district.txt"], metadata={"year": 2014})
-        library.edit(report_ids[1], year=1999)
-        assert library.index_problems() == []
-        searcher = library.searcher()
-        found = [
-            list(searcher.gather("城市建设 道路", method="dense", filters=f).dense)
-            for f in (None, Filters(year_to=2000), Filters(year_from=2014), Filters(kind="x"))
-        ]
-        edited, added = (
-            set(library.archive.chunk_ids(report_ids[1])),
-            set(library.archive.chunk_ids(max(r["id"] for r in library.archive.reports()))),
-        )
-        assert found[0] and found[1] and found[2] and found[3] == []
-        assert set(found[1]) <= edited and set(found[2]) <= added
-        assert isinstance(library.vectors.store(), MilvusStore) == (name == "milvus")
-        results[name] = found
-        library.close()
-    assert results["faiss"] == results["milvus"]
-    release_lite(parse_setting(value, tmp_path).uri)
