@@ -436,6 +436,7 @@ def test_big_files_in_bounded_time_and_memory(case, server, home, tmp_path, caps
         print(
             f"\n{case.name}: {size:.1f} MB {status} in {took:.1f} s, peak RSS {peak:.0f} MB (+{added:.0f})"
         )
+    assert status == case.expect and took < seconds and added < ADDED_MB
 
 
 def test_hostile_names_wrote_nothing_outside_the_home(home, tmp_path_factory):

@@ -41,4 +41,5 @@ def test_random_kills_never_leave_damage_that_repair_cannot_fix(tmp_path, tiny_m
 
 @pytest.mark.slow
 def test_many_more_kills(tmp_path, tiny_model_dir, capsys):
-    run_loop(200, tmp_path, tiny_model_dir, capsys, real_every=40)
+    summary = run_loop(200, tmp_path, tiny_model_dir, capsys, real_every=40)
+    assert summary.failures == [] and summary.kills >= 200

@@ -7,12 +7,13 @@ import shutil
 import sqlite3
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 from conftest import REPORTS
 
 from index.embedder import ModelError
-from index.health import check, examine, repair, writer_active
+from index.health import Problem, check, examine, repair, writer_active
 from index.library import IndexNotReady, Library
 
 SMALL = [
@@ -263,3 +264,22 @@ def test_check_reads_only(library):
     other.execute("BEGIN IMMEDIATE")  # would fail if check had kept a write lock
     other.rollback()
     other.close()
+
+
+def test_check_and_repair_over_every_bundled_report_are_deterministic(indexed_home, tmp_path, tiny_model_dir):
+    """Every report's first vector swapped for another report's (sizes, ids and manifest all
+    intact): check names every report, the same way each run, and repair makes it whole."""
+    names = sorted(p.name for p in REPORTS.iterdir() if p.name != "manifest.tsv")
+    lib = Library.open(indexed_home(names, copy_to=tmp_path / "home"), model=tiny_model_dir)
+    reports = [r["id"] for r in lib.archive.reports()]
+    firsts = [lib.archive.chunk_ids(r)[0] for r in reports]
+    store = lib.vectors.store()
+    vectors = lib.vectors.fresh_vectors(lib.archive.chunks(firsts))
+    store.add(firsts, np.roll(vectors, 1, axis=0))  # report n gets report n-1's first vector
+    store.save(lib.vectors.state())
+    first, second = check(lib), check(lib)
+    assert first == second == [Problem("index", first[0].message)]
+    assert f"report(s) {', '.join(map(str, reports[:10]))} …" in first[0].message
+    assert any(a.startswith(f"embedded {len(lib.archive.chunk_ids())} chunk(s)") for a in repair(lib))
+    assert check(lib) == []
+    lib.close()
