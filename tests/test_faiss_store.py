@@ -8,20 +8,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from vector_data import DIM, MODEL, unit
 
 from index.vectors.base import IndexCorrupt, IndexMissing
 from index.vectors.factory import check
 from index.vectors.faiss_store import VECTORS_FILE, FaissStore
 from index.vectors.manifest import MANIFEST_FILE
-
-DIM = 32
-MODEL = {"model_name": "tiny", "model_fingerprint": "f" * 64}
-
-
-def unit(n: int, dim: int = DIM, seed: int = 0) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    x = rng.standard_normal((n, dim)).astype(np.float32)
-    return x / np.linalg.norm(x, axis=1, keepdims=True)
 
 
 def clustered(n: int, dim: int, seed: int = 0) -> np.ndarray:

@@ -11,30 +11,15 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from vector_data import DIM, MODEL, NEEDS_MILVUS, lite, unit
 
 from archive.settings import Settings
 from index.keyword import Filters
 from index.vectors.base import IndexCorrupt, VectorStoreError
 from index.vectors.factory import check, create_store, open_store, parse_setting, store_filter
 from index.vectors.manifest import MANIFEST_FILE
-from index.vectors.milvus_client import MILVUS_LITE, connect, release_lite
+from index.vectors.milvus_client import connect, release_lite
 from index.vectors.milvus_store import where_expression
-
-DIM = 32
-MODEL = {"model_name": "tiny", "model_fingerprint": "f" * 64}
-NEEDS_MILVUS = pytest.mark.skipif(
-    not MILVUS_LITE, reason="pymilvus / milvus-lite not installed: pip install 'baogao[milvus]'"
-)
-
-
-def unit(n: int, dim: int = DIM, seed: int = 0) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    x = rng.standard_normal((n, dim)).astype(np.float32)
-    return x / np.linalg.norm(x, axis=1, keepdims=True)
-
-
-def lite(tmp_path: Path, name: str = "vectors.db", options: str = "") -> str:
-    return f"milvus://{tmp_path / name}{options}"
 
 
 def make_store(folder: Path, setting: str, n: int = 300):

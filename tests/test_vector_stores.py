@@ -11,30 +11,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conftest import REPORTS
+from vector_data import DIM, MODEL, NEEDS_MILVUS, lite, unit
 
 from index.keyword import Filters
 from index.vectors.base import IndexMissing, ids_fingerprint
 from index.vectors.factory import check, create_store, open_store, parse_setting
 from index.vectors.faiss_store import FaissStore
 from index.vectors.manifest import MANIFEST_FILE
-from index.vectors.milvus_client import MILVUS_LITE, release_lite
+from index.vectors.milvus_client import release_lite
 from index.vectors.milvus_store import MilvusStore
-
-DIM = 32
-MODEL = {"model_name": "tiny", "model_fingerprint": "f" * 64}
-NEEDS_MILVUS = pytest.mark.skipif(
-    not MILVUS_LITE, reason="pymilvus / milvus-lite not installed: pip install 'baogao[milvus]'"
-)
-
-
-def unit(n: int, dim: int = DIM, seed: int = 0) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    x = rng.standard_normal((n, dim)).astype(np.float32)
-    return x / np.linalg.norm(x, axis=1, keepdims=True)
-
-
-def lite(tmp_path: Path, name: str = "vectors.db", options: str = "") -> str:
-    return f"milvus://{tmp_path / name}{options}"
 
 
 @dataclass

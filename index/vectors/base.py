@@ -108,6 +108,14 @@ def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+def new_manifest(manifest: dict, dimension: int, **fields) -> dict:
+    """The manifest of a store just created: what the caller stamps (the model), the backend's
+    own fields, and the format, dimension and time every backend records."""
+    created = now()
+    return {**manifest, **fields, "format": FORMAT, "dimension": dimension,
+            "created": created, "updated": created}
+
+
 def as_ids(ids: Iterable[int]) -> np.ndarray:
     """Ids as a flat int64 array, whatever iterable the caller passed."""
     if isinstance(ids, np.ndarray):

@@ -18,7 +18,6 @@ import numpy as np
 from index.vectors import manifest as manifests
 from index.vectors.base import (
     FIX,
-    FORMAT,
     IndexCorrupt,
     IndexMissing,
     VectorStore,
@@ -28,6 +27,7 @@ from index.vectors.base import (
     file_sha256,
     fsync,
     ids_fingerprint,
+    new_manifest,
     now,
     validated,
 )
@@ -108,15 +108,7 @@ class FaissStore(VectorStore):
     ) -> FaissStore:
         """An empty store; nothing is written until `save()`."""
         require_faiss()
-        created = now()
-        manifest = {
-            **manifest,
-            "format": FORMAT,
-            "dimension": dimension,
-            "approx_threshold": approx_threshold,
-            "created": created,
-            "updated": created,
-        }
+        manifest = new_manifest(manifest, dimension, approx_threshold=approx_threshold)
         return cls(folder, _flat_index(dimension), manifest)
 
     @classmethod

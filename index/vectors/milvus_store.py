@@ -20,13 +20,13 @@ import numpy as np
 from index.vectors import manifest as manifests
 from index.vectors.base import (
     FIX,
-    FORMAT,
     IndexCorrupt,
     VectorStore,
     VectorStoreError,
     as_ids,
     as_vectors,
     ids_fingerprint,
+    new_manifest,
     now,
     validated,
 )
@@ -143,20 +143,10 @@ class MilvusStore(VectorStore):
                 client.drop_collection(name)
         collection = prefix + secrets.token_hex(4)
         create_collection(client, collection, dimension, index_type)
-        created = now()
-        manifest = {
-            **manifest,
-            "format": FORMAT,
-            "backend": "milvus",
-            "milvus_uri": uri,
-            "collection": collection,
-            "home_key": home_key,
-            "metric": METRIC,
-            "index_type": index_type,
-            "dimension": dimension,
-            "created": created,
-            "updated": created,
-        }
+        manifest = new_manifest(
+            manifest, dimension, backend="milvus", milvus_uri=uri, collection=collection,
+            home_key=home_key, metric=METRIC, index_type=index_type,
+        )  # fmt: skip
         return cls(folder, client, manifest)
 
     @classmethod
