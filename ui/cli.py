@@ -10,31 +10,13 @@ from pathlib import Path
 
 import click
 
-from archive.settings import MAX_FILE_MB, Settings
+from archive.settings import MAX_FILE_MB
+from ui.options import command_settings, home_option, json_option, resolve_settings
 
 # Everything else is imported inside the command that needs it: `baogao --help`, `path` or
 # `list` start in well under a second, and only the commands that embed load a model.
 METHODS = ("keyword", "dense", "hybrid")  # index.search.METHODS (tests/test_cold_start.py)
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
-
-
-def home_option(fn):
-    return click.option(
-        "--home",
-        type=click.Path(file_okay=False, path_type=Path),
-        help="Archive home folder (default: $BAOGAO_HOME or ~/.local/share/baogao).",
-    )(fn)
-
-
-def command_settings(home: Path | None) -> Settings:
-    """The settings the `baogao` group resolved, for this command's --home."""
-    ctx = click.get_current_context(silent=True)
-    resolved = ctx.find_root().obj if ctx is not None else None
-    return (resolved if isinstance(resolved, Settings) else Settings.resolve()).with_home(home)
-
-
-def json_option(fn):
-    return click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")(fn)
 
 
 @click.group(context_settings=CONTEXT_SETTINGS)
@@ -56,17 +38,7 @@ def cli(ctx, vector_store):
       baogao ask "how many shantytown households were rebuilt"
       baogao serve                   # the web page on http://localhost:8501
     """
-    # Resolved once, here: every command (and the page `serve` starts) gets these settings.
-    ctx.obj = Settings.resolve(vector_store=vector_store)
-    if ctx.obj.vector_store != "faiss":
-        from index.vectors.factory import BackendMissing, parse_setting
-
-        try:
-            parse_setting(ctx.obj.vector_store, Path.cwd())
-        except BackendMissing as e:  # a well-formed setting: one line, no usage text
-            raise click.ClickException(str(e)) from e
-        except ValueError as e:
-            raise click.BadParameter(str(e), param_hint="--vector-store") from e
+    ctx.obj = resolve_settings(vector_store)  # once, here: every command and the page get them
 
 
 @cli.command()
