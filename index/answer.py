@@ -39,6 +39,9 @@ QUALIFIER_AFTER = re.compile(r"^(?:左右|以上|以下|以内|多|余|上下)")
 TARGET_CLAUSE = re.compile(r"目标|预期|力争|拟按|拟|计划|安排|争取")
 TARGET_AFTER = re.compile(r"^(?:左右|以上|以内)")
 AVERAGE_LEAD = re.compile(r"年均|平均每年|五年|十年|累计")
+# "How many stations were built" counts things: a rate (100%) or a sum of money does not answer it.
+COUNT_QUESTION = re.compile(r"\bhow many\b(?!\s+(?:percent|percentage|per cent|yuan|times)\b)", re.I)
+NOT_COUNTS = ("%", "‰", "个百分点", "元")
 
 
 @dataclass
@@ -112,11 +115,14 @@ def extract_answer(
     terms = set(tokens(question)) | set(extra_terms)
     units = units or wanted_units(question)  # search's units also know the archive's measure words
     if is_quantity_question(question) or units:
+        counting = bool(COUNT_QUESTION.search(question))
         best = None
         for rank, passage in enumerate(passages[:3]):
             for f in figures_by_chunk.get(passage.id, []):
                 score = _figure_score(f, units, terms, rank, passage, question)
                 score += period_fit(f, passage, asked)
+                if counting and f["unit"] in NOT_COUNTS and f["unit"] not in units:
+                    score -= 2.0
                 if best is None or score > best[0]:
                     best = (score, passage, f)
         if best is not None:
