@@ -90,3 +90,20 @@ def test_an_english_question_is_answered_by_a_fitting_figure_its_glosses_partly_
 
     assert found(True, 0.25) and found(True, 0.5)
     assert not found(False, 0.25) and not found(True, 0.2)
+
+
+def test_an_english_question_keeps_to_the_top_passage_unless_another_fits_far_better(tmp_path):
+    """Its Chinese terms are loose translations: a lower passage sharing a few more of them is no
+    reason to leave the passage the ranking put first; a Chinese question weighs them as before."""
+    path = tmp_path / "town.txt"
+    path.write_text("2024年某镇工作总结\n一、城市建设\n全年建成停车场10个。\n二、交通\n新建公园停车场120个。\n",
+                    encoding="utf-8")
+    town = Archive(tmp_path / "archive.db")
+    add_file(town, path)
+    chunks = town.chunks([row[0] for row in town.db.execute("SELECT id FROM chunks")])
+    first, second = (next(c for c in chunks if figure in c.text) for figure in ("10个", "120个"))
+    figures = {c.id: town.figures([c.id]) for c in (first, second)}
+    terms = ["停车场", "新建", "公园"]  # what translating "new", "park", "car park" might give
+    assert extract_answer("How many car parks?", [first, second], figures, extra_terms=terms).figure == "10个"
+    assert extract_answer("新建公园停车场多少个？", [first, second], figures).figure == "120个"
+    town.close()
