@@ -10,6 +10,7 @@ from importlib import resources
 from archive.chinese_script import to_simplified
 from archive.figures import UNITS
 from archive.tokens import tokens
+from index.crosslingual import is_english
 
 QUANTITY = re.compile(
     r"多少|几|多大|多高|多快|比例|比重|占比|增速|增长了|率是|是多少|"
@@ -39,6 +40,11 @@ QUALIFIER_AFTER = re.compile(r"^(?:左右|以上|以下|以内|多|余|上下)")
 TARGET_CLAUSE = re.compile(r"目标|预期|力争|拟按|拟|计划|安排|争取")
 TARGET_AFTER = re.compile(r"^(?:左右|以上|以内)")
 AVERAGE_LEAD = re.compile(r"年均|平均每年|五年|十年|累计")
+# "How many stations were built" counts things: a rate (100%) or a sum of money does not answer it.
+COUNT_QUESTION = re.compile(r"\bhow many\b(?!\s+(?:percent|percentage|per cent|yuan|times)\b)", re.I)
+NOT_COUNTS = ("%", "‰", "个百分点", "元")
+RANK_STEP = 0.6  # a figure's score drops this much per rank of its passage ...
+ENGLISH_RANK_STEP = 3.0  # ... and this much for an English question
 
 
 @dataclass
@@ -112,11 +118,19 @@ def extract_answer(
     terms = set(tokens(question)) | set(extra_terms)
     units = units or wanted_units(question)  # search's units also know the archive's measure words
     if is_quantity_question(question) or units:
+        if COUNT_QUESTION.search(question):  # mined units may add the rate its words often lead
+            named = wanted_units(question)
+            units = [u for u in units if u not in NOT_COUNTS or u in named]
+        # English words reach a passage's figures only through loose translations: the ranking,
+        # which also weighs glosses and meaning, is the surer guide to the passage
+        step = ENGLISH_RANK_STEP if is_english(question) else RANK_STEP
         best = None
         for rank, passage in enumerate(passages[:3]):
             for f in figures_by_chunk.get(passage.id, []):
-                score = _figure_score(f, units, terms, rank, passage, question)
+                score = _figure_score(f, units, terms, rank, passage, question, step)
                 score += period_fit(f, passage, asked)
+                if f["unit"] in NOT_COUNTS and f["unit"] not in units and COUNT_QUESTION.search(question):
+                    score -= 2.0
                 if best is None or score > best[0]:
                     best = (score, passage, f)
         if best is not None:
@@ -141,7 +155,7 @@ def _unit_index(unit: str, units: list[str]) -> int | None:
 
 
 def _figure_score(f: dict, units: list[str], terms: set[str], rank: int, passage,
-                  question_text: str = "") -> float:
+                  question_text: str = "", step: float = 0.6) -> float:
     """Unit fit, then the words of its clause, then the words just before it, then passage rank."""
     start = f["char_start"] - passage.char_start
     end = f["char_end"] - passage.char_start
@@ -167,7 +181,7 @@ def _figure_score(f: dict, units: list[str], terms: set[str], rank: int, passage
     # 由21%提升至74%: the figure a change started from answers only a question about the start
     start_of_change = f.get("role") == "from" and not STARTED.search(question_text)
     return (unit_fit + 2.0 * _overlap(f["context"], terms) + 3.0 * lead_overlap + reached + grew
-            - 0.6 * rank - 3.0 * start_of_change)
+            - step * rank - 3.0 * start_of_change)
 
 
 def figure_mode(f: dict, passage) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from index.gazetteer import NATIONAL, PlaceName, named_places, unknown_place
+from index.gazetteer import NATIONAL, PlaceName, named_places, proper_names, unknown_place
 from index.hints import Asked, Hint, asked, report_names, year_covers
 
 _ADMIN_UNIT = re.compile(r".+?(?:特别行政区|自治区|自治州|自治县|省|市|区|县|州|盟|旗)")
@@ -33,11 +33,12 @@ class Scope:
 
 
 def scope(question: str, reports: list[dict], hints: list[Hint],
-          ignored: tuple[str, ...] = (), periods=None) -> Scope:
+          ignored: tuple[str, ...] = (), periods=None, mentioned=None) -> Scope:
     """The reports that match every place and year the question names, and why none do.
 
     `hints` are the place hints matched against the archive (fuzzy English names included);
-    `periods(year, mode)` may return the reports whose stored figures cover a year.
+    `periods(year, mode)` may return the reports whose stored figures cover a year;
+    `mentioned(name)` tells whether any passage names what an English question names.
     """
     question_asks = asked(question)
     question_asks = Asked(tuple(y for y in question_asks.years  # its hint may name the report year
@@ -53,6 +54,11 @@ def scope(question: str, reports: list[dict], hints: list[Hint],
     unknown = unknown_place(question, mentions) if not place_hints else None
     if unknown and unknown not in ignored:
         places.append(unknown)
+    elif not place_hints and mentioned is not None:  # Heathrow, the Eiffel Tower: not in any report
+        unheard = [n for n in proper_names(question) if n not in ignored and not mentioned(n)]
+        if unheard:
+            return Scope(question_asks, tuple(unheard), frozenset(),
+                         f"the archive never mentions {_listing(unheard)}")
     covering: set[int] | None = None
     if places:
         covering = set().union(*(h.report_ids for h in place_hints)) if place_hints else set()

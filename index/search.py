@@ -13,7 +13,14 @@ from index.answer import is_quantity_question, wanted_units
 from index.crosslingual import chinese_terms, is_english
 from index.grounding import Scope, national_default, scope
 from index.hints import Hint, find_hints, report_names
-from index.keyword import Filters, english_coverage, english_search, keyword_search, query_terms
+from index.keyword import (
+    Filters,
+    english_coverage,
+    english_mentions,
+    english_search,
+    keyword_search,
+    query_terms,
+)
 from index.lexicon import Lexicon, content_words, lexicon_terms
 from index.ranker import Ranker, features, shipped
 from index.rerank import (
@@ -53,6 +60,7 @@ class SearchSettings:
     found_run: float = 0.5  # ... a verbatim run of 4+ question characters
     dense_floor: float = 0.27  # or a cosine this high (19 of 20 off-topic questions stay below)
     found_english: float = 0.4  # share of an English question's words in the glosses, with a figure
+    found_english_unit: float = 0.25  # ... or this share when the figure's unit fits the question
 
 
 @dataclass
@@ -222,7 +230,8 @@ class Searcher:
         legs = Legs(question, method, english, terms, hints, weighted + mined,
                     _units(question, weighted + mined, english, self.lexicon))
         if use_hints:
-            legs.scope = scope(question, self.reports(), hints, ignore_hints, self._period_reports)
+            legs.scope = scope(question, self.reports(), hints, ignore_hints, self._period_reports,
+                               (lambda name: english_mentions(self.archive, name)) if english else None)
             if (national := national_default(legs.scope, self.reports())) and "全国" not in ignore_hints:
                 legs.hints = hints = [*hints, national]
         if dense_ready:
@@ -387,9 +396,9 @@ class Searcher:
         named = top.hint >= 1.0 and top.coverage >= s.found_coverage / 2  # its report is named
         figure = top.unit_fit and top.coverage >= 0.75  # holds every word and the figure asked for
         if english:  # the passage's glosses hold the question's words, with a figure that fits them
-            figure = figure or top.english_coverage >= s.found_english and (
-                top.unit_fit or is_quantity_question(question)
-                and self._english_lead(top, question) >= 0.5)
+            figure = (figure or top.unit_fit and top.english_coverage >= s.found_english_unit
+                      or top.english_coverage >= s.found_english and is_quantity_question(question)
+                      and self._english_lead(top, question) >= 0.5)
         return (lexical or named or figure or top.run >= 0.75
                 or cosine >= s.dense_floor)
 
