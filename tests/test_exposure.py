@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from index.library import Library
 from ui import exposure
 
 APP = Path(__file__).parent.parent / "ui" / "app.py"
@@ -77,12 +76,8 @@ def test_security_flags_are_explicit():
 
 
 @pytest.fixture
-def home(tmp_path, tiny_model_dir, page_reports, monkeypatch) -> Path:
-    root = tmp_path / "home"
-    library = Library.open(root, model=str(tiny_model_dir))
-    library.add(page_reports[:1])
-    library.rebuild()
-    library.close()
+def home(tmp_path, tiny_model_dir, page_reports, indexed_home, monkeypatch) -> Path:
+    root = indexed_home([page_reports[0].name], manifest=False, copy_to=tmp_path / "home")
     monkeypatch.setenv("BAOGAO_HOME", str(root))
     monkeypatch.setenv("BAOGAO_MODEL", str(tiny_model_dir))
     return root

@@ -53,14 +53,11 @@ def test_saved_uploads_leave_the_pending_folder(tmp_path, tiny_model_dir):
 
 
 def test_ask_from_stdin_prints_valid_utf8_json_for_invalid_input(
-    tmp_path, tiny_model_dir, monkeypatch
+    tmp_path, tiny_model_dir, indexed_home, monkeypatch
 ):
     from ui.cli import cli
 
-    library = Library.open(tmp_path / "home", model=str(tiny_model_dir))
-    library.add([REPORTS / "district-deputy-duty-report.txt"])
-    library.rebuild()
-    library.close()
+    indexed_home(["district-deputy-duty-report.txt"], manifest=False, copy_to=tmp_path / "home")
     monkeypatch.setenv("BAOGAO_MODEL", str(tiny_model_dir))
     question = "棚户区改造了多少户".encode() + b"\xff\xfe\xc3(\n"
     result = CliRunner().invoke(

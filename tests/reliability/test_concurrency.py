@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 
 from index.library import Library
-from reliability.harness import REPORTS, write_small_reports
+from reliability.harness import write_small_reports
 
 WORKERS = Path(__file__).with_name("workers.py")
 ROLES = ("churn", "rebuild", "ask_library", "ask_cli")
@@ -74,11 +74,10 @@ def torn_passages(entry: dict, base: dict, added: dict, removed: dict) -> list[s
 
 
 @pytest.fixture
-def workdir(tmp_path, tiny_model_dir) -> Path:
+def workdir(tmp_path, tiny_model_dir, indexed_home) -> Path:
     """An indexed archive of two untouched reports, the churn files and the questions."""
+    indexed_home(UNTOUCHED, manifest=False, copy_to=tmp_path / "home")
     library = Library.open(tmp_path / "home", model=tiny_model_dir)
-    library.add([REPORTS / name for name in UNTOUCHED])
-    library.rebuild()
     stable = []
     for report in library.archive.reports():
         chunks = library.archive.chunks(library.archive.chunk_ids(report["id"]))
