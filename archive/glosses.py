@@ -21,7 +21,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 from archive.chinese_script import to_simplified
-from archive.tokens import _LONG_RUN, _ready
+from archive.tokens import LONG_RUN, ready_jieba
 
 SCHEMA = 4  # bump when the table's content or the glossing changes (then `baogao rebuild`)
 SENSE_WORDS = 6  # English words kept per Chinese word (its first senses, in CEDICT order)
@@ -129,10 +129,10 @@ def english_context(text: str) -> str:
 
 def english(text: str) -> str:
     """The English field of a text: glosses of its Chinese words, its own Latin words kept."""
-    jieba = _ready(len(text))  # the lazily loaded jieba of archive.tokens
+    jieba = ready_jieba(len(text))  # the lazily loaded jieba of archive.tokens
     glosses = table()
     out: list[str] = []
-    text = _LONG_RUN.sub(lambda m: m.group()[:64], unicodedata.normalize("NFKC", text))
+    text = LONG_RUN.sub(lambda m: m.group()[:64], unicodedata.normalize("NFKC", text))
     words = jieba.lcut(to_simplified(text), HMM=False)  # CEDICT keys are simplified: 優撫 -> 优抚
     for i, word in enumerate(words):
         if HAN.match(word):

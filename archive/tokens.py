@@ -13,7 +13,7 @@ from archive.jieba_dict import SqliteFreq, open_lazy, write_cache
 _WORD = re.compile(r"\w", re.UNICODE)
 # jieba is superlinear on one long run of Latin letters or digits (2 MB of "a": ~80 s); no
 # searchable word is that long, so such runs are cut before segmenting.
-_LONG_RUN = re.compile(r"[A-Za-z0-9]{64,}")
+LONG_RUN = re.compile(r"[A-Za-z0-9]{64,}")
 
 
 # Characters segmented over jieba's dictionary in SQLite before loading it whole: a few
@@ -32,7 +32,7 @@ def _jieba():
     return jieba
 
 
-def _ready(length: int):
+def ready_jieba(length: int):
     """jieba with a dictionary: read from SQLite as asked (archive/jieba_dict.py) while little
     text has been segmented, else loaded whole; both give the same cuts."""
     global _lazy_used
@@ -60,9 +60,9 @@ def tokens(text: str) -> list[str]:
     traditional characters become simplified (國務院 -> 国务院), so a question in either script
     finds a report in the other. Only tokens change: the stored text stays as written.
     """
-    jieba = _ready(len(text))
+    jieba = ready_jieba(len(text))
     text = to_simplified(unicodedata.normalize("NFKC", text))
-    text = _LONG_RUN.sub(lambda m: m.group()[:64], text)
+    text = LONG_RUN.sub(lambda m: m.group()[:64], text)
     return [t.lower() for t in jieba.lcut_for_search(text) if _WORD.search(t)]
 
 
