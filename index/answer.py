@@ -122,8 +122,10 @@ def extract_answer(
             named = wanted_units(question)
             units = [u for u in units if u not in NOT_COUNTS or u in named]
         # English words reach a passage's figures only through loose translations: the ranking,
-        # which also weighs glosses and meaning, is the surer guide to the passage
-        step = ENGLISH_RANK_STEP if is_english(question) else RANK_STEP
+        # which also weighs glosses and meaning, is the surer guide to the passage -- unless the
+        # question names a period, whose figures (a result, not the target) may sit further down
+        period = asked is not None and asked.mode is not None
+        step = ENGLISH_RANK_STEP if is_english(question) and not period else RANK_STEP
         best = None
         for rank, passage in enumerate(passages[:3]):
             for f in figures_by_chunk.get(passage.id, []):
