@@ -16,6 +16,9 @@ from importlib import resources
 from pypinyin import lazy_pinyin
 from rapidfuzz import fuzz
 
+from archive.text import YEAR
+
+_YEAR = YEAR  # the one year pattern (archive/text.py)
 # Any four-digit year a question may name, 3025 included: "3025年", "in 3025" (not 1256万人).
 _ANY_YEAR = re.compile(r"(?<![\d.])([12]\d{3}|3\d{3})(?![\d.%％])(?=年|[^\u4e00-\u9fff]|$)")
 # A year that names a report rather than a period: 2025年政府工作报告, "the 2020 government work report".
