@@ -43,6 +43,9 @@ AVERAGE_LEAD = re.compile(r"年均|平均每年|五年|十年|累计")
 # "How many stations were built" counts things: a rate (100%) or a sum of money does not answer it.
 COUNT_QUESTION = re.compile(r"\bhow many\b(?!\s+(?:percent|percentage|per cent|yuan|times)\b)", re.I)
 NOT_COUNTS = ("%", "‰", "个百分点", "元")
+# the glosses of the words before a figure, weighted by how rare each question word is in the
+# archive's glosses, next to the Chinese terms' lead (3.0): a tie-breaker between fitting figures
+ENGLISH_LEAD_WEIGHT = 0.5
 RANK_STEP = 0.6  # a figure's score drops this much per rank of its passage ...
 ENGLISH_RANK_STEP = 3.0  # ... and this much for an English question
 
@@ -107,6 +110,7 @@ def extract_answer(
     extra_terms: list[str] = (),
     asked=None,
     units: list[str] | None = None,
+    english_words: dict[str, float] | None = None,
 ) -> Answer | None:
     """Pick the answer from the top passages (StoredChunk-like, best first).
 
@@ -133,6 +137,8 @@ def extract_answer(
                 score += period_fit(f, passage, asked)
                 if f["unit"] in NOT_COUNTS and f["unit"] not in units and COUNT_QUESTION.search(question):
                     score -= 2.0
+                if english_words:
+                    score += ENGLISH_LEAD_WEIGHT * english_lead(f, passage, english_words)
                 if best is None or score > best[0]:
                     best = (score, passage, f)
         if best is not None:
@@ -149,6 +155,20 @@ def extract_answer(
         passage.char_start + start,
         passage.char_start + end,
     )
+
+
+def english_lead(f: dict, passage, weights: dict[str, float]) -> float:
+    """Weighted share of an English question's words among the glosses of the words just before a
+    figure: "how many landscaping projects" reads 实施园林绿化彩化工程28项 as "landscape ... project"."""
+    from archive.glosses import english
+    from index.crosslingual import tables
+
+    start = f["char_start"] - passage.char_start
+    lead = LEAD.split(passage.text[max(0, start - 24) : start])[-1]
+    lemma = tables().lemma
+    glossed = {lemma(w) for w in english(lead).split()}
+    total = sum(weights.values())
+    return sum(w for word, w in weights.items() if lemma(word) in glossed) / total if total else 0.0
 
 
 def _unit_index(unit: str, units: list[str]) -> int | None:
