@@ -365,7 +365,6 @@ def embedding_text(chunk: StoredChunk) -> str:
 
 
 NOT_CLOSE = "no passage in the archive answers this closely enough"
-MAX_ALTERNATIVES = 4
 
 
 def answer_dict(archive: Archive, result: SearchResult) -> dict:
@@ -382,7 +381,7 @@ def answer_dict(archive: Archive, result: SearchResult) -> dict:
         figures.setdefault(f["chunk_id"], []).append(f)
     answer = (
         extract_answer(result.question, eligible, figures, extra_terms=result.terms, asked=asked,
-                       units=result.units)
+                       units=result.units, settings=result.settings, query=result.query)
         if result.found
         else None
     )
@@ -427,9 +426,9 @@ def _answer_fields(archive: Archive, answer, by_id: dict) -> dict:
 def _alternatives(archive: Archive, result: SearchResult, eligible: list, figures: dict,
                   answered_report: int, asked) -> list[dict]:
     """The figure each other report among the passages gives, in rank order, with its citation."""
-    from index.answer import extract_answer, wanted_units
+    from index.answer import extract_answer
 
-    units = result.units or wanted_units(result.question)
+    units = result.units or result.query.units
     by_report: dict[int, list] = {}
     for p in eligible:
         if p.report_id != answered_report:
@@ -437,11 +436,11 @@ def _alternatives(archive: Archive, result: SearchResult, eligible: list, figure
     out = []
     for own in by_report.values():
         alt = extract_answer(result.question, own, figures, extra_terms=result.terms, asked=asked,
-                             units=result.units)
+                             units=result.units, settings=result.settings, query=result.query)
         if alt is None or alt.figure is None or (units and alt.unit not in units):
             continue
         out.append(_answer_fields(archive, alt, {p.id: p for p in own}))
-        if len(out) == MAX_ALTERNATIVES:
+        if len(out) == result.settings.alternatives:
             break
     return out
 

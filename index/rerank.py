@@ -100,9 +100,13 @@ PLAN_TEXT = re.compile(r"今年|预期目标|目标是|拟按|力争|计划")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
 
 
+def year_numbers(question: str) -> tuple[int, ...]:
+    return tuple(int(y) for y in _YEAR.findall(question))
+
+
 def question_tense(question: str, report_year: int | None) -> int:
     """-1 asks about the past (results), +1 about plans (targets), 0 cannot tell."""
-    years = [int(y) for y in _YEAR.findall(question)]
+    years = year_numbers(question)
     past = bool(PAST_QUESTION.search(question)) or any(
         report_year is not None and y < report_year for y in years)
     plan = bool(PLAN_QUESTION.search(question))

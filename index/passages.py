@@ -1,0 +1,78 @@
+"""What ranking reads from a passage that no question changes, worked out once per archive generation.
+
+Every question re-ranks a couple of hundred candidates; their text normalised for matching, the
+tense their section and wording give, and the units and places of their figures are the same for
+every question until the archive changes (its generation counter moves on every write); so are
+the chunks whose glosses hold an English word.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from archive.store import Archive, StoredChunk
+from index.rerank import normalise, passage_tense
+
+MAX_KEPT = 50_000  # passages kept per generation; beyond it the cache starts again (memory bound)
+MAX_WORDS = 2_000  # English words whose chunks are kept
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A stored chunk with its question-independent evidence."""
+
+    chunk: StoredChunk
+    normalised: str  # NFKC, simplified, lower case (rerank.normalise)
+    tense: int  # rerank.passage_tense: -1 review, +1 plans, 0 cannot tell
+    figures: tuple[dict, ...]  # {"unit", "char_start"} of each figure it holds
+
+
+class Passages:
+    """Passages by chunk id for one archive, dropped when its generation changes."""
+
+    def __init__(self, archive: Archive):
+        self.archive = archive
+        self._generation: int | None = None
+        self._kept: dict[int, Passage] = {}
+        self._holders: dict[str, frozenset[int]] = {}  # English word -> chunks whose glosses hold it
+
+    def get(self, ids: list[int]) -> dict[int, Passage]:
+        """The passages of these chunk ids that still exist, read from SQLite only when new."""
+        self._same_generation()
+        kept = self._kept  # one dict throughout, whatever another thread starts meanwhile
+        missing = [i for i in ids if i not in kept]
+        if missing:
+            figures = self._figures(missing)
+            for chunk in self.archive.chunks(missing):
+                kept[chunk.id] = Passage(
+                    chunk, normalise(chunk.text), passage_tense(chunk.section_path, chunk.text),
+                    tuple(figures.get(chunk.id, ())))
+        return {i: kept[i] for i in ids if i in kept}
+
+    def english_holders(self, word: str) -> frozenset[int]:
+        """The chunks whose glossed English holds the word (porter stems, as the English leg)."""
+        self._same_generation()
+        holders = self._holders  # one dict throughout, whatever another thread starts meanwhile
+        if word not in holders:
+            if len(holders) > MAX_WORDS:
+                holders.clear()
+            holders[word] = frozenset(r[0] for r in self.archive.db.execute(
+                "SELECT rowid FROM chunks_en WHERE chunks_en MATCH ?", ['"' + word.replace('"', '""') + '"']))
+        return holders[word]
+
+    def _same_generation(self) -> None:
+        """Forget everything when the archive has changed since it was read."""
+        generation = self.archive.generation
+        if generation != self._generation or len(self._kept) > MAX_KEPT:
+            self._generation, self._kept, self._holders = generation, {}, {}
+
+    def _figures(self, chunk_ids: list[int]) -> dict[int, list[dict]]:
+        out: dict[int, list[dict]] = {}
+        for start in range(0, len(chunk_ids), 500):
+            batch = chunk_ids[start : start + 500]
+            for cid, unit, char_start in self.archive.db.execute(
+                f"SELECT chunk_id, unit, char_start FROM figures WHERE chunk_id IN ({','.join('?' * len(batch))})",
+                batch,
+            ).fetchall():
+                out.setdefault(cid, []).append({"unit": unit, "char_start": char_start})
+        return out
