@@ -160,7 +160,7 @@ class Searcher:
                 vectors = self.embed_many([q.text, *looked_up])
                 vector = vectors[0]
                 known = {t for t, _ in weighted}
-                mined = [(t, w) for t, w in lexicon_terms(looked_up, vectors[1:], self.lexicon)
+                mined = [(t, w) for t, w in lexicon_terms(looked_up, vectors[1:], self.lexicon, settings=s)
                          if t not in known]
                 mined = _without_place_names(mined, hints, reports) if mined else []
             terms = [t for t, _ in weighted + mined]

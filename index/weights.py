@@ -23,6 +23,12 @@ class SearchSettings:
     dense_overfetch_min: int = 1000  # ... and at least this many, then filter
     keyword_context_weight: float = 0.5  # BM25 weight of title and section path against the body
     english_context_weight: float = 0.3  # the same in the glossed English field
+    # -- the mined lexicon: English question words -> the archive's words (index/lexicon.py) ---
+    lexicon_similarity: float = 0.55  # cosine floor for a match (default model)
+    lexicon_margin: float = 0.08  # keep the runners-up within this of the best match
+    lexicon_per_word: int = 2  # archive words kept per question word
+    lexicon_weight: float = 0.8  # a mined term's weight, from half at the floor ...
+    lexicon_ramp: float = 0.2  # ... to full at this far above it
     # -- fusion (hand weights: the fallback when the learned ranker has no model) ------------
     rrf_k: int = 60
     dense_weight: float = 0.6
