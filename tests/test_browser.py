@@ -351,6 +351,8 @@ def test_serve_on_an_empty_home_answers_by_keyword_then_by_meaning(
         submit(tab, "棚户区改造了多少户？")
         tab.locator(".bg-answer").wait_for()
         tab.locator(".bg-keyword-only").wait_for(state="detached")  # the page reran by itself
+        # while a rerun finishes, Streamlit may still show the stale card beside the new one
+        tab.wait_for_function("() => document.querySelectorAll('.bg-answer').length === 1")
         assert tab.locator(".bg-answer").count() == 1
         assert tab.locator("[data-testid=stProgress]").count() == 0  # the banner is gone
         tab.close()
