@@ -38,11 +38,8 @@ ROOT = Path(__file__).resolve().parent.parent
 CODE = Path(sys.argv[sys.argv.index("--worker") + 1]) if "--worker" in sys.argv else ROOT
 sys.path.insert(0, str(CODE))
 
-from archive.ingest import parse_text  # noqa: E402
-from archive.readers import read_file  # noqa: E402
 from index.evaluate import load_questions  # noqa: E402
 from index.library import Library  # noqa: E402
-from index.vectors import FaissStore  # noqa: E402
 
 QA = [*sorted((ROOT.parent / "shared" / "qa").glob("*.jsonl")), ROOT / "benchmarks" / "questions" / "tune.jsonl"]
 REPORTS = ROOT / "data" / "reports"
@@ -132,6 +129,11 @@ def bundled(home: str | None) -> Library:
 
 def synthetic(target: int, dimension: int, identity: dict) -> Library:
     """~target chunks: the bundled paragraphs reshuffled into reports of ~250 chunks each."""
+    # here, not at the top: a --compare worker imports only what every commit has
+    from archive.ingest import parse_text
+    from archive.readers import read_file
+    from index.vectors import FaissStore
+
     paragraphs = []
     for path in sorted(REPORTS.iterdir()):
         if path.suffix in (".txt", ".docx"):
