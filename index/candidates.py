@@ -15,7 +15,7 @@ from index.hints import Hint
 from index.passages import Passage
 from index.query import Query
 from index.ranker import LinearModel, Ranker, features
-from index.rerank import figure_lead, longest_shared_run, term_coverage
+from index.rerank import coverage_share, lead_share, longest_shared_run, weigh
 from index.weights import SearchSettings
 
 LEG_NAMES = ("dense", "keyword", "english", "lexicon")
@@ -93,28 +93,28 @@ def gather_evidence(query: Query, legs, passages: dict[int, Passage], glossed: d
     english_rank = {cid: r for r, cid in enumerate(legs.english_leg, start=1)}
     lexicon_rank = {cid: r for r, cid in enumerate(legs.lexicon, start=1)}
     units = legs.units
+    weighted, total = weigh(legs.weighted_terms)  # the question's side of coverage and figure_lead
     out = []
     for cid in ids:
         p = passages.get(cid)
         if p is None:
             continue  # removed since the legs ran
         chunk = p.chunk
-        figures = list(p.figures)
         out.append(Candidate(
             chunk=chunk,
             dense_rank=dense_rank.get(cid),
             keyword_rank=keyword_rank.get(cid),
             hint=boosts.get(chunk.report_id, 0.0),
-            coverage=term_coverage(legs.weighted_terms, p.normalised),
+            coverage=coverage_share(weighted, total, p.normalised),
             run=0.0 if legs.english else longest_shared_run(
                 query.normalised, p.normalised, cap=s.run_cap) / s.run_cap,
-            unit_fit=any(f["unit"] in units for f in figures),
+            unit_fit=any(f["unit"] in units for f in p.figures),
             tense=query.tense(chunk.year) * p.tense,
             english_rank=english_rank.get(cid),
             lexicon_rank=lexicon_rank.get(cid),
             cosine=legs.dense.get(cid, 0.0),
             english_coverage=glossed.get(cid, 0.0),
-            figure_lead=figure_lead(chunk, figures, legs.weighted_terms, units, width=s.lead_width),
+            figure_lead=lead_share(p.leads(s.lead_width), weighted, total, units),
         ))
     return out
 

@@ -8,10 +8,10 @@ the chunks whose glosses hold an English word.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from archive.store import Archive, StoredChunk
-from index.rerank import normalise, passage_tense
+from index.rerank import figure_leads, normalise, passage_tense
 
 MAX_KEPT = 50_000  # passages kept per generation; beyond it the cache starts again (memory bound)
 MAX_WORDS = 2_000  # English words whose chunks are kept
@@ -25,6 +25,13 @@ class Passage:
     normalised: str  # NFKC, simplified, lower case (rerank.normalise)
     tense: int  # rerank.passage_tense: -1 review, +1 plans, 0 cannot tell
     figures: tuple[dict, ...]  # {"unit", "char_start"} of each figure it holds
+    _leads: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def leads(self, width: int) -> list[tuple[str, str]]:
+        """(unit, the clause just before it) of each figure (rerank.figure_leads)."""
+        if width not in self._leads:
+            self._leads[width] = figure_leads(self.chunk, list(self.figures), width=width)
+        return self._leads[width]
 
 
 class Passages:
