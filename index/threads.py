@@ -19,7 +19,10 @@ _state: dict = {"controller": None, "depth": 0, "limit": None}
 
 @contextmanager
 def one_blas_thread():
-    """BLAS limited to one thread inside; nested and concurrent uses restore it once, at the end."""
+    """BLAS limited to one thread inside; nested and concurrent uses restore it once, at the end.
+
+    The libraries are those loaded at the first use (numpy's BLAS, which the encoder and the
+    lexicon use, always is): looking again costs 10 ms, more than the limit saves."""
     try:
         from threadpoolctl import ThreadpoolController
     except ImportError:  # the limit is an optimisation: without the library, run as before
