@@ -10,6 +10,7 @@ from importlib import resources
 from archive.chinese_script import to_simplified
 from archive.figures import UNITS
 from archive.tokens import tokens
+from index.crosslingual import is_english
 from index.weights import SearchSettings
 
 QUANTITY = re.compile(
@@ -40,6 +41,9 @@ QUALIFIER_AFTER = re.compile(r"^(?:左右|以上|以下|以内|多|余|上下)")
 TARGET_CLAUSE = re.compile(r"目标|预期|力争|拟按|拟|计划|安排|争取")
 TARGET_AFTER = re.compile(r"^(?:左右|以上|以内)")
 AVERAGE_LEAD = re.compile(r"年均|平均每年|五年|十年|累计")
+# "How many stations were built" counts things: a rate (100%) or a sum of money does not answer it.
+COUNT_QUESTION = re.compile(r"\bhow many\b(?!\s+(?:percent|percentage|per cent|yuan|times)\b)", re.I)
+NOT_COUNTS = ("%", "‰", "个百分点", "元")
 
 
 @dataclass
@@ -115,15 +119,24 @@ def extract_answer(
         return None
     s = settings or SearchSettings()
     terms = set(query.tokens if query is not None else tokens(question)) | set(extra_terms)
-    # search's units also know the archive's measure words
-    units = units or (list(query.units) if query is not None else wanted_units(question))
+    named = list(query.units) if query is not None else wanted_units(question)  # the question's own
+    units = units or named  # search's units also know the archive's measure words
     quantity = query.quantity if query is not None else is_quantity_question(question)
     if quantity or units:
+        counting = bool(COUNT_QUESTION.search(question))
+        if counting:  # mined units may add the rate its words often lead
+            units = [u for u in units if u not in NOT_COUNTS or u in named]
+        # English words reach a passage's figures only through loose translations: the ranking,
+        # which also weighs glosses and meaning, is the surer guide to the passage
+        english = query.english if query is not None else is_english(question)
+        step = s.figure_rank_english if english else s.figure_rank
         best = None
         for rank, passage in enumerate(passages[: s.answer_passages]):
             for f in figures_by_chunk.get(passage.id, []):
-                score = _figure_score(f, units, terms, rank, passage, question, s)
+                score = _figure_score(f, units, terms, rank, passage, question, s, step)
                 score += period_fit(f, passage, asked, s)
+                if counting and f["unit"] in NOT_COUNTS and f["unit"] not in units:
+                    score -= s.figure_not_count
                 if best is None or score > best[0]:
                     best = (score, passage, f)
         if best is not None:
@@ -148,9 +161,12 @@ def _unit_index(unit: str, units: list[str]) -> int | None:
 
 
 def _figure_score(f: dict, units: list[str], terms: set[str], rank: int, passage,
-                  question_text: str = "", s: SearchSettings | None = None) -> float:
-    """Unit fit, then the words of its clause, then the words just before it, then passage rank."""
+                  question_text: str = "", s: SearchSettings | None = None,
+                  step: float | None = None) -> float:
+    """Unit fit, then the words of its clause, then the words just before it, then passage rank
+    (less `step` per rank: s.figure_rank unless given)."""
     s = s or SearchSettings()
+    step = s.figure_rank if step is None else step
     start = f["char_start"] - passage.char_start
     end = f["char_end"] - passage.char_start
     unit_fit = 0.0
@@ -175,7 +191,7 @@ def _figure_score(f: dict, units: list[str], terms: set[str], rank: int, passage
     # 由21%提升至74%: the figure a change started from answers only a question about the start
     start_of_change = f.get("role") == "from" and not STARTED.search(question_text)
     return (unit_fit + s.figure_clause * _overlap(f["context"], terms) + s.figure_lead * lead_overlap
-            + reached + grew - s.figure_rank * rank - s.figure_change_start * start_of_change)
+            + reached + grew - step * rank - s.figure_change_start * start_of_change)
 
 
 def figure_mode(f: dict, passage) -> str:

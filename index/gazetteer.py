@@ -128,3 +128,29 @@ def unknown_place(question: str, known: list[PlaceName]) -> str | None:
         if not any(p.surface in name.lower() for p in known):
             return name
     return None
+
+
+# Capitalised words that are no names: question and report words, months and days.
+_TITLE_WORDS = frozenset("""
+what how which when where who why whose does did was were is are the a an in on of for by to from
+according state council government party congress national people's peoples communist chinese
+report reports work district province city county region autonomous prefecture municipality
+january february march april may june july august september october november december
+monday tuesday wednesday thursday friday saturday sunday
+""".split())
+_CAPITALISED = re.compile(r"\b[A-Z][a-z]+(?:-[A-Z][a-z]+)?(?:\s+[A-Z][a-z]+(?:-[A-Z][a-z]+)?)*")
+
+
+def proper_names(question: str) -> list[str]:
+    """Runs of capitalised words an English question uses as names (Heathrow, Eiffel Tower), not its
+    first word, title words or the places of China's tables (Guangdong, Inner Mongolia)."""
+    known = english_divisions()
+    out = []
+    for m in _CAPITALISED.finditer(question):
+        words = [w for w in m.group().split() if w.lower() not in _TITLE_WORDS]
+        if m.start() == 0 and words and m.group().split()[0] == words[0]:
+            words = words[1:]  # "Tibet's ..." at the head stays below; "Toyota sold" is rare
+        name = " ".join(words)
+        if name and not any(n in known for n in (name.lower(), *(w.lower() for w in words))):
+            out.append(name)
+    return out

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from index.gazetteer import NATIONAL, PlaceName, named_places, unknown_place
+from index.gazetteer import NATIONAL, PlaceName, named_places, proper_names, unknown_place
 from index.hints import Asked, Hint, asked, report_names, year_covers
 from index.weights import SearchSettings
 
@@ -34,11 +34,13 @@ class Scope:
 
 
 def scope(question: str, reports: list[dict], hints: list[Hint],
-          ignored: tuple[str, ...] = (), periods=None, *, asks: Asked | None = None) -> Scope:
+          ignored: tuple[str, ...] = (), periods=None, mentioned=None, *,
+          asks: Asked | None = None) -> Scope:
     """The reports that match every place and year the question names, and why none do.
 
     `hints` are the place hints matched against the archive (fuzzy English names included);
-    `periods(year, mode)` may return the reports whose stored figures cover a year; `asks` is
+    `periods(year, mode)` may return the reports whose stored figures cover a year;
+    `mentioned(name)` tells whether any passage names what an English question names; `asks` is
     `asked(question)` when the caller has read it already.
     """
     question_asks = asks if asks is not None else asked(question)
@@ -55,6 +57,11 @@ def scope(question: str, reports: list[dict], hints: list[Hint],
     unknown = unknown_place(question, mentions) if not place_hints else None
     if unknown and unknown not in ignored:
         places.append(unknown)
+    elif not place_hints and mentioned is not None:  # Heathrow, the Eiffel Tower: not in any report
+        unheard = [n for n in proper_names(question) if n not in ignored and not mentioned(n)]
+        if unheard:
+            return Scope(question_asks, tuple(unheard), frozenset(),
+                         f"the archive never mentions {_listing(unheard)}")
     covering: set[int] | None = None
     if places:
         covering = set().union(*(h.report_ids for h in place_hints)) if place_hints else set()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import sqlite3
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -144,6 +146,19 @@ def english_search(
         [context_weight, match, *values, limit],
     ).fetchall()
     return [(row[0], row[1]) for row in rows]
+
+
+def english_mentions(archive: Archive, name: str) -> bool:
+    """Do the glosses of some passage hold every word of a name (Eiffel Tower: eiffel and tower)?
+    True when there is no English field to ask (an archive from before it)."""
+    match = " ".join(f'"{w}"' for w in re.findall(r"[a-z]+", name.lower()))
+    try:
+        if not match or archive.db.execute("SELECT 1 FROM chunks_en LIMIT 1").fetchone() is None:
+            return True
+        return archive.db.execute(
+            "SELECT 1 FROM chunks_en WHERE chunks_en MATCH ? LIMIT 1", [match]).fetchone() is not None
+    except sqlite3.OperationalError:
+        return True
 
 
 def english_coverage(archive: Archive, words: list[str], chunk_ids: list[int],

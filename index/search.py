@@ -12,7 +12,13 @@ from archive.store import Archive, StoredChunk
 from index.candidates import LEG_NAMES, Candidate, gather_evidence, scores
 from index.grounding import Scope, national_default, scope
 from index.hints import Hint, find_hints, report_names
-from index.keyword import Filters, english_coverage, english_search, keyword_search
+from index.keyword import (
+    Filters,
+    english_coverage,
+    english_mentions,
+    english_search,
+    keyword_search,
+)
 from index.lexicon import Lexicon, lexicon_terms
 from index.passages import Passages
 from index.query import Query
@@ -167,8 +173,9 @@ class Searcher:
             legs = Legs(q.text, method, english, terms, hints, weighted + mined,
                         _units(q, weighted + mined, english, self.lexicon, s), query=q)
             if use_hints:
+                mentioned = (lambda name: english_mentions(self.archive, name)) if english else None
                 legs.scope = scope(q.text, reports, hints, ignore_hints, self._period_reports,
-                                   asks=q.asked)
+                                   mentioned, asks=q.asked)
                 national = national_default(legs.scope, reports, weight=s.national_hint)
                 if national and "全国" not in ignore_hints:
                     legs.hints = hints = [*hints, national]
@@ -300,9 +307,9 @@ class Searcher:
         # holds every word and the figure asked for
         figure = top.unit_fit and top.coverage >= s.found_figure_coverage
         if english:  # the passage's glosses hold the question's words, with a figure that fits them
-            figure = figure or top.english_coverage >= s.found_english and (
-                top.unit_fit or query.quantity
-                and self._english_lead(top, query) >= s.found_english_lead)
+            figure = (figure or top.unit_fit and top.english_coverage >= s.found_english_unit
+                      or top.english_coverage >= s.found_english and query.quantity
+                      and self._english_lead(top, query) >= s.found_english_lead)
         return (lexical or named or figure or top.run >= s.found_run_alone
                 or cosine >= s.dense_floor)
 

@@ -57,6 +57,7 @@ class SearchSettings:
     found_run: float = 0.5  # ... a verbatim run of 4+ question characters
     dense_floor: float = 0.27  # or a cosine this high (19 of 20 off-topic questions stay below)
     found_english: float = 0.4  # share of an English question's words in the glosses, with a figure
+    found_english_unit: float = 0.25  # ... or this share when the figure's unit fits the question
     found_english_cosine: float = 0.8  # English support: this share of dense_floor (or a unit fit)
     found_named_hint: float = 1.0  # its report is named (hint at least this) ...
     found_named_coverage: float = 0.2  # ... and the passage holds this share of the terms
@@ -73,7 +74,9 @@ class SearchSettings:
     figure_reached: float = 0.5  # "reached / 达到" asks for the figure after 到
     figure_grew_named: float = 1.5  # right after 增长 in a clause naming the indicator
     figure_grew: float = 0.8  # right after 增长
-    figure_rank: float = 0.6  # less this per passage rank
+    figure_rank: float = 0.6  # less this per passage rank ...
+    figure_rank_english: float = 3.0  # ... and this much for an English question (loose translations)
+    figure_not_count: float = 2.0  # less this for a rate or money answering "how many"
     figure_change_start: float = 3.0  # less this for where a change started (由21%提升至74%)
     period_target: float = 1.0  # a target asked, a target found
     period_not_target: float = -0.5  # a target asked, something else found

@@ -6,8 +6,9 @@ import pytest
 
 from archive.ingest import add_file
 from archive.store import Archive
+from index.answer import extract_answer
 from index.library import answer_dict
-from index.search import Searcher
+from index.search import Candidate, Searcher
 
 REPORT = """2024年某县政府工作报告
 
@@ -57,3 +58,52 @@ def test_stored_figures_carry_role_and_group(archive):
     by_raw = {r[0]: r[1:] for r in rows}
     assert by_raw["21%"][0] == "from" and by_raw["74%"][0] == "to"
     assert by_raw["301户"][1:] == by_raw["611人"][1:] != (None, None)
+
+
+def test_how_many_counts_things_and_takes_no_rate(tmp_path):
+    path = tmp_path / "town.txt"
+    path.write_text("2024年某镇工作总结\n一、环境卫生\n垃圾转运站覆盖率达到100%，全年新建垃圾转运站4座。\n",
+                    encoding="utf-8")
+    town = Archive(tmp_path / "archive.db")
+    add_file(town, path)
+    chunk = next(c for c in town.chunks([row[0] for row in town.db.execute("SELECT id FROM chunks")])
+                 if "4座" in c.text)
+    figures = {chunk.id: town.figures([chunk.id])}
+
+    def figure(question: str) -> str:
+        return extract_answer(question, [chunk], figures).figure
+
+    assert figure("How many garbage transfer stations were built?") == "4座"
+    assert figure("What share of the town do garbage transfer stations cover?") == "100%"
+    town.close()
+
+
+def test_an_english_question_is_answered_by_a_fitting_figure_its_glosses_partly_hold(archive):
+    """English words reach Chinese text loosely; a figure of the unit asked for vouches for a passage
+    whose glosses hold a quarter of them, while one with no fitting figure needs more."""
+    searcher = Searcher(archive)
+    chunk = archive.chunks([archive.db.execute("SELECT min(id) FROM chunks").fetchone()[0]])[0]
+
+    def found(unit_fit: bool, share: float) -> bool:
+        top = Candidate(chunk, None, 1, 0.0, 0.1, 0.0, unit_fit, english_coverage=share)
+        return searcher._found(top, {}, True, "How many resettlement flats were allocated?")
+
+    assert found(True, 0.25) and found(True, 0.5)
+    assert not found(False, 0.25) and not found(True, 0.2)
+
+
+def test_an_english_question_keeps_to_the_top_passage_unless_another_fits_far_better(tmp_path):
+    """Its Chinese terms are loose translations: a lower passage sharing a few more of them is no
+    reason to leave the passage the ranking put first; a Chinese question weighs them as before."""
+    path = tmp_path / "town.txt"
+    path.write_text("2024年某镇工作总结\n一、城市建设\n全年建成停车场10个。\n二、交通\n新建公园停车场120个。\n",
+                    encoding="utf-8")
+    town = Archive(tmp_path / "archive.db")
+    add_file(town, path)
+    chunks = town.chunks([row[0] for row in town.db.execute("SELECT id FROM chunks")])
+    first, second = (next(c for c in chunks if figure in c.text) for figure in ("10个", "120个"))
+    figures = {c.id: town.figures([c.id]) for c in (first, second)}
+    terms = ["停车场", "新建", "公园"]  # what translating "new", "park", "car park" might give
+    assert extract_answer("How many car parks?", [first, second], figures, extra_terms=terms).figure == "10个"
+    assert extract_answer("新建公园停车场多少个？", [first, second], figures).figure == "120个"
+    town.close()

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from index.gazetteer import named_places, unknown_place
+from index.gazetteer import named_places, proper_names, unknown_place
 from index.hints import asked
 from index.library import Library
 from ui.cli import cli
@@ -182,3 +182,30 @@ def test_the_page_says_plainly_what_the_archive_lacks(built_home, tmp_path, tiny
 @pytest.mark.parametrize("question", ["海绵城市试点面积是多少？", "超市2025年销售额是多少？", "城市2024年建成多少公园？"])
 def test_words_ending_like_a_place_are_not_unknown_places(question):
     assert unknown_place(question, named_places(question)) is None
+
+
+@pytest.mark.parametrize(("question", "names"), [
+    ("How many passengers did Heathrow airport handle?", ["Heathrow"]),
+    ("How much did the Eiffel Tower cost to build?", ["Eiffel Tower"]),
+    ("How many parking spaces does the Mall of America have?", ["Mall", "America"]),
+    ("According to the 2023 State Council report, how many homes were renovated?", []),
+    ("How many Sichuan museums became national first-grade museums?", []),  # a province's name
+    ("Tibet's GDP grew by how much in March?", []),  # the first word, a month
+])
+def test_proper_names_are_the_capitalised_words_no_table_knows(question, names):
+    assert proper_names(question) == names
+
+
+def test_a_name_no_report_mentions_is_refused(library):
+    result = library.ask("How many passengers did Heathrow airport handle?")
+    assert result["answer"] is None and result["found"] is False
+    assert result["reason"] == "the archive never mentions Heathrow"
+    assert result["passages"]  # the nearest passages are still listed
+
+
+def test_names_the_archive_holds_are_not_refused(library):
+    hailar = library.ask("How many households in Hailar were connected to natural gas?")
+    assert hailar["reason"] is None  # a place hint of the archive, not a stranger
+    belt = library.ask("What did the State Council say about the Belt and Road?")
+    assert proper_names(belt["question"]) == ["Belt", "Road"]
+    assert belt["reason"] is None  # 一带一路 is glossed "Belt and Road"
