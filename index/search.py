@@ -232,7 +232,7 @@ class Searcher:
         if legs.scope is not None and legs.scope.covering is not None:
             # grounded: an answer only from a report that matches what the question names
             eligible = [c for c in scored if c.chunk.report_id in legs.scope.covering]
-        found = bool(eligible) and self._found(eligible[0], legs.dense, legs.query, s)
+        found = bool(eligible) and self._found(eligible[0], legs.dense, legs.english, legs.query, s)
         return SearchResult(legs.question, hits, legs.hints, legs.terms, legs.method, found,
                             legs.units, legs.scope, legs.query, s)
 
@@ -288,14 +288,14 @@ class Searcher:
         figures = list(self.passages.get([top.chunk.id])[top.chunk.id].figures)
         return english_figure_lead(top.chunk, figures, query.words)
 
-    def _found(self, top: Candidate, dense: dict[int, float], query: Query,
+    def _found(self, top: Candidate, dense: dict[int, float], english: bool, question: str | Query = "",
                s: SearchSettings | None = None) -> bool:
         """Does the best passage share enough with the question to count as an answer?
 
         Calibrated on off-topic questions (benchmarks/offtopic.jsonl) against the dev sets.
         """
         s = s or self.settings
-        english = query.english
+        query = question if isinstance(question, Query) else Query.parse(question)
         cosine = dense.get(top.chunk.id, 0.0)
         # English words reach Chinese text through a dictionary, which matches loosely
         # (price -> 价格): they need a fitting figure or some semantic support as well.
