@@ -135,7 +135,10 @@ def synthetic(target: int, dimension: int, identity: dict) -> Library:
     # here, not at the top: a --compare worker imports only what every commit has
     from archive.ingest import parse_text
     from archive.readers import read_file
-    from index.vectors import FaissStore
+    try:
+        from index.vectors.faiss_store import FaissStore
+    except ImportError:  # before index/vectors/ became a package
+        from index.vectors import FaissStore
 
     paragraphs = []
     for path in sorted(REPORTS.iterdir()):
