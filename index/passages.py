@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from archive.store import Archive, StoredChunk
 from index.rerank import figure_leads, normalise, passage_tense
 
-MAX_KEPT = 50_000  # passages kept per generation; beyond it the cache starts again (memory bound)
-MAX_WORDS = 2_000  # English words whose chunks are kept
+MAX_KEPT = 20_000  # passages kept per generation; beyond it the cache starts again (memory bound)
+MAX_HELD = 500_000  # chunk ids kept for English words, all words together (a common word of a
+# large archive is held by most of its chunks)
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,7 @@ class Passages:
         self._generation: int | None = None
         self._kept: dict[int, Passage] = {}
         self._holders: dict[str, frozenset[int]] = {}  # English word -> chunks whose glosses hold it
+        self._held = 0  # chunk ids in _holders
 
     def get(self, ids: list[int]) -> dict[int, Passage]:
         """The passages of these chunk ids that still exist, read from SQLite only when new."""
@@ -60,18 +62,22 @@ class Passages:
         """The chunks whose glossed English holds the word (porter stems, as the English leg)."""
         self._same_generation()
         holders = self._holders  # one dict throughout, whatever another thread starts meanwhile
-        if word not in holders:
-            if len(holders) > MAX_WORDS:
-                holders.clear()
-            holders[word] = frozenset(r[0] for r in self.archive.db.execute(
-                "SELECT rowid FROM chunks_en WHERE chunks_en MATCH ?", ['"' + word.replace('"', '""') + '"']))
-        return holders[word]
+        if word in holders:
+            return holders[word]
+        held = frozenset(r[0] for r in self.archive.db.execute(
+            "SELECT rowid FROM chunks_en WHERE chunks_en MATCH ?", ['"' + word.replace('"', '""') + '"']))
+        if self._held + len(held) > MAX_HELD:
+            holders.clear()
+            self._held = 0
+        holders[word] = held
+        self._held += len(held)
+        return held
 
     def _same_generation(self) -> None:
         """Forget everything when the archive has changed since it was read."""
         generation = self.archive.generation
         if generation != self._generation or len(self._kept) > MAX_KEPT:
-            self._generation, self._kept, self._holders = generation, {}, {}
+            self._generation, self._kept, self._holders, self._held = generation, {}, {}, 0
 
     def _figures(self, chunk_ids: list[int]) -> dict[int, list[dict]]:
         out: dict[int, list[dict]] = {}
