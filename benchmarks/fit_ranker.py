@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from index.evaluate import Score, answer_ok, is_hit, load_questions  # noqa: E402
 from index.library import Library, answer_dict  # noqa: E402
-from index.ranker import FEATURES, WEIGHTS, Ranker, features, fit, model_key  # noqa: E402
+from index.ranker import FEATURES, WEIGHTS, Ranker, better_than_hand, features, fit, model_key  # noqa: E402
 
 METHODS = ("keyword", "dense", "hybrid")
 DEFAULT_SETS = [*sorted((ROOT.parent / "shared" / "qa").glob("*.jsonl")),
@@ -122,9 +122,12 @@ def main() -> None:
     print_scores(scores, f"{args.folds}-fold by report: every figure from questions on reports the model did not train on")
     if args.write:
         ranker = fit_models(gathered, questions, list(range(len(questions))))
+        kept = better_than_hand(scores)
+        ranker = Ranker({k: m for k, m in ranker.models.items() if k in kept})
         ranker.save(note=f"fitted by benchmarks/fit_ranker.py on {len(questions)} questions: "
-                         + ", ".join(p.stem for p in args.sets))
-        print(f"\nwrote {WEIGHTS}")
+                         + ", ".join(p.stem for p in args.sets)
+                         + "; a model ships only where its unseen folds beat the hand weights")
+        print(f"\nwrote {WEIGHTS}: {', '.join(sorted(kept)) or 'no model'} (the rest: hand weights)")
     if args.final:
         held = [{**q, "set": args.final.stem} for q in load_questions(args.final)]
         held_gathered = gather(library, held)

@@ -127,9 +127,11 @@ def extract_answer(
         if counting:  # mined units may add the rate its words often lead
             units = [u for u in units if u not in NOT_COUNTS or u in named]
         # English words reach a passage's figures only through loose translations: the ranking,
-        # which also weighs glosses and meaning, is the surer guide to the passage
+        # which also weighs glosses and meaning, is the surer guide to the passage -- unless the
+        # question names a period, whose figures (a result, not the target) may sit further down
+        period = asked is not None and asked.mode is not None
         english = query.english if query is not None else is_english(question)
-        step = s.figure_rank_english if english else s.figure_rank
+        step = s.figure_rank_english if english and not period else s.figure_rank
         best = None
         for rank, passage in enumerate(passages[: s.answer_passages]):
             for f in figures_by_chunk.get(passage.id, []):

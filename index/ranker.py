@@ -140,3 +140,15 @@ def fit(rows: np.ndarray, labels: np.ndarray, groups: np.ndarray, *, c: float = 
     model.fit(np.concatenate([x, -x]), np.r_[np.ones(len(x)), np.zeros(len(x))])
     return LinearModel(tuple(map(float, mean)), tuple(map(float, scale)),
                        tuple(map(float, model.coef_[0])), 0.0)
+
+
+def better_than_hand(scores: dict) -> set[str]:
+    """Language/method keys whose learned model, pooled over every set's unseen folds, has a
+    higher hit@1 than the hand weights on the same questions (MRR breaks a tie)."""
+    pooled: dict[tuple[str, str], list[float]] = {}
+    for (label, method, _set, lang), s in scores.items():
+        total = pooled.setdefault((label, model_key(lang == "en", method)), [0, 0.0])
+        total[0] += s.hit1
+        total[1] += s.rr
+    keys = {key for _, key in pooled}
+    return {k for k in keys if tuple(pooled.get(("learned", k), (0, 0.0))) > tuple(pooled.get(("hand", k), (0, 0.0)))}

@@ -42,7 +42,8 @@ class Legs:
     terms: list[str]
     hints: list[Hint]
     weighted_terms: list[tuple[str, float]] = field(default_factory=list)
-    units: list[str] = field(default_factory=list)  # units a fitting answer carries
+    units: list[str] = field(default_factory=list)  # units the question names: passages holding one rank higher
+    answer_units: list[str] = field(default_factory=list)  # ... plus the archive's measure words: the answer's
     dense: dict[int, float] = field(default_factory=dict)  # chunk id -> cosine, best first
     keyword: list[int] = field(default_factory=list)  # chunk ids, best first
     english_leg: list[int] = field(default_factory=list)  # glossed English field (English questions)
@@ -170,7 +171,9 @@ class Searcher:
                          if t not in known]
                 mined = _without_place_names(mined, hints, reports) if mined else []
             terms = [t for t, _ in weighted + mined]
-            legs = Legs(q.text, method, english, terms, hints, weighted + mined,
+            # the measure words mined for an English question's terms pick its figure, but are too
+            # loose to rank passages by: only the units its own words name do that
+            legs = Legs(q.text, method, english, terms, hints, weighted + mined, list(q.units),
                         _units(q, weighted + mined, english, self.lexicon, s), query=q)
             if use_hints:
                 mentioned = (lambda name: english_mentions(self.archive, name)) if english else None
@@ -232,9 +235,10 @@ class Searcher:
         if legs.scope is not None and legs.scope.covering is not None:
             # grounded: an answer only from a report that matches what the question names
             eligible = [c for c in scored if c.chunk.report_id in legs.scope.covering]
-        found = bool(eligible) and self._found(eligible[0], legs.dense, legs.english, legs.query, s)
+        found = bool(eligible) and self._found(eligible[0], legs.dense, legs.english, legs.query,
+                                               legs.answer_units, s)
         return SearchResult(legs.question, hits, legs.hints, legs.terms, legs.method, found,
-                            legs.units, legs.scope, legs.query, s)
+                            legs.answer_units or legs.units, legs.scope, legs.query, s)
 
     def _period_reports(self, year: int, mode: str | None) -> set[int]:
         """Reports with stored figures about the year in the mode asked (archive/periods.py)."""
@@ -289,7 +293,7 @@ class Searcher:
         return english_figure_lead(top.chunk, figures, query.words)
 
     def _found(self, top: Candidate, dense: dict[int, float], english: bool, question: str | Query = "",
-               s: SearchSettings | None = None) -> bool:
+               answer_units: list[str] = (), s: SearchSettings | None = None) -> bool:
         """Does the best passage share enough with the question to count as an answer?
 
         Calibrated on off-topic questions (benchmarks/offtopic.jsonl) against the dev sets.
@@ -297,6 +301,9 @@ class Searcher:
         s = s or self.settings
         query = question if isinstance(question, Query) else Query.parse(question)
         cosine = dense.get(top.chunk.id, 0.0)
+        if english and not top.unit_fit and answer_units:  # a figure in a measure word its terms take
+            figures = self.passages.get([top.chunk.id])[top.chunk.id].figures
+            top = replace(top, unit_fit=any(f["unit"] in answer_units for f in figures))
         # English words reach Chinese text through a dictionary, which matches loosely
         # (price -> 价格): they need a fitting figure or some semantic support as well.
         support = ((top.unit_fit or cosine >= s.found_english_cosine * s.dense_floor) if english

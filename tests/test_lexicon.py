@@ -103,3 +103,12 @@ def test_unreadable_lexicon_loads_as_none(tmp_path):
 
 def test_content_words_drop_stop_and_vague_words():
     assert content_words("How many pigs were slaughtered in 2024 last year?") == ["pigs", "slaughtered"]
+
+
+def test_mined_measure_words_pick_the_figure_but_do_not_rank_passages(library):
+    """停车位 is followed by 个 in this archive: a fine guess for the answer's unit, too loose a
+    signal to lift every passage holding some 个 above the others."""
+    legs = library.searcher().gather("How many parking spaces were added?")
+    assert "个" in legs.answer_units and legs.units == []  # no word of the question names a unit
+    result = library.searcher().rank(legs)
+    assert "个" in result.units  # the units extract_answer weighs
