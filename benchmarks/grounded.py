@@ -4,7 +4,8 @@
 
 The eval archive holds the bundled reports except a few left out on purpose (so questions about
 them have no answer here) plus real reports kept under benchmarks/grounded/reports/. It is built
-once into --home (default /work/cache/h10-grounded/eval, or a temporary folder) and reused.
+once into --home (default ~/.cache/baogao/grounded-eval) and reused; delete it after changing
+the readers or the figures.
 
 Per language it prints: right figure (present questions whose answer holds the expected
 figure), answered-when-present, refused-when-absent, and the same on period questions only.
@@ -16,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import tempfile
 import time
 import unicodedata
 from pathlib import Path
@@ -32,7 +32,7 @@ QUESTIONS = ROOT / "benchmarks" / "grounded" / "questions.jsonl"
 # Left out of the eval archive, so that questions about them are "absent" cases while their
 # neighbours (2023 and 2025 State Council, the 2025/2026 provincial reports) stay as distractors.
 LEFT_OUT = ("gwr_2024_state_council.txt", "gwr_2026_guangdong_province.txt")
-DEFAULT_HOME = Path("/work/cache/h10-grounded/eval")
+DEFAULT_HOME = Path.home() / ".cache" / "baogao" / "grounded-eval"  # built once, reused
 
 
 def build(home: Path) -> Library:
@@ -107,8 +107,7 @@ def main() -> None:
     parser.add_argument("--questions", type=Path, default=QUESTIONS)
     parser.add_argument("--show-misses", action="store_true")
     args = parser.parse_args()
-    home = args.home or (DEFAULT_HOME if DEFAULT_HOME.parent.is_dir()
-                         else Path(tempfile.mkdtemp(prefix="baogao-grounded-")))
+    home = args.home or DEFAULT_HOME
     library = build(home)
     searcher = library.searcher()
     questions = [json.loads(line) for line in args.questions.read_text("utf-8").splitlines()

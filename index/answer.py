@@ -108,6 +108,7 @@ def extract_answer(
     units: list[str] | None = None,
     settings: SearchSettings | None = None,
     query=None,
+    english_words: dict[str, float] | None = None,
 ) -> Answer | None:
     """Pick the answer from the top passages (StoredChunk-like, best first).
 
@@ -139,6 +140,8 @@ def extract_answer(
                 score += period_fit(f, passage, asked, s)
                 if counting and f["unit"] in NOT_COUNTS and f["unit"] not in units:
                     score -= s.figure_not_count
+                if english_words:
+                    score += s.figure_english_lead * english_lead(f, passage, english_words)
                 if best is None or score > best[0]:
                     best = (score, passage, f)
         if best is not None:
@@ -155,6 +158,20 @@ def extract_answer(
         passage.char_start + start,
         passage.char_start + end,
     )
+
+
+def english_lead(f: dict, passage, weights: dict[str, float]) -> float:
+    """Weighted share of an English question's words among the glosses of the words just before a
+    figure: "how many landscaping projects" reads 实施园林绿化彩化工程28项 as "landscape ... project"."""
+    from archive.glosses import english
+    from index.crosslingual import tables
+
+    start = f["char_start"] - passage.char_start
+    lead = LEAD.split(passage.text[max(0, start - 24) : start])[-1]
+    lemma = tables().lemma
+    glossed = {lemma(w) for w in english(lead).split()}
+    total = sum(weights.values())
+    return sum(w for word, w in weights.items() if lemma(word) in glossed) / total if total else 0.0
 
 
 def _unit_index(unit: str, units: list[str]) -> int | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import sqlite3
 from dataclasses import dataclass, field
@@ -159,6 +160,18 @@ def english_mentions(archive: Archive, name: str) -> bool:
             "SELECT 1 FROM chunks_en WHERE chunks_en MATCH ? LIMIT 1", [match]).fetchone() is not None
     except sqlite3.OperationalError:
         return True
+
+
+def english_weights(archive: Archive, words: list[str]) -> dict[str, float]:
+    """Each English word's inverse document frequency in the glosses: "garbage" says more than "total"."""
+    try:
+        total = archive.db.execute("SELECT count(*) FROM chunks_en").fetchone()[0]
+        return {w: math.log((total + 1) / (archive.db.execute(
+                    "SELECT count(*) FROM chunks_en WHERE chunks_en MATCH ?", ['"' + w.replace('"', '""') + '"']
+                ).fetchone()[0] + 1))
+                for w in dict.fromkeys(w for w in words if w.strip())}
+    except sqlite3.OperationalError:  # an archive from before the English field
+        return {}
 
 
 def english_coverage(archive: Archive, words: list[str], chunk_ids: list[int],

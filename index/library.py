@@ -372,6 +372,7 @@ def answer_dict(archive: Archive, result: SearchResult) -> dict:
     report matching every place and year the question names; other reports' figures follow."""
     from index.answer import extract_answer
 
+    english = english_question_words(archive, result.question)
     covering = result.scope.covering if result.scope is not None else None
     asked = result.scope.asked if result.scope is not None else None
     passages = [hit.chunk for hit in result.hits]
@@ -381,14 +382,15 @@ def answer_dict(archive: Archive, result: SearchResult) -> dict:
         figures.setdefault(f["chunk_id"], []).append(f)
     answer = (
         extract_answer(result.question, eligible, figures, extra_terms=result.terms, asked=asked,
-                       units=result.units, settings=result.settings, query=result.query)
+                       units=result.units, english_words=english, settings=result.settings,
+                       query=result.query)
         if result.found
         else None
     )
     by_id = {p.id: p for p in passages}
     pinned = result.scope is not None and result.scope.pinned
     others = [] if answer is None or answer.figure is None or pinned else _alternatives(
-        archive, result, eligible, figures, by_id[answer.chunk_id].report_id, asked)
+        archive, result, eligible, figures, by_id[answer.chunk_id].report_id, asked, english)
     return {
         "question": result.question,
         "answer": None if answer is None else _answer_fields(archive, answer, by_id),
@@ -410,6 +412,17 @@ def answer_dict(archive: Archive, result: SearchResult) -> dict:
     }
 
 
+def english_question_words(archive: Archive, question: str) -> dict[str, float] | None:
+    """An English question's content words, each weighted by its rarity in the glosses (else None)."""
+    from index.crosslingual import is_english
+    from index.keyword import english_weights
+    from index.lexicon import content_words
+
+    if not is_english(question):
+        return None
+    return english_weights(archive, content_words(question)) or None
+
+
 def _answer_fields(archive: Archive, answer, by_id: dict) -> dict:
     return {
         "figure": answer.figure,
@@ -424,7 +437,7 @@ def _answer_fields(archive: Archive, answer, by_id: dict) -> dict:
 
 
 def _alternatives(archive: Archive, result: SearchResult, eligible: list, figures: dict,
-                  answered_report: int, asked) -> list[dict]:
+                  answered_report: int, asked, english: dict[str, float] | None) -> list[dict]:
     """The figure each other report among the passages gives, in rank order, with its citation."""
     from index.answer import extract_answer
 
@@ -436,7 +449,8 @@ def _alternatives(archive: Archive, result: SearchResult, eligible: list, figure
     out = []
     for own in by_report.values():
         alt = extract_answer(result.question, own, figures, extra_terms=result.terms, asked=asked,
-                             units=result.units, settings=result.settings, query=result.query)
+                             units=result.units, english_words=english, settings=result.settings,
+                             query=result.query)
         if alt is None or alt.figure is None or (units and alt.unit not in units):
             continue
         out.append(_answer_fields(archive, alt, {p.id: p for p in own}))

@@ -7,7 +7,7 @@ import pytest
 from archive.ingest import add_file
 from archive.store import Archive
 from index.answer import extract_answer
-from index.library import answer_dict
+from index.library import answer_dict, english_question_words
 from index.search import Candidate, Searcher
 
 REPORT = """2024年某县政府工作报告
@@ -106,4 +106,20 @@ def test_an_english_question_keeps_to_the_top_passage_unless_another_fits_far_be
     terms = ["停车场", "新建", "公园"]  # what translating "new", "park", "car park" might give
     assert extract_answer("How many car parks?", [first, second], figures, extra_terms=terms).figure == "10个"
     assert extract_answer("新建公园停车场多少个？", [first, second], figures).figure == "120个"
+    town.close()
+
+
+def test_an_english_questions_words_in_the_glosses_before_a_figure_pick_it(tmp_path):
+    path = tmp_path / "town.txt"
+    path.write_text("2024年某镇工作总结\n一、园林绿化\n新改城市街心花园10个，实施园林绿化工程28项。\n", encoding="utf-8")
+    town = Archive(tmp_path / "archive.db")
+    add_file(town, path)
+    chunk = next(c for c in town.chunks([row[0] for row in town.db.execute("SELECT id FROM chunks")])
+                 if "28项" in c.text)
+    figures = {chunk.id: town.figures([chunk.id])}
+    question = "How many landscaping projects were carried out?"
+    words = english_question_words(town, question)
+    assert set(words) == {"landscaping", "projects", "carried"}
+    assert extract_answer(question, [chunk], figures, units=["个", "项"], english_words=words).figure == "28项"
+    assert extract_answer(question, [chunk], figures, units=["个", "项"]).figure == "10个"  # 个 fits first
     town.close()

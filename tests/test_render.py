@@ -8,7 +8,7 @@ from html import unescape
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from archive.ingest import add_file
@@ -61,6 +61,7 @@ def test_highlight_never_lets_input_markup_through(text: str, terms: list[str]):
 
 
 @given(st.text(), st.lists(st.tuples(st.integers(-5, 60), st.integers(-5, 60)), max_size=6))
+@example(text="00", spans=[(0, 1), (-2, -1)])  # a span wholly before the text once doubled a character
 def test_mark_spans_keeps_every_character_once(text: str, spans: list[tuple[int, int]]):
     html = render.mark_spans(text, spans)
     assert not foreign_markup(html)

@@ -31,7 +31,8 @@ def _merge(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
 def mark_spans(text: str, spans: Iterable[tuple[int, int]], css_class: str = "bg-hl") -> str:
     """Escaped text with each span wrapped in <mark>; overlapping spans are merged."""
     out, pos = [], 0
-    for start, end in _merge((max(0, s), min(len(text), e)) for s, e in spans if e > s):
+    clamped = ((max(0, s), min(len(text), e)) for s, e in spans)  # a span may lie partly outside
+    for start, end in _merge((s, e) for s, e in clamped if e > s):
         out += [escape(text[pos:start]), f'<mark class="{css_class}">', escape(text[start:end])]
         out.append("</mark>")
         pos = end
