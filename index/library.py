@@ -372,7 +372,8 @@ def answer_dict(archive: Archive, result: SearchResult) -> dict:
     report matching every place and year the question names; other reports' figures follow."""
     from index.answer import extract_answer
 
-    english = english_question_words(archive, result.question)
+    english = (result.english_words if result.english_words is not None  # worked out by the search
+               else english_question_words(archive, result.question))
     covering = result.scope.covering if result.scope is not None else None
     asked = result.scope.asked if result.scope is not None else None
     passages = [hit.chunk for hit in result.hits]

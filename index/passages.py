@@ -2,12 +2,14 @@
 
 Every question re-ranks a couple of hundred candidates; their text normalised for matching, the
 tense their section and wording give, and the units and places of their figures are the same for
-every question until the archive changes (its generation counter moves on every write); so are
-the chunks whose glosses hold an English word.
+every question until the archive changes (its generation counter moves on every write, its gloss
+schema when the English field is re-glossed); so are the chunks whose glosses hold an English word.
 """
 
 from __future__ import annotations
 
+import math
+import sqlite3
 from dataclasses import dataclass, field
 
 from archive.store import Archive, StoredChunk
@@ -40,7 +42,8 @@ class Passages:
 
     def __init__(self, archive: Archive):
         self.archive = archive
-        self._generation: int | None = None
+        self._generation: tuple | None = None  # the archive state the cache was read in
+        self._glossed: int | None = None  # chunks with an English field
         self._kept: dict[int, Passage] = {}
         self._holders: dict[str, frozenset[int]] = {}  # English word -> chunks whose glosses hold it
         self._held = 0  # chunk ids in _holders
@@ -73,11 +76,25 @@ class Passages:
         self._held += len(held)
         return held
 
+    def english_weights(self, words: list[str]) -> dict[str, float]:
+        """keyword.english_weights from the kept chunk sets: each word's rarity in the glosses."""
+        try:
+            self._same_generation()
+            if self._glossed is None:
+                self._glossed = self.archive.db.execute("SELECT count(*) FROM chunks_en").fetchone()[0]
+            total = self._glossed
+            return {w: math.log((total + 1) / (len(self.english_holders(w)) + 1))
+                    for w in dict.fromkeys(w for w in words if w.strip())}
+        except sqlite3.OperationalError:  # an archive from before the English field
+            return {}
+
     def _same_generation(self) -> None:
         """Forget everything when the archive has changed since it was read."""
-        generation = self.archive.generation
-        if generation != self._generation or len(self._kept) > MAX_KEPT:
-            self._generation, self._kept, self._holders, self._held = generation, {}, {}, 0
+        state = tuple(self.archive.db.execute(
+            "SELECT key, value FROM state WHERE key IN ('generation', 'glosses') ORDER BY key").fetchall())
+        if state != self._generation or len(self._kept) > MAX_KEPT:
+            self._generation, self._kept, self._holders, self._held = state, {}, {}, 0
+            self._glossed = None
 
     def _figures(self, chunk_ids: list[int]) -> dict[int, list[dict]]:
         out: dict[int, list[dict]] = {}

@@ -76,6 +76,7 @@ class SearchResult:
     scope: Scope | None = None  # None: the question names no place or year (or hints are off)
     query: Query | None = None  # the question, parsed once (the answer reads it too)
     settings: SearchSettings = field(default_factory=SearchSettings)
+    english_words: dict[str, float] | None = None  # an English question's words by gloss rarity
 
     def __post_init__(self):
         if self.query is None:
@@ -237,8 +238,9 @@ class Searcher:
             eligible = [c for c in scored if c.chunk.report_id in legs.scope.covering]
         found = bool(eligible) and self._found(eligible[0], legs.dense, legs.english, legs.query,
                                                legs.answer_units, s)
+        english_words = (self.passages.english_weights(legs.query.words) or None) if legs.english else None
         return SearchResult(legs.question, hits, legs.hints, legs.terms, legs.method, found,
-                            legs.answer_units or legs.units, legs.scope, legs.query, s)
+                            legs.answer_units or legs.units, legs.scope, legs.query, s, english_words)
 
     def _period_reports(self, year: int, mode: str | None) -> set[int]:
         """Reports with stored figures about the year in the mode asked (archive/periods.py)."""

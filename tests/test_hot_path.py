@@ -106,3 +106,12 @@ def test_every_ranking_number_is_documented():
     documented = set(re.findall(r"`([a-z_0-9]+)`", readme))
     assert set(SearchSettings.names()) - documented == set()
     assert RANK_ONLY <= set(SearchSettings.names())
+
+
+def test_kept_english_word_weights_are_the_archive_s(library):
+    from index.keyword import english_weights
+
+    words = ["shantytown", "household", "build", "total", "nosuchword"]
+    searcher = library.searcher("keyword")
+    assert searcher.passages.english_weights(words) == english_weights(library.archive, words)
+    assert searcher.passages.english_weights(words) == english_weights(library.archive, words)  # kept
