@@ -11,6 +11,7 @@ from archive.chinese_script import to_simplified
 from archive.figures import UNITS
 from archive.tokens import tokens
 from index.crosslingual import is_english
+from index.weights import SearchSettings
 
 QUANTITY = re.compile(
     r"多少|几|多大|多高|多快|比例|比重|占比|增速|增长了|率是|是多少|"
@@ -43,11 +44,6 @@ AVERAGE_LEAD = re.compile(r"年均|平均每年|五年|十年|累计")
 # "How many stations were built" counts things: a rate (100%) or a sum of money does not answer it.
 COUNT_QUESTION = re.compile(r"\bhow many\b(?!\s+(?:percent|percentage|per cent|yuan|times)\b)", re.I)
 NOT_COUNTS = ("%", "‰", "个百分点", "元")
-# the glosses of the words before a figure, weighted by how rare each question word is in the
-# archive's glosses, next to the Chinese terms' lead (3.0): a tie-breaker between fitting figures
-ENGLISH_LEAD_WEIGHT = 0.5
-RANK_STEP = 0.6  # a figure's score drops this much per rank of its passage ...
-ENGLISH_RANK_STEP = 3.0  # ... and this much for an English question
 
 
 @dataclass
@@ -110,35 +106,42 @@ def extract_answer(
     extra_terms: list[str] = (),
     asked=None,
     units: list[str] | None = None,
+    settings: SearchSettings | None = None,
+    query=None,
     english_words: dict[str, float] | None = None,
 ) -> Answer | None:
     """Pick the answer from the top passages (StoredChunk-like, best first).
 
     Figures are scored by unit fit, by how many question words their clause shares, and by
     the rank of their passage; a question that asks for no quantity gets the best sentence.
+    `query` (index/query.py) is the question already parsed, so nothing is read twice.
     """
     if not passages:
         return None
-    terms = set(tokens(question)) | set(extra_terms)
-    units = units or wanted_units(question)  # search's units also know the archive's measure words
-    if is_quantity_question(question) or units:
-        if COUNT_QUESTION.search(question):  # mined units may add the rate its words often lead
-            named = wanted_units(question)
+    s = settings or SearchSettings()
+    terms = set(query.tokens if query is not None else tokens(question)) | set(extra_terms)
+    named = list(query.units) if query is not None else wanted_units(question)  # the question's own
+    units = units or named  # search's units also know the archive's measure words
+    quantity = query.quantity if query is not None else is_quantity_question(question)
+    if quantity or units:
+        counting = bool(COUNT_QUESTION.search(question))
+        if counting:  # mined units may add the rate its words often lead
             units = [u for u in units if u not in NOT_COUNTS or u in named]
         # English words reach a passage's figures only through loose translations: the ranking,
         # which also weighs glosses and meaning, is the surer guide to the passage -- unless the
         # question names a period, whose figures (a result, not the target) may sit further down
         period = asked is not None and asked.mode is not None
-        step = ENGLISH_RANK_STEP if is_english(question) and not period else RANK_STEP
+        english = query.english if query is not None else is_english(question)
+        step = s.figure_rank_english if english and not period else s.figure_rank
         best = None
-        for rank, passage in enumerate(passages[:3]):
+        for rank, passage in enumerate(passages[: s.answer_passages]):
             for f in figures_by_chunk.get(passage.id, []):
-                score = _figure_score(f, units, terms, rank, passage, question, step)
-                score += period_fit(f, passage, asked)
-                if f["unit"] in NOT_COUNTS and f["unit"] not in units and COUNT_QUESTION.search(question):
-                    score -= 2.0
+                score = _figure_score(f, units, terms, rank, passage, question, s, step)
+                score += period_fit(f, passage, asked, s)
+                if counting and f["unit"] in NOT_COUNTS and f["unit"] not in units:
+                    score -= s.figure_not_count
                 if english_words:
-                    score += ENGLISH_LEAD_WEIGHT * english_lead(f, passage, english_words)
+                    score += s.figure_english_lead * english_lead(f, passage, english_words)
                 if best is None or score > best[0]:
                     best = (score, passage, f)
         if best is not None:
@@ -177,33 +180,37 @@ def _unit_index(unit: str, units: list[str]) -> int | None:
 
 
 def _figure_score(f: dict, units: list[str], terms: set[str], rank: int, passage,
-                  question_text: str = "", step: float = 0.6) -> float:
-    """Unit fit, then the words of its clause, then the words just before it, then passage rank."""
+                  question_text: str = "", s: SearchSettings | None = None,
+                  step: float | None = None) -> float:
+    """Unit fit, then the words of its clause, then the words just before it, then passage rank
+    (less `step` per rank: s.figure_rank unless given)."""
+    s = s or SearchSettings()
+    step = s.figure_rank if step is None else step
     start = f["char_start"] - passage.char_start
     end = f["char_end"] - passage.char_start
     unit_fit = 0.0
     position = _unit_index(f["unit"], units)
     if position is not None:
-        unit_fit = 3.0 - 0.3 * position
+        unit_fit = s.figure_unit - s.figure_unit_step * position
     elif units and f["unit"] == "":
         # a bare 551万 or 6800多万 takes its unit from the words around it: 贫困人口减少6800多万
         around = passage.text[max(0, start - 6) : end + 6]
         fits = [i for i, u in enumerate(units) if u in around]
-        unit_fit = 3.0 - 0.3 * fits[0] if fits else 0.5
+        unit_fit = s.figure_unit - s.figure_unit_step * fits[0] if fits else s.figure_bare_unit
     lead = to_simplified(LEAD.split(passage.text[max(0, start - 24) : start])[-1])  # 新改建公厕20座; 鋼 is 钢
     lead_overlap = sum(len(t) for t in terms if t in lead) / max(1, sum(len(t) for t in terms))
     # 从三万九千八百元增加到八万一千元: "reached / 增长到" asks for the figure after 到
-    reached = 0.5 if REACH.search(question_text) and lead.endswith(("到", "至", "达")) else 0.0
+    reached = s.figure_reached if REACH.search(question_text) and lead.endswith(("到", "至", "达")) else 0.0
     # "grew by how much" asks for the figure right after 增长: 国内生产总值增长2.3%, not 失业率降到5.2%
     grew = 0.0
     if GROWTH_WORD.search(question_text) and lead.endswith(GROWTH_LEADS):
         clause = CLAUSE.split(passage.text[max(0, start - 30) : start])[-1]  # 国内生产总值达到…、增长
         named = any(len(t) >= 2 and t in clause and t not in GROWTH_LEADS for t in terms)
-        grew = 1.5 if named else 0.8
+        grew = s.figure_grew_named if named else s.figure_grew
     # 由21%提升至74%: the figure a change started from answers only a question about the start
     start_of_change = f.get("role") == "from" and not STARTED.search(question_text)
-    return (unit_fit + 2.0 * _overlap(f["context"], terms) + 3.0 * lead_overlap + reached + grew
-            - step * rank - 3.0 * start_of_change)
+    return (unit_fit + s.figure_clause * _overlap(f["context"], terms) + s.figure_lead * lead_overlap
+            + reached + grew - step * rank - s.figure_change_start * start_of_change)
 
 
 def figure_mode(f: dict, passage) -> str:
@@ -221,18 +228,20 @@ def figure_mode(f: dict, passage) -> str:
     return "actual"
 
 
-def period_fit(f: dict, passage, asked) -> float:
+def period_fit(f: dict, passage, asked, s: SearchSettings | None = None) -> float:
     """Prefer figures of the period and mode asked: 2024's actual growth, not its target or a 5-year average."""
     if asked is None or asked.mode is None:
         return 0.0
+    s = s or SearchSettings()
     mode = figure_mode(f, passage)
     fit = 0.0
     if asked.mode == "target":
-        fit += 1.0 if mode == "target" else -0.5
+        fit += s.period_target if mode == "target" else s.period_not_target
     else:
-        fit += {"actual": 0.5, "estimate": 0.3, "target": -1.0, "average": -1.5}.get(mode, 0.0)
+        fit += {"actual": s.period_actual, "estimate": s.period_estimate,
+                "target": s.period_target_for_actual, "average": s.period_average}.get(mode, 0.0)
     if f.get("period") and asked.years:
-        fit += 1.0 if f["period"] in asked.years else -1.0
+        fit += s.period_year if f["period"] in asked.years else -s.period_year
     return fit
 
 

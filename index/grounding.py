@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from index.gazetteer import NATIONAL, PlaceName, named_places, proper_names, unknown_place
 from index.hints import Asked, Hint, asked, report_names, year_covers
+from index.weights import SearchSettings
 
 _ADMIN_UNIT = re.compile(r".+?(?:特别行政区|自治区|自治州|自治县|省|市|区|县|州|盟|旗)")
 _SUFFIX = re.compile(r"(?:特别行政区|自治区|自治州|自治县|省|市|区|县|州|盟|旗)$")
@@ -33,14 +34,16 @@ class Scope:
 
 
 def scope(question: str, reports: list[dict], hints: list[Hint],
-          ignored: tuple[str, ...] = (), periods=None, mentioned=None) -> Scope:
+          ignored: tuple[str, ...] = (), periods=None, mentioned=None, *,
+          asks: Asked | None = None) -> Scope:
     """The reports that match every place and year the question names, and why none do.
 
     `hints` are the place hints matched against the archive (fuzzy English names included);
     `periods(year, mode)` may return the reports whose stored figures cover a year;
-    `mentioned(name)` tells whether any passage names what an English question names.
+    `mentioned(name)` tells whether any passage names what an English question names; `asks` is
+    `asked(question)` when the caller has read it already.
     """
-    question_asks = asked(question)
+    question_asks = asks if asks is not None else asked(question)
     question_asks = Asked(tuple(y for y in question_asks.years  # its hint may name the report year
                                 if str(y) not in ignored and str(y + 1) not in ignored),
                           None if str(question_asks.report_year) in ignored else question_asks.report_year,
@@ -82,13 +85,13 @@ def scope(question: str, reports: list[dict], hints: list[Hint],
     return Scope(question_asks, tuple(places), frozenset(covering), reason)
 
 
-def national_default(found: Scope, reports: list[dict]) -> Hint | None:
+def national_default(found: Scope, reports: list[dict], *, weight: float = SearchSettings.national_hint) -> Hint | None:
     """A year with no place ("2024年城镇新增就业多少人") is about the country: a soft hint for its reports."""
     if not found.asked.years or found.places or not found.covering:
         return None
     ids = frozenset(r["id"] for r in reports if r["id"] in found.covering
                     and _report_is_about(r, PlaceName(NATIONAL, NATIONAL)))
-    return Hint("place", NATIONAL, "全国 (no place named)", ids, 0.5) if ids else None
+    return Hint("place", NATIONAL, "全国 (no place named)", ids, weight) if ids else None
 
 
 def place_name(report: dict) -> str:

@@ -17,6 +17,7 @@ from pypinyin import lazy_pinyin
 from rapidfuzz import fuzz
 
 from archive.text import YEAR
+from index.weights import SearchSettings
 
 _YEAR = YEAR  # the one year pattern (archive/text.py)
 # Any four-digit year a question may name, 3025 included: "3025年", "in 3025" (not 1256万人).
@@ -76,16 +77,22 @@ def english_place_names() -> dict[str, tuple[str, ...]]:
 
 
 def report_names(report: dict) -> tuple[set[str], set[str]]:
-    """Chinese and English names a question may use for a report's issuer or body."""
+    """Chinese and English names a question may use for a report's issuer or body (shared sets:
+    worked out once per issuer and title, not per question; do not change them)."""
+    return _names(report.get("issuer") or "", report.get("title") or "")
+
+
+@lru_cache(maxsize=4096)
+def _names(full_issuer: str, title: str) -> tuple[set[str], set[str]]:
     zh: set[str] = set()
-    issuer = (report.get("issuer") or "").replace("人民政府", "").replace("中华人民共和国", "")
+    issuer = full_issuer.replace("人民政府", "").replace("中华人民共和国", "")
     units = _ADMIN_UNIT.findall(issuer) or ([issuer] if issuer else [])
     for unit in units[-1:]:  # the most specific unit: 海拉尔区 of 呼伦贝尔市海拉尔区
         zh.add(unit)
         core = _ADMIN_SUFFIX.sub("", unit)
         if len(core) >= 2:
             zh.add(core)
-    if m := _PARENS.search(report.get("title") or ""):
+    if m := _PARENS.search(title):
         zh.add(m.group(1))
     en: set[str] = set()
     gazetteer = english_place_names()
@@ -96,7 +103,7 @@ def report_names(report: dict) -> tuple[set[str], set[str]]:
         elif name not in gazetteer and re.fullmatch(r"[\u4e00-\u9fff]{2,4}", name):
             en.add("".join(lazy_pinyin(name)))  # 海拉尔 -> hailaer, fuzzy-matched to "Hailar"
     for zh_name, names in gazetteer.items():
-        if zh_name in (report.get("issuer") or "") or zh_name in (report.get("title") or ""):
+        if zh_name in full_issuer or zh_name in title:
             zh.add(zh_name)
             en.update(n.lower() for n in names)
     return {z for z in zh if len(z) >= 2}, en
@@ -138,17 +145,22 @@ def year_covers(report: dict, year: int, mode: str | None) -> bool:
     return ry in (year, year + 1)
 
 
-def find_hints(question: str, reports: list[dict]) -> list[Hint]:
-    """Years, places/bodies and report kinds named in the question, each with the reports it fits."""
+def find_hints(question: str, reports: list[dict], *, asks: Asked | None = None,
+               settings: SearchSettings | None = None) -> list[Hint]:
+    """Years, places/bodies and report kinds named in the question, each with the reports it fits.
+
+    `asks` is `asked(question)` when the caller has read it already; the weights come from settings.
+    """
+    s = settings or SearchSettings()
     hints: list[Hint] = []
     lowered = question.lower()
     words = _EN_WORD.findall(lowered)
-    question_asks = asked(question)
+    question_asks = asks if asks is not None else asked(question)
     if question_asks.report_year is not None:
         year = question_asks.report_year
         named = frozenset(r["id"] for r in reports if r.get("year") == year)
         if named:
-            hints.append(Hint("year", str(year), f"year {year}", named, 1.0))
+            hints.append(Hint("year", str(year), f"year {year}", named, s.year_hint))
     for year in question_asks.years:
         covering = [r for r in reports if year_covers(r, year, question_asks.mode)]
         by_report_year: dict[int, set[int]] = {}
@@ -157,9 +169,9 @@ def find_hints(question: str, reports: list[dict]) -> list[Hint]:
         for ry, ids in sorted(by_report_year.items()):
             # "GDP in 2011" lives in the 2012 report's review
             label = f"year {ry} (reviews {year})" if ry == year + 1 else f"year {ry}"
-            hints.append(Hint("year", str(ry), label, frozenset(ids), 1.0))
+            hints.append(Hint("year", str(ry), label, frozenset(ids), s.year_hint))
         if not covering:  # shown all the same: it is why the answer is refused, and switching it
-            hints.append(Hint("year", str(year), f"year {year}", frozenset(), 1.0))  # off asks without it
+            hints.append(Hint("year", str(year), f"year {year}", frozenset(), s.year_hint))  # off asks without it
     places: dict[str, set[int]] = {}
     for r in reports:
         zh, en = report_names(r)
@@ -168,12 +180,12 @@ def find_hints(question: str, reports: list[dict]) -> list[Hint]:
         if matched:
             places.setdefault(max(matched, key=len), set()).add(r["id"])
     for name, ids in places.items():
-        hints.append(Hint("place", name, name, frozenset(ids), 1.0))
+        hints.append(Hint("place", name, name, frozenset(ids), s.place_hint))
     for kind, phrases in KIND_WORDS.items():
         if any(p in lowered for p in phrases):
             ids = frozenset(r["id"] for r in reports if r.get("kind") == kind)
             if ids:
-                hints.append(Hint("kind", kind, kind.replace("_", " "), ids, 0.3))
+                hints.append(Hint("kind", kind, kind.replace("_", " "), ids, s.kind_hint))
     return hints
 
 

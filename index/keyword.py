@@ -11,6 +11,7 @@ from importlib import resources
 
 from archive.store import Archive
 from archive.tokens import tokens
+from index.weights import SearchSettings
 
 # Words that carry no topic in a question: left out of the FTS query so they do not
 # drown the rare words (多少 is in every quantity question, 的 in every sentence).
@@ -98,7 +99,7 @@ def keyword_search(
     *,
     filters: Filters | None = None,
     limit: int = 50,
-    context_weight: float = 0.5,
+    context_weight: float = SearchSettings.keyword_context_weight,
 ) -> list[tuple[int, float]]:
     """(chunk id, BM25 score) best first; higher is better. Body matches count more than title/path."""
     match = fts_query(terms)
@@ -126,7 +127,7 @@ def english_search(
     *,
     filters: Filters | None = None,
     limit: int = 50,
-    context_weight: float = 0.3,
+    context_weight: float = SearchSettings.english_context_weight,
 ) -> list[tuple[int, float]]:
     """(chunk id, BM25 score) over the chunks' glossed English (porter-stemmed), best first."""
     match = " OR ".join(dict.fromkeys('"' + w.replace('"', '""') + '"' for w in words if w.strip()))
@@ -173,17 +174,23 @@ def english_weights(archive: Archive, words: list[str]) -> dict[str, float]:
         return {}
 
 
-def english_coverage(archive: Archive, words: list[str], chunk_ids: list[int]) -> dict[int, float]:
-    """Share of the English words each chunk's glosses hold (porter stems, as in english_search)."""
+def english_coverage(archive: Archive, words: list[str], chunk_ids: list[int],
+                     holders=None) -> dict[int, float]:
+    """Share of the English words each chunk's glosses hold (porter stems, as in english_search).
+
+    `holders(word)` may give the chunk ids holding a word from a cache (index/passages.py)."""
     words = list(dict.fromkeys(w for w in words if w.strip()))
     if not words or not chunk_ids:
         return {}
     held: dict[int, int] = {}
     wanted = set(chunk_ids)
     for w in words:  # one posting list per word; `rowid IN (...)` would re-run MATCH per id
-        rows = archive.db.execute(
-            "SELECT rowid FROM chunks_en WHERE chunks_en MATCH ?", ['"' + w.replace('"', '""') + '"']
-        ).fetchall()
+        if holders is not None:
+            rows = [(cid,) for cid in holders(w)]
+        else:
+            rows = archive.db.execute(
+                "SELECT rowid FROM chunks_en WHERE chunks_en MATCH ?", ['"' + w.replace('"', '""') + '"']
+            ).fetchall()
         for (cid,) in rows:
             if cid in wanted:
                 held[cid] = held.get(cid, 0) + 1

@@ -23,13 +23,15 @@ from archive.store import Archive
 from archive.tokens import tokens
 from index.crosslingual import _QUIET, IRREGULAR, tables, words
 from index.keyword import STOP_WORDS
+from index.weights import SearchSettings
 
 FILE = "lexicon.npz"
 MAX_TERMS = 8000  # the most frequent archive words (by chunks holding them): bounded cost
 MIN_CHUNKS = 2  # a word in one chunk only is no vocabulary
-SIMILARITY = 0.55  # cosine floor for a question word -> archive word match (default model)
-MARGIN = 0.08  # keep the runners-up within this of the best match
-PER_WORD = 2  # archive words kept per question word
+# Question-time numbers live in the ranking table (index/weights.py), so a sweep reaches them.
+SIMILARITY = SearchSettings.lexicon_similarity  # cosine floor for a question word -> archive word
+MARGIN = SearchSettings.lexicon_margin  # keep the runners-up within this of the best match
+PER_WORD = SearchSettings.lexicon_per_word  # archive words kept per question word
 _HAN = re.compile(r"^[\u4e00-\u9fff]{2,8}$")
 
 Embed = Callable[[list[str]], np.ndarray]
@@ -90,17 +92,18 @@ class Lexicon:
         except (OSError, ValueError, KeyError):
             return None
 
-    def match(self, word_vectors: np.ndarray, *, floor: float = SIMILARITY) -> list[list[tuple[str, float]]]:
+    def match(self, word_vectors: np.ndarray, *, floor: float = SIMILARITY, margin: float = MARGIN,
+              per_word: int = PER_WORD) -> list[list[tuple[str, float]]]:
         """For each word vector, the archive words above the floor and near the best, with cosines."""
         if not self.terms or not len(word_vectors):
             return [[] for _ in range(len(word_vectors))]
         sims = np.asarray(word_vectors, dtype=np.float32) @ self.vectors.T
         out = []
         for row in sims:
-            best = np.argsort(-row)[:PER_WORD]
+            best = np.argsort(-row)[:per_word]
             top = float(row[best[0]])
             out.append([(self.terms[i], round(float(row[i]), 3)) for i in best
-                        if row[i] >= floor and row[i] >= top - MARGIN])
+                        if row[i] >= floor and row[i] >= top - margin])
         return out
 
 
@@ -139,13 +142,15 @@ def content_words(question: str) -> list[str]:
 
 
 def lexicon_terms(words_: list[str], word_vectors: np.ndarray, lexicon: Lexicon | None,
-                  *, weight: float = 0.8) -> list[tuple[str, float]]:
+                  *, settings: SearchSettings | None = None) -> list[tuple[str, float]]:
     """Weighted Chinese keywords for the question words: cosine above the floor scales the weight."""
+    s = settings or SearchSettings()
     if lexicon is None or not words_:
         return []
     found: dict[str, float] = {}
-    for matches in lexicon.match(word_vectors):
+    for matches in lexicon.match(word_vectors, floor=s.lexicon_similarity, margin=s.lexicon_margin,
+                                 per_word=s.lexicon_per_word):
         for term, cosine in matches:
-            w = round(weight * min(1.0, (cosine - SIMILARITY) / 0.2 + 0.5), 3)
+            w = round(s.lexicon_weight * min(1.0, (cosine - s.lexicon_similarity) / s.lexicon_ramp + 0.5), 3)
             found[term] = max(found.get(term, 0.0), w)
     return sorted(found.items(), key=lambda kv: -kv[1])

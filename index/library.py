@@ -289,7 +289,6 @@ MAX_QUESTION_CHARS = 1000
 
 
 NOT_CLOSE = "no passage in the archive answers this closely enough"
-MAX_ALTERNATIVES = 4
 
 
 def answer_dict(archive: Archive, result: SearchResult) -> dict:
@@ -297,7 +296,8 @@ def answer_dict(archive: Archive, result: SearchResult) -> dict:
     report matching every place and year the question names; other reports' figures follow."""
     from index.answer import extract_answer
 
-    english = english_question_words(archive, result.question)
+    english = (result.english_words if result.english_words is not None  # worked out by the search
+               else english_question_words(archive, result.question))
     covering = result.scope.covering if result.scope is not None else None
     asked = result.scope.asked if result.scope is not None else None
     passages = [hit.chunk for hit in result.hits]
@@ -307,7 +307,8 @@ def answer_dict(archive: Archive, result: SearchResult) -> dict:
         figures.setdefault(f["chunk_id"], []).append(f)
     answer = (
         extract_answer(result.question, eligible, figures, extra_terms=result.terms, asked=asked,
-                       units=result.units, english_words=english)
+                       units=result.units, english_words=english, settings=result.settings,
+                       query=result.query)
         if result.found
         else None
     )
@@ -363,9 +364,9 @@ def _answer_fields(archive: Archive, answer, by_id: dict) -> dict:
 def _alternatives(archive: Archive, result: SearchResult, eligible: list, figures: dict,
                   answered_report: int, asked, english: dict[str, float] | None) -> list[dict]:
     """The figure each other report among the passages gives, in rank order, with its citation."""
-    from index.answer import extract_answer, wanted_units
+    from index.answer import extract_answer
 
-    units = result.units or wanted_units(result.question)
+    units = result.units or result.query.units
     by_report: dict[int, list] = {}
     for p in eligible:
         if p.report_id != answered_report:
@@ -373,11 +374,12 @@ def _alternatives(archive: Archive, result: SearchResult, eligible: list, figure
     out = []
     for own in by_report.values():
         alt = extract_answer(result.question, own, figures, extra_terms=result.terms, asked=asked,
-                             units=result.units, english_words=english)
+                             units=result.units, english_words=english, settings=result.settings,
+                             query=result.query)
         if alt is None or alt.figure is None or (units and alt.unit not in units):
             continue
         out.append(_answer_fields(archive, alt, {p.id: p for p in own}))
-        if len(out) == MAX_ALTERNATIVES:
+        if len(out) == result.settings.alternatives:
             break
     return out
 

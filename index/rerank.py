@@ -38,10 +38,20 @@ def longest_shared_run(question: str, passage: str, *, cap: int = 8) -> int:
 
 def term_coverage(terms: list[tuple[str, float]], passage: str) -> float:
     """Weighted share of the terms the passage contains (longer terms weigh more)."""
-    total = sum(w * len(t) for t, w in terms)
+    return coverage_share(*weigh(terms), passage)
+
+
+def weigh(terms: list[tuple[str, float]]) -> tuple[list[tuple[str, float]], float]:
+    """Each term with its weight times its length, and their total: once per question."""
+    weighted = [(t, w * len(t)) for t, w in terms]
+    return weighted, sum(w for _, w in weighted)
+
+
+def coverage_share(weighted: list[tuple[str, float]], total: float, passage: str) -> float:
+    """term_coverage with the question's side worked out already (`weigh`)."""
     if not total:
         return 0.0
-    return sum(w * len(t) for t, w in terms if t in passage) / total
+    return sum(w for t, w in weighted if t in passage) / total
 
 
 _CLAUSE = re.compile(r"[，,；;。！？、：:\n]")
@@ -51,18 +61,28 @@ def figure_lead(chunk, figures: list[dict], terms: list[tuple[str, float]], unit
                 *, width: int = 16) -> float:
     """Best share of the question's terms in the clause just before one of the passage's figures
     (新改建公厕20座: 公厕 leads 20座); a figure in an unwanted unit counts half."""
-    best = 0.0
-    weighted = [(t, w * len(t)) for t, w in terms]
-    total = sum(w for _, w in weighted)
-    if not total:
-        return 0.0
+    return lead_share(figure_leads(chunk, figures, width=width), *weigh(terms), units)
+
+
+def figure_leads(chunk, figures: list[dict], *, width: int = 16) -> list[tuple[str, str]]:
+    """(unit, the clause just before it) of each figure: the passage's side of figure_lead."""
+    out = []
     for f in figures:
         at = f["char_start"] - chunk.char_start
-        if at <= 0:
-            continue
-        lead = _CLAUSE.split(chunk.text[max(0, at - width) : at])[-1]
+        if at > 0:
+            out.append((f["unit"], _CLAUSE.split(chunk.text[max(0, at - width) : at])[-1]))
+    return out
+
+
+def lead_share(leads: list[tuple[str, str]], weighted: list[tuple[str, float]], total: float,
+               units: list[str]) -> float:
+    """figure_lead from the figures' leads and the weighed terms."""
+    if not total:
+        return 0.0
+    best = 0.0
+    for unit, lead in leads:
         share = sum(w for t, w in weighted if t in lead) / total
-        if units and f["unit"] not in units:
+        if units and unit not in units:
             share /= 2
         best = max(best, share)
     return best
@@ -100,9 +120,13 @@ PAST_TEXT = re.compile(r"过去一年|去年|上年|一年来|五年来|过去�
 PLAN_TEXT = re.compile(r"今年|预期目标|目标是|拟按|力争|计划")
 
 
+def year_numbers(question: str) -> tuple[int, ...]:
+    return tuple(int(y) for y in _YEAR.findall(question))
+
+
 def question_tense(question: str, report_year: int | None) -> int:
     """-1 asks about the past (results), +1 about plans (targets), 0 cannot tell."""
-    years = [int(y) for y in _YEAR.findall(question)]
+    years = year_numbers(question)
     past = bool(PAST_QUESTION.search(question)) or any(
         report_year is not None and y < report_year for y in years)
     plan = bool(PLAN_QUESTION.search(question))

@@ -9,8 +9,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from archive.store import Archive, StoredChunk
-from index.answer import is_quantity_question, wanted_units
-from index.crosslingual import chinese_terms, is_english
+from index.candidates import LEG_NAMES, Candidate, gather_evidence, scores
 from index.grounding import Scope, national_default, scope
 from index.hints import Hint, find_hints, report_names
 from index.keyword import (
@@ -19,48 +18,18 @@ from index.keyword import (
     english_mentions,
     english_search,
     keyword_search,
-    query_terms,
 )
-from index.lexicon import Lexicon, content_words, lexicon_terms
-from index.ranker import Ranker, features, shipped
-from index.rerank import (
-    english_figure_lead,
-    figure_lead,
-    longest_shared_run,
-    normalise,
-    passage_tense,
-    question_tense,
-    term_coverage,
-)
+from index.lexicon import Lexicon, lexicon_terms
+from index.passages import Passages
+from index.query import Query
+from index.ranker import Ranker, shipped
+from index.rerank import english_figure_lead
+from index.threads import one_blas_thread
 from index.vectors.factory import store_filter
+from index.weights import SearchSettings
 
 METHODS = ("keyword", "dense", "hybrid")
-PERIOD_FIGURES = 10  # a report covers a year when it gives this many figures about it, not one in passing
-LEG_NAMES = ("dense", "keyword", "english", "lexicon")
-
-
-@dataclass(frozen=True)
-class SearchSettings:
-    """Fusion weights and sizes, measured on ../shared/qa (see benchmarks/retrieval.py)."""
-
-    candidates: int = 100  # per leg, before fusion
-    english_candidates: int = 30  # per English-only leg (glossed field, mined lexicon)
-    rrf_k: int = 60
-    dense_weight: float = 0.6
-    keyword_weight_zh: float = 1.0
-    keyword_weight_en: float = 1.0  # dictionary-translated keywords, as strong as Chinese ones
-    # Re-ranking, on a scale where the best possible fused rank score is 1.0:
-    hint_boost: float = 1.0  # per unit of hint weight (a named place 1.0, its year 1.0)
-    coverage_weight: float = 0.6  # share of the question's terms the passage contains
-    run_weight: float = 0.3  # longest verbatim run of question characters (Chinese), up to 8
-    unit_weight: float = 0.4  # the passage holds a figure in a unit the question asks for
-    tense_weight: float = 0.2  # a review passage for a question about results, a plan for targets
-    # "Not found in the archive" unless the top passage has lexical or semantic support:
-    found_coverage: float = 0.4  # share of question terms, with (Chinese) ...
-    found_run: float = 0.5  # ... a verbatim run of 4+ question characters
-    dense_floor: float = 0.27  # or a cosine this high (19 of 20 off-topic questions stay below)
-    found_english: float = 0.4  # share of an English question's words in the glosses, with a figure
-    found_english_unit: float = 0.25  # ... or this share when the figure's unit fits the question
+__all__ = ["METHODS", "LEG_NAMES", "Candidate", "Hit", "Legs", "SearchResult", "SearchSettings", "Searcher"]
 
 
 @dataclass
@@ -80,53 +49,11 @@ class Legs:
     english_leg: list[int] = field(default_factory=list)  # glossed English field (English questions)
     lexicon: list[int] = field(default_factory=list)  # archive words near the English words
     scope: Scope | None = None  # the reports that match every place and year named
+    query: Query | None = None  # the question, parsed once
 
-
-@dataclass
-class Candidate:
-    """One fused candidate and its evidence; `score` weighs it by the settings."""
-
-    chunk: StoredChunk
-    dense_rank: int | None
-    keyword_rank: int | None
-    hint: float  # summed weight of the hints pointing at its report
-    coverage: float  # 0..1
-    run: float  # 0..1
-    unit_fit: bool
-    tense: int = 0  # +1 the passage looks the way the question does (back or ahead), -1 the other way
-    english_rank: int | None = None
-    lexicon_rank: int | None = None
-    cosine: float = 0.0
-    english_coverage: float = 0.0  # share of an English question's words in the passage's glosses
-    figure_lead: float = 0.0  # the question's terms just before a figure of a fitting unit
-
-    def rank(self, leg: str) -> int | None:
-        return getattr(self, f"{leg}_rank")
-
-    def learned(self, ranker: Ranker | None, english: bool, method: str) -> float | None:
-        """The fitted model's score, or None when there is no model for this language and method."""
-        model = ranker.model(english, method) if ranker else None
-        return None if model is None else model.score(features(self))
-
-    def score(self, s: SearchSettings, english: bool, method: str = "hybrid") -> float:
-        """Weighted reciprocal-rank fusion, scaled so a top rank in every leg is 1.0, plus evidence."""
-        dense_weight = s.dense_weight if method in ("dense", "hybrid") else 0.0
-        keyword_weight = 0.0 if method == "dense" else (
-            s.keyword_weight_en if english else s.keyword_weight_zh)
-        fused = 0.0
-        if self.dense_rank:
-            fused += dense_weight / (s.rrf_k + self.dense_rank)
-        if self.keyword_rank:
-            fused += keyword_weight / (s.rrf_k + self.keyword_rank)
-        best_possible = (dense_weight + keyword_weight) / (s.rrf_k + 1)
-        return (
-            fused / best_possible
-            + s.hint_boost * self.hint
-            + s.coverage_weight * self.coverage
-            + s.run_weight * self.run
-            + (s.unit_weight if self.unit_fit else 0.0)
-            + s.tense_weight * self.tense
-        )
+    def __post_init__(self):
+        if self.query is None:
+            self.query = Query.parse(self.question)
 
 
 @dataclass
@@ -147,6 +74,13 @@ class SearchResult:
     found: bool  # False when nothing scores well enough to be an answer
     units: list[str] = field(default_factory=list)  # units a fitting answer carries
     scope: Scope | None = None  # None: the question names no place or year (or hints are off)
+    query: Query | None = None  # the question, parsed once (the answer reads it too)
+    settings: SearchSettings = field(default_factory=SearchSettings)
+    english_words: dict[str, float] | None = None  # an English question's words by gloss rarity
+
+    def __post_init__(self):
+        if self.query is None:
+            self.query = Query.parse(self.question)
 
     @property
     def reason(self) -> str | None:
@@ -162,7 +96,7 @@ class Searcher:
         archive: Archive,
         embed_query: Callable[[str], np.ndarray] | None = None,
         store=None,
-        settings: SearchSettings = SearchSettings(),
+        settings: SearchSettings | None = None,
         *,
         embed_many: Callable[[list[str]], np.ndarray] | None = None,
         lexicon: Lexicon | None = None,
@@ -172,9 +106,10 @@ class Searcher:
         self.embed_query = embed_query
         self.embed_many = embed_many  # the question and its English words in one encoder call
         self.store = store
-        self.settings = settings
+        self.settings = settings if settings is not None else SearchSettings()
         self.lexicon = lexicon
         self.ranker = shipped() if ranker is None else ranker
+        self.passages = Passages(archive)
         self._reports: tuple[int, list[dict]] | None = None
 
     def reports(self) -> list[dict]:
@@ -184,9 +119,16 @@ class Searcher:
             self._reports = (generation, self.archive.reports())
         return self._reports[1]
 
+    def warm(self, *, up_to: int = 10_000) -> None:
+        """Prepare every passage of a small archive now, for a process that will answer many
+        questions (the page); a one-question process leaves them to be read as candidates."""
+        ids = self.archive.chunk_ids()
+        if len(ids) <= up_to:
+            self.passages.get(ids)
+
     def search(
         self,
-        question: str,
+        question: str | Query,
         *,
         filters: Filters | None = None,
         top_k: int = 5,
@@ -200,7 +142,7 @@ class Searcher:
 
     def gather(
         self,
-        question: str,
+        question: str | Query,
         *,
         filters: Filters | None = None,
         method: str = "hybrid",
@@ -210,92 +152,74 @@ class Searcher:
         """Run the legs the method asks for; fusion is a separate, cheap step (see `rank`)."""
         if method not in METHODS:
             raise ValueError(f"unknown method {method!r} (choose from {', '.join(METHODS)})")
-        question = question.strip()
+        q = question if isinstance(question, Query) else Query.parse(question)
         s = self.settings
-        english = is_english(question)
-        weighted = chinese_terms(question) if english else [(t, 1.0) for t in query_terms(question)]
-        hints = find_hints(question, self.reports()) if use_hints else []
+        english = q.english
+        weighted = q.terms
+        reports = self.reports()
+        hints = find_hints(q.text, reports, asks=q.asked, settings=s) if use_hints else []
         hints = [h for h in hints if h.value not in ignore_hints and h.label not in ignore_hints]
-        weighted = _without_place_names(weighted, hints, self.reports())
+        weighted = _without_place_names(weighted, hints, reports)
         dense_ready = method in ("dense", "hybrid") and self.store is not None and self.embed_query
         vector, mined = None, []
-        if english and method == "hybrid" and self.lexicon is not None and self.embed_many:
-            looked_up = content_words(question)
-            vectors = self.embed_many([question, *looked_up])
-            vector = vectors[0]
-            known = {t for t, _ in weighted}
-            mined = [(t, w) for t, w in lexicon_terms(looked_up, vectors[1:], self.lexicon)
-                     if t not in known]
-            mined = _without_place_names(mined, hints, self.reports()) if mined else []
-        terms = [t for t, _ in weighted + mined]
-        # the measure words mined for an English question's terms pick its figure, but are too loose
-        # to rank passages by: only the units its own words name do that
-        legs = Legs(question, method, english, terms, hints, weighted + mined, wanted_units(question),
-                    _units(question, weighted + mined, english, self.lexicon))
-        if use_hints:
-            legs.scope = scope(question, self.reports(), hints, ignore_hints, self._period_reports,
-                               (lambda name: english_mentions(self.archive, name)) if english else None)
-            if (national := national_default(legs.scope, self.reports())) and "全国" not in ignore_hints:
-                legs.hints = hints = [*hints, national]
-        if dense_ready:
-            legs.dense = self._dense(question, filters, vector)
+        with one_blas_thread():
+            if english and method == "hybrid" and self.lexicon is not None and self.embed_many:
+                looked_up = q.words
+                vectors = self.embed_many([q.text, *looked_up])
+                vector = vectors[0]
+                known = {t for t, _ in weighted}
+                mined = [(t, w) for t, w in lexicon_terms(looked_up, vectors[1:], self.lexicon, settings=s)
+                         if t not in known]
+                mined = _without_place_names(mined, hints, reports) if mined else []
+            terms = [t for t, _ in weighted + mined]
+            # the measure words mined for an English question's terms pick its figure, but are too
+            # loose to rank passages by: only the units its own words name do that
+            legs = Legs(q.text, method, english, terms, hints, weighted + mined, list(q.units),
+                        _units(q, weighted + mined, english, self.lexicon, s), query=q)
+            if use_hints:
+                mentioned = (lambda name: english_mentions(self.archive, name)) if english else None
+                legs.scope = scope(q.text, reports, hints, ignore_hints, self._period_reports,
+                                   mentioned, asks=q.asked)
+                national = national_default(legs.scope, reports, weight=s.national_hint)
+                if national and "全国" not in ignore_hints:
+                    legs.hints = hints = [*hints, national]
+            if dense_ready:
+                legs.dense = self._dense(q.text, filters, vector)
         if english and method in ("keyword", "hybrid"):
             legs.english_leg = [cid for cid, _ in english_search(
-                self.archive, content_words(question), filters=filters, limit=s.english_candidates)]
+                self.archive, q.words, filters=filters, limit=s.english_candidates,
+                context_weight=s.english_context_weight)]
         if mined:
             legs.lexicon = [cid for cid, _ in keyword_search(
-                self.archive, [t for t, _ in mined], filters=filters, limit=s.english_candidates)]
+                self.archive, [t for t, _ in mined], filters=filters, limit=s.english_candidates,
+                context_weight=s.keyword_context_weight)]
         if method in ("keyword", "hybrid"):
-            keyword = [cid for cid, _ in keyword_search(self.archive, terms, filters=filters, limit=s.candidates)]
-            hinted = _hinted_reports(hints)
-            if legs.scope is not None and legs.scope.covering:
-                hinted = set(legs.scope.covering)
-            if hinted:  # make sure passages of the reports the question names are candidates
-                narrowed = _narrow(filters, hinted)
-                seen = set(keyword)
-                keyword += [c for c, _ in keyword_search(self.archive, terms, filters=narrowed,
-                                                         limit=s.candidates) if c not in seen]
-            legs.keyword = keyword
+            legs.keyword = self._keyword(legs, terms, filters)
         return legs
+
+    def _keyword(self, legs: Legs, terms: list[str], filters: Filters | None) -> list[int]:
+        """The keyword leg; then the reports the question names, so their passages are candidates."""
+        s = self.settings
+        keyword = [cid for cid, _ in keyword_search(self.archive, terms, filters=filters,
+                                                    limit=s.candidates, context_weight=s.keyword_context_weight)]
+        hinted = _hinted_reports(legs.hints)
+        if legs.scope is not None and legs.scope.covering:
+            hinted = set(legs.scope.covering)
+        if hinted:
+            narrowed = _narrow(filters, hinted)
+            seen = set(keyword)
+            keyword += [c for c, _ in keyword_search(self.archive, terms, filters=narrowed, limit=s.candidates,
+                                                     context_weight=s.keyword_context_weight) if c not in seen]
+        return keyword
 
     def candidates(self, legs: Legs) -> list[Candidate]:
         """Every chunk a leg found, with the evidence the ranking weighs (settings-independent)."""
         ids = list(dict.fromkeys([*legs.dense, *legs.keyword, *legs.english_leg, *legs.lexicon]))
         if not ids:
             return []
-        chunks = {c.id: c for c in self.archive.chunks(ids)}
-        figures = self._figures(ids)
-        fitting = {cid for cid, fs in figures.items() if any(f["unit"] in legs.units for f in fs)}
-        boosts = _report_boosts(legs.hints)
-        dense_rank = {cid: r for r, cid in enumerate(legs.dense, start=1)}
-        keyword_rank = {cid: r for r, cid in enumerate(legs.keyword, start=1)}
-        english_rank = {cid: r for r, cid in enumerate(legs.english_leg, start=1)}
-        lexicon_rank = {cid: r for r, cid in enumerate(legs.lexicon, start=1)}
-        question = normalise(legs.question)
-        glossed = english_coverage(self.archive, content_words(legs.question), ids) if legs.english else {}
-        out = []
-        for cid in ids:
-            if cid not in chunks:
-                continue  # removed since the legs ran
-            text = normalise(chunks[cid].text)
-            out.append(Candidate(
-                chunk=chunks[cid],
-                dense_rank=dense_rank.get(cid),
-                keyword_rank=keyword_rank.get(cid),
-                hint=boosts.get(chunks[cid].report_id, 0.0),
-                coverage=term_coverage(legs.weighted_terms, text),
-                run=0.0 if legs.english else longest_shared_run(question, text) / 8,
-                unit_fit=cid in fitting,
-                tense=question_tense(legs.question, chunks[cid].year)
-                * passage_tense(chunks[cid].section_path, chunks[cid].text),
-                english_rank=english_rank.get(cid),
-                lexicon_rank=lexicon_rank.get(cid),
-                cosine=legs.dense.get(cid, 0.0),
-                english_coverage=glossed.get(cid, 0.0),
-                figure_lead=figure_lead(chunks[cid], figures.get(cid, []), legs.weighted_terms,
-                                        legs.units),
-            ))
-        return out
+        glossed = (english_coverage(self.archive, legs.query.words, ids, self.passages.english_holders)
+                   if legs.english else {})
+        return gather_evidence(legs.query, legs, self.passages.get(ids), glossed, self.settings)
 
     def rank(self, legs: Legs, *, top_k: int = 5, settings: SearchSettings | None = None,
              candidates: list[Candidate] | None = None, ranker: Ranker | None = None) -> SearchResult:
@@ -303,27 +227,20 @@ class Searcher:
         s = settings or self.settings
         ranker = self.ranker if ranker is None else ranker
         pool = self.candidates(legs) if candidates is None else candidates
-
-        def score(c: Candidate) -> float:
-            learned = c.learned(ranker, legs.english, legs.method)
-            return c.score(s, legs.english, legs.method) if learned is None else learned
-
-        scored = sorted(((score(c), c) for c in pool), key=lambda sc: -sc[0])[:top_k]
-        hits = [
-            Hit(c.chunk, round(value, 4),
-                {k: v for k, v in ((leg, c.rank(leg)) for leg in LEG_NAMES) if v},
-                legs.dense.get(c.chunk.id))
-            for value, c in scored
-        ]
+        values = scores(pool, s, legs.english, legs.method, ranker)
+        scored = sorted(zip(values, pool, strict=True), key=lambda sc: -sc[0])[:top_k]
+        hits = [Hit(c.chunk, round(value, 4), c.ranks(), legs.dense.get(c.chunk.id))
+                for value, c in scored]
         scored = [c for _, c in scored]
         eligible = scored
         if legs.scope is not None and legs.scope.covering is not None:
             # grounded: an answer only from a report that matches what the question names
             eligible = [c for c in scored if c.chunk.report_id in legs.scope.covering]
-        found = bool(eligible) and self._found(eligible[0], legs.dense, legs.english, legs.question,
-                                               legs.answer_units)
+        found = bool(eligible) and self._found(eligible[0], legs.dense, legs.english, legs.query,
+                                               legs.answer_units, s)
+        english_words = (self.passages.english_weights(legs.query.words) or None) if legs.english else None
         return SearchResult(legs.question, hits, legs.hints, legs.terms, legs.method, found,
-                            legs.answer_units or legs.units, legs.scope)
+                            legs.answer_units or legs.units, legs.scope, legs.query, s, english_words)
 
     def _period_reports(self, year: int, mode: str | None) -> set[int]:
         """Reports with stored figures about the year in the mode asked (archive/periods.py)."""
@@ -332,19 +249,10 @@ class Searcher:
         try:
             rows = self.archive.db.execute(
                 f"SELECT report_id FROM figures WHERE period = ?{where} GROUP BY report_id"
-                " HAVING count(*) >= ?", [year, *modes, PERIOD_FIGURES]).fetchall()
+                " HAVING count(*) >= ?", [year, *modes, self.settings.period_figures]).fetchall()
         except sqlite3.OperationalError:  # an archive from before periods were stored
             return set()
         return {r[0] for r in rows}
-
-    def _figures(self, chunk_ids: list[int]) -> dict[int, list[dict]]:
-        out: dict[int, list[dict]] = {}
-        for f in self.archive.db.execute(
-            f"SELECT chunk_id, unit, char_start FROM figures WHERE chunk_id IN ({','.join('?' * len(chunk_ids))})",
-            chunk_ids,
-        ).fetchall():
-            out.setdefault(f[0], []).append({"unit": f[1], "char_start": f[2]})
-        return out
 
     def _dense(self, question: str, filters: Filters | None,
                vector: np.ndarray | None = None) -> dict[int, float]:
@@ -360,7 +268,7 @@ class Searcher:
             count,
             self.settings.candidates
             if allowed is None
-            else max(1000, self.settings.candidates * 20),
+            else max(self.settings.dense_overfetch_min, self.settings.candidates * self.settings.dense_overfetch),
         )
         vector = self.embed_query(question) if vector is None else vector
         scores, ids = self.store.search(vector[None, :], k, **where)
@@ -381,62 +289,58 @@ class Searcher:
         ).fetchall()
         return {r[0] for r in rows}
 
-    def _english_lead(self, top: Candidate, question: str) -> float:
+    def _english_lead(self, top: Candidate, query: Query) -> float:
         """Best share of an English question's words among the glosses just before one figure."""
-        figures = self._figures([top.chunk.id]).get(top.chunk.id, [])
-        return english_figure_lead(top.chunk, figures, content_words(question))
+        figures = list(self.passages.get([top.chunk.id])[top.chunk.id].figures)
+        return english_figure_lead(top.chunk, figures, query.words)
 
-    def _found(self, top: Candidate, dense: dict[int, float], english: bool, question: str = "",
-               answer_units: list[str] = ()) -> bool:
+    def _found(self, top: Candidate, dense: dict[int, float], english: bool, question: str | Query = "",
+               answer_units: list[str] = (), s: SearchSettings | None = None) -> bool:
         """Does the best passage share enough with the question to count as an answer?
 
         Calibrated on off-topic questions (benchmarks/offtopic.jsonl) against the dev sets.
         """
-        s = self.settings
+        s = s or self.settings
+        query = question if isinstance(question, Query) else Query.parse(question)
         cosine = dense.get(top.chunk.id, 0.0)
         if english and not top.unit_fit and answer_units:  # a figure in a measure word its terms take
-            figures = self._figures([top.chunk.id]).get(top.chunk.id, [])
+            figures = self.passages.get([top.chunk.id])[top.chunk.id].figures
             top = replace(top, unit_fit=any(f["unit"] in answer_units for f in figures))
         # English words reach Chinese text through a dictionary, which matches loosely
         # (price -> 价格): they need a fitting figure or some semantic support as well.
-        support = (top.unit_fit or cosine >= 0.8 * s.dense_floor) if english else top.run >= s.found_run
+        support = ((top.unit_fit or cosine >= s.found_english_cosine * s.dense_floor) if english
+                   else top.run >= s.found_run)
         lexical = top.coverage >= s.found_coverage and support
-        named = top.hint >= 1.0 and top.coverage >= s.found_coverage / 2  # its report is named
-        figure = top.unit_fit and top.coverage >= 0.75  # holds every word and the figure asked for
+        # its report is named
+        named = top.hint >= s.found_named_hint and top.coverage >= s.found_named_coverage
+        # holds every word and the figure asked for
+        figure = top.unit_fit and top.coverage >= s.found_figure_coverage
         if english:  # the passage's glosses hold the question's words, with a figure that fits them
             figure = (figure or top.unit_fit and top.english_coverage >= s.found_english_unit
-                      or top.english_coverage >= s.found_english and is_quantity_question(question)
-                      and self._english_lead(top, question) >= 0.5)
-        return (lexical or named or figure or top.run >= 0.75
+                      or top.english_coverage >= s.found_english and query.quantity
+                      and self._english_lead(top, query) >= s.found_english_lead)
+        return (lexical or named or figure or top.run >= s.found_run_alone
                 or cosine >= s.dense_floor)
 
 
-def _units(question: str, terms: list[tuple[str, float]], english: bool,
-           lexicon: Lexicon | None, *, mined: int = 2) -> list[str]:
+def _units(query: Query, terms: list[tuple[str, float]], english: bool,
+           lexicon: Lexicon | None, s: SearchSettings) -> list[str]:
     """Units a fitting answer carries; an English question also takes the measure words the
     archive writes after its surest Chinese terms (toilets -> 公厕 -> 座; lexicon.measure_words)."""
-    units = wanted_units(question)  # words that name a unit ("households", "yuan") come first
-    if english and not units and lexicon is not None and terms and is_quantity_question(question):
-        sure = max(w for _, w in terms) * 0.6
+    units = list(query.units)  # words that name a unit ("households", "yuan") come first
+    if english and not units and lexicon is not None and terms and query.quantity:
+        sure = max(w for _, w in terms) * s.mined_unit_share
         extra: list[str] = []
         for term, weight in sorted(terms, key=lambda tw: -tw[1]):
             if weight >= sure:
                 extra += [u for u in lexicon.units.get(term, ()) if u not in units + extra]
-        units += extra[:mined]
+        units += extra[: s.mined_units]
     return units
 
 
 def _hinted_reports(hints: list[Hint]) -> set[int]:
     place = [h for h in hints if h.kind == "place"]
     return set().union(*(h.report_ids for h in place)) if place else set()
-
-
-def _report_boosts(hints: list[Hint]) -> dict[int, float]:
-    boosts: dict[int, float] = {}
-    for h in hints:
-        for rid in h.report_ids:
-            boosts[rid] = boosts.get(rid, 0.0) + h.weight
-    return boosts
 
 
 def _without_place_names(

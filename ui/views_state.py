@@ -79,6 +79,8 @@ def searcher(res: Resources) -> Searcher:
         if res.searcher is None or current != res.signature:
             res.searcher, res.keyword_only = _best_searcher(res, status)
             res.signature = current
+            if status is None:  # not while a first start adds report after report
+                res.searcher.warm()
         return res.searcher
 
 

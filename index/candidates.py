@@ -1,0 +1,127 @@
+"""Fused candidates: every passage a leg found, with the evidence the ranking weighs.
+
+The evidence that depends on the passage alone (normalised text, tense, figure units) comes from
+index/passages.py, worked out once per archive generation; here it meets the question.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from archive.store import StoredChunk
+from index.hints import Hint
+from index.passages import Passage
+from index.query import Query
+from index.ranker import LinearModel, Ranker, features
+from index.rerank import coverage_share, lead_share, longest_shared_run, weigh
+from index.weights import SearchSettings
+
+LEG_NAMES = ("dense", "keyword", "english", "lexicon")
+
+
+@dataclass
+class Candidate:
+    """One fused candidate and its evidence; `score` weighs it by the settings."""
+
+    chunk: StoredChunk
+    dense_rank: int | None
+    keyword_rank: int | None
+    hint: float  # summed weight of the hints pointing at its report
+    coverage: float  # 0..1
+    run: float  # 0..1
+    unit_fit: bool
+    tense: int = 0  # +1 the passage looks the way the question does (back or ahead), -1 the other way
+    english_rank: int | None = None
+    lexicon_rank: int | None = None
+    cosine: float = 0.0
+    english_coverage: float = 0.0  # share of an English question's words in the passage's glosses
+    figure_lead: float = 0.0  # the question's terms just before a figure of a fitting unit
+
+    def rank(self, leg: str) -> int | None:
+        return getattr(self, f"{leg}_rank")
+
+    def ranks(self) -> dict[str, int]:
+        """Leg -> rank (from 1), for the legs that found it."""
+        return {k: v for k, v in ((leg, self.rank(leg)) for leg in LEG_NAMES) if v}
+
+    def learned(self, ranker: Ranker | None, english: bool, method: str) -> float | None:
+        """The fitted model's score, or None when there is no model for this language and method."""
+        model = ranker.model(english, method) if ranker else None
+        return None if model is None else model.score(features(self))
+
+    def score(self, s: SearchSettings, english: bool, method: str = "hybrid") -> float:
+        """Weighted reciprocal-rank fusion, scaled so a top rank in every leg is 1.0, plus evidence."""
+        dense_weight = s.dense_weight if method in ("dense", "hybrid") else 0.0
+        keyword_weight = 0.0 if method == "dense" else (
+            s.keyword_weight_en if english else s.keyword_weight_zh)
+        fused = 0.0
+        if self.dense_rank:
+            fused += dense_weight / (s.rrf_k + self.dense_rank)
+        if self.keyword_rank:
+            fused += keyword_weight / (s.rrf_k + self.keyword_rank)
+        best_possible = (dense_weight + keyword_weight) / (s.rrf_k + 1)
+        return (
+            fused / best_possible
+            + s.hint_boost * self.hint
+            + s.coverage_weight * self.coverage
+            + s.run_weight * self.run
+            + (s.unit_weight if self.unit_fit else 0.0)
+            + s.tense_weight * self.tense
+        )
+
+
+def scores(pool: list[Candidate], s: SearchSettings, english: bool, method: str,
+           ranker: Ranker | None) -> list[float]:
+    """Each candidate's score: the fitted model's (all rows at once) or the hand weights'."""
+    model: LinearModel | None = ranker.model(english, method) if ranker else None
+    if model is None:
+        return [c.score(s, english, method) for c in pool]
+    if not pool:
+        return []
+    return model.score_rows(np.array([features(c) for c in pool], dtype=float)).tolist()
+
+
+def gather_evidence(query: Query, legs, passages: dict[int, Passage], glossed: dict[int, float],
+                    s: SearchSettings) -> list[Candidate]:
+    """Candidates in the order the legs found them (dense, keyword, English, lexicon)."""
+    ids = list(dict.fromkeys([*legs.dense, *legs.keyword, *legs.english_leg, *legs.lexicon]))
+    boosts = report_boosts(legs.hints)
+    dense_rank = {cid: r for r, cid in enumerate(legs.dense, start=1)}
+    keyword_rank = {cid: r for r, cid in enumerate(legs.keyword, start=1)}
+    english_rank = {cid: r for r, cid in enumerate(legs.english_leg, start=1)}
+    lexicon_rank = {cid: r for r, cid in enumerate(legs.lexicon, start=1)}
+    units = legs.units
+    weighted, total = weigh(legs.weighted_terms)  # the question's side of coverage and figure_lead
+    out = []
+    for cid in ids:
+        p = passages.get(cid)
+        if p is None:
+            continue  # removed since the legs ran
+        chunk = p.chunk
+        out.append(Candidate(
+            chunk=chunk,
+            dense_rank=dense_rank.get(cid),
+            keyword_rank=keyword_rank.get(cid),
+            hint=boosts.get(chunk.report_id, 0.0),
+            coverage=coverage_share(weighted, total, p.normalised),
+            run=0.0 if legs.english else longest_shared_run(
+                query.normalised, p.normalised, cap=s.run_cap) / s.run_cap,
+            unit_fit=any(f["unit"] in units for f in p.figures),
+            tense=query.tense(chunk.year) * p.tense,
+            english_rank=english_rank.get(cid),
+            lexicon_rank=lexicon_rank.get(cid),
+            cosine=legs.dense.get(cid, 0.0),
+            english_coverage=glossed.get(cid, 0.0),
+            figure_lead=lead_share(p.leads(s.lead_width), weighted, total, units),
+        ))
+    return out
+
+
+def report_boosts(hints: list[Hint]) -> dict[int, float]:
+    boosts: dict[int, float] = {}
+    for h in hints:
+        for rid in h.report_ids:
+            boosts[rid] = boosts.get(rid, 0.0) + h.weight
+    return boosts

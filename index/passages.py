@@ -1,0 +1,108 @@
+"""What ranking reads from a passage that no question changes, worked out once per archive generation.
+
+Every question re-ranks a couple of hundred candidates; their text normalised for matching, the
+tense their section and wording give, and the units and places of their figures are the same for
+every question until the archive changes (its generation counter moves on every write, its gloss
+schema when the English field is re-glossed); so are the chunks whose glosses hold an English word.
+"""
+
+from __future__ import annotations
+
+import math
+import sqlite3
+from dataclasses import dataclass, field
+
+from archive.store import Archive, StoredChunk
+from index.rerank import figure_leads, normalise, passage_tense
+
+MAX_KEPT = 20_000  # passages kept per generation; beyond it the cache starts again (memory bound)
+MAX_HELD = 500_000  # chunk ids kept for English words, all words together (a common word of a
+# large archive is held by most of its chunks)
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A stored chunk with its question-independent evidence."""
+
+    chunk: StoredChunk
+    normalised: str  # NFKC, simplified, lower case (rerank.normalise)
+    tense: int  # rerank.passage_tense: -1 review, +1 plans, 0 cannot tell
+    figures: tuple[dict, ...]  # {"unit", "char_start"} of each figure it holds
+    _leads: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def leads(self, width: int) -> list[tuple[str, str]]:
+        """(unit, the clause just before it) of each figure (rerank.figure_leads)."""
+        if width not in self._leads:
+            self._leads[width] = figure_leads(self.chunk, list(self.figures), width=width)
+        return self._leads[width]
+
+
+class Passages:
+    """Passages by chunk id for one archive, dropped when its generation changes."""
+
+    def __init__(self, archive: Archive):
+        self.archive = archive
+        self._generation: tuple | None = None  # the archive state the cache was read in
+        self._glossed: int | None = None  # chunks with an English field
+        self._kept: dict[int, Passage] = {}
+        self._holders: dict[str, frozenset[int]] = {}  # English word -> chunks whose glosses hold it
+        self._held = 0  # chunk ids in _holders
+
+    def get(self, ids: list[int]) -> dict[int, Passage]:
+        """The passages of these chunk ids that still exist, read from SQLite only when new."""
+        self._same_generation()
+        kept = self._kept  # one dict throughout, whatever another thread starts meanwhile
+        missing = [i for i in ids if i not in kept]
+        if missing:
+            figures = self._figures(missing)
+            for chunk in self.archive.chunks(missing):
+                kept[chunk.id] = Passage(
+                    chunk, normalise(chunk.text), passage_tense(chunk.section_path, chunk.text),
+                    tuple(figures.get(chunk.id, ())))
+        return {i: kept[i] for i in ids if i in kept}
+
+    def english_holders(self, word: str) -> frozenset[int]:
+        """The chunks whose glossed English holds the word (porter stems, as the English leg)."""
+        self._same_generation()
+        holders = self._holders  # one dict throughout, whatever another thread starts meanwhile
+        if word in holders:
+            return holders[word]
+        held = frozenset(r[0] for r in self.archive.db.execute(
+            "SELECT rowid FROM chunks_en WHERE chunks_en MATCH ?", ['"' + word.replace('"', '""') + '"']))
+        if self._held + len(held) > MAX_HELD:
+            holders.clear()
+            self._held = 0
+        holders[word] = held
+        self._held += len(held)
+        return held
+
+    def english_weights(self, words: list[str]) -> dict[str, float]:
+        """keyword.english_weights from the kept chunk sets: each word's rarity in the glosses."""
+        try:
+            self._same_generation()
+            if self._glossed is None:
+                self._glossed = self.archive.db.execute("SELECT count(*) FROM chunks_en").fetchone()[0]
+            total = self._glossed
+            return {w: math.log((total + 1) / (len(self.english_holders(w)) + 1))
+                    for w in dict.fromkeys(w for w in words if w.strip())}
+        except sqlite3.OperationalError:  # an archive from before the English field
+            return {}
+
+    def _same_generation(self) -> None:
+        """Forget everything when the archive has changed since it was read."""
+        state = tuple(self.archive.db.execute(
+            "SELECT key, value FROM state WHERE key IN ('generation', 'glosses') ORDER BY key").fetchall())
+        if state != self._generation or len(self._kept) > MAX_KEPT:
+            self._generation, self._kept, self._holders, self._held = state, {}, {}, 0
+            self._glossed = None
+
+    def _figures(self, chunk_ids: list[int]) -> dict[int, list[dict]]:
+        out: dict[int, list[dict]] = {}
+        for start in range(0, len(chunk_ids), 500):
+            batch = chunk_ids[start : start + 500]
+            for cid, unit, char_start in self.archive.db.execute(
+                f"SELECT chunk_id, unit, char_start FROM figures WHERE chunk_id IN ({','.join('?' * len(batch))})",
+                batch,
+            ).fetchall():
+                out.setdefault(cid, []).append({"unit": unit, "char_start": char_start})
+        return out
