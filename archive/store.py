@@ -331,17 +331,22 @@ class Archive:
             rows.sort(key=lambda r: order[r[0]])
         return [StoredChunk(r[0], r[1], r[2], json.loads(r[3]), *r[4:]) for r in rows]
 
-    def figures(self, chunk_ids: Iterable[int]) -> list[dict]:
-        ids = list(chunk_ids)
-        if not ids:
-            return []
-        marks = ",".join("?" * len(ids))
-        return list(
-            self.db.query(
-                f"SELECT * FROM figures WHERE chunk_id IN ({marks}) ORDER BY chunk_id, char_start",
-                ids,
-            )
-        )
+    def figures(self, chunk_ids: Iterable[int], columns: str = "f.*") -> list[dict]:
+        """The figures inside each chunk's span, under that chunk's id. A figure is stored once,
+        under one chunk, but the sentence two overlapping windows share holds it for both."""
+        out: list[dict] = []
+        for batch in _batches(list(chunk_ids), 500):
+            marks = ",".join("?" * len(batch))
+            for row in self.db.query(
+                f"SELECT {columns}, c.id AS passage_id FROM chunks c JOIN figures f"
+                " ON f.report_id = c.report_id AND f.char_start >= c.char_start"
+                " AND f.char_end <= c.char_end"
+                f" WHERE c.id IN ({marks}) ORDER BY c.id, f.char_start",
+                batch,
+            ):
+                row["chunk_id"] = row.pop("passage_id")
+                out.append(row)
+        return out
 
     def pages(self, report_id: int) -> list[dict]:
         """Pages of a PDF or image report (number, char_start, ocr_confidence); [] otherwise."""

@@ -64,3 +64,12 @@ def join_blocks(blocks: Iterable[tuple[str, bool]]) -> tuple[str, list[int]]:
 def is_blank(text: str) -> bool:
     """True when nothing but whitespace is left."""
     return not text.strip()
+
+
+SENTENCE = re.compile(r"[^。！？；\n]+[。！？；]?")
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence (。！？； or a line ends one); the whole text when it has none."""
+    spans = [(m.start(), m.end()) for m in SENTENCE.finditer(text) if m.group().strip()]
+    return spans or [(0, len(text))]

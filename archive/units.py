@@ -102,6 +102,12 @@ UNITS: dict[str, tuple[str, ...]] = {
     "天": ("天",),
     "小时": ("小时", "小時"),
 }
+# Things counted one by one: "how much" (money, land, grain, power) is never answered in these.
+COUNT_UNITS = frozenset({
+    "人", "名", "位", "户", "个", "家", "所", "套", "项", "条", "场次", "场", "架次", "班次", "车次",
+    "次", "起", "株", "棵", "组", "处", "座", "台", "辆", "张", "件", "种", "批次", "批", "支", "块",
+    "头", "只", "羽", "匹", "架", "艘", "枚", "颗", "宗", "例", "篇", "册", "间", "栋", "盏", "箱", "部",
+})
 # A unit character that starts a longer word is not a unit: 两千三百万台湾, 2900多万家庭.
 NOT_BEFORE: dict[str, str] = {
     "台": "湾灣州", "家": "庭乡鄉长長属屬", "所": "有属屬以在谓謂", "名": "单單称稱义義",

@@ -9,14 +9,20 @@ from importlib import resources
 
 from archive.chinese_script import to_simplified
 from archive.figures import UNITS
+from archive.text import sentence_spans
 from archive.tokens import tokens
+from archive.units import COUNT_UNITS
 from index.crosslingual import is_english
 from index.weights import SearchSettings
 
 QUANTITY = re.compile(
     r"多少|几|多大|多高|多快|比例|比重|占比|增速|增长了|率是|是多少|"
     r"\bhow (many|much|fast|large|big|high)\b|\bwhat (share|rate|ratio|percentage|proportion|level)\b|"
-    r"\b(rate|ratio|percent|percentage|share|total|number|amount|target|gdp)\b",
+    r"\b(rate|ratio|percent|percentage|share|total|number|amount|target|gdp)\b|"
+    # nouns that name a measured quantity: "what was the port's throughput" asks for a figure
+    r"\b(volume|throughput|capacity|output|value|revenue|income|investment|area|length|"
+    r"population|production|consumption|spending|expenditure|emissions?|size|sum|quantity|"
+    r"price|cost|budget|deficit|surplus|scale|turnover|yield|density|coverage|count)\b",
     re.IGNORECASE,
 )
 _UNIT_FORMS = sorted((f for forms in UNITS.values() for f in forms if not f.isascii()), key=len, reverse=True)
@@ -33,7 +39,6 @@ GROWTH_WORD = re.compile(r"增长了?多少|增速|增幅|增长率|增长目标
 GROWTH_LEADS = ("增长", "增速", "增长了", "增幅", "增速为", "增长率")
 LEAD = re.compile(r"[，,；;。！？、\n：:]")
 CLAUSE = re.compile(r"[，,；;。！？\n：:]")
-SENTENCE = re.compile(r"[^。！？；\n]+[。！？；]?")
 # Words around a figure that belong to its meaning: 超35亿吨, 4%左右, 7%以上, 6800多万.
 QUALIFIER_BEFORE = re.compile(r"(?:超过|超|近|约|不少于|不低于|不超过|逾|高于|低于)$")
 QUALIFIER_AFTER = re.compile(r"^(?:左右|以上|以下|以内|多|余|上下)")
@@ -43,7 +48,10 @@ TARGET_AFTER = re.compile(r"^(?:左右|以上|以内)")
 AVERAGE_LEAD = re.compile(r"年均|平均每年|五年|十年|累计")
 # "How many stations were built" counts things: a rate (100%) or a sum of money does not answer it.
 COUNT_QUESTION = re.compile(r"\bhow many\b(?!\s+(?:percent|percentage|per cent|yuan|times)\b)", re.I)
-NOT_COUNTS = ("%", "‰", "个百分点", "元")
+RATES = ("%", "‰", "个百分点")
+NOT_COUNTS = (*RATES, "元")
+# "How much allowance / land / grain" asks for an amount: a count of people or things does not answer it.
+AMOUNT_QUESTION = re.compile(r"\bhow much\b", re.I)
 
 
 @dataclass
@@ -91,6 +99,8 @@ def wanted_units(question: str) -> list[str]:
             implied += fits
     if GROWTH_WORD.search(question) and not explicit:
         implied = [u for u in implied if u != "元"]  # growth is a rate, whatever the indicator's unit
+    if AMOUNT_QUESTION.search(question):
+        implied = [u for u in implied if u not in COUNT_UNITS]  # how much allowance did recipients get
     return list(dict.fromkeys(explicit + implied))
 
 
@@ -125,6 +135,9 @@ def extract_answer(
     quantity = query.quantity if query is not None else is_quantity_question(question)
     if quantity or units:
         counting = bool(COUNT_QUESTION.search(question))
+        amount = bool(AMOUNT_QUESTION.search(question))
+        if amount:  # however the units were gathered, a count does not answer "how much"
+            units = [u for u in units if u not in COUNT_UNITS]
         if counting:  # mined units may add the rate its words often lead
             units = [u for u in units if u not in NOT_COUNTS or u in named]
         # English words reach a passage's figures only through loose translations: the ranking,
@@ -139,6 +152,8 @@ def extract_answer(
                 score = _figure_score(f, units, terms, rank, passage, question, s, step)
                 score += period_fit(f, passage, asked, s)
                 if counting and f["unit"] in NOT_COUNTS and f["unit"] not in units:
+                    score -= s.figure_not_count
+                if amount and f["unit"] in COUNT_UNITS:
                     score -= s.figure_not_count
                 if english_words:
                     score += s.figure_english_lead * english_lead(f, passage, english_words)
@@ -259,8 +274,7 @@ def _overlap(text: str, terms: set[str]) -> float:
 
 
 def _sentences(passage) -> list[tuple[int, int]]:
-    spans = [(m.start(), m.end()) for m in SENTENCE.finditer(passage.text) if m.group().strip()]
-    return spans or [(0, len(passage.text))]
+    return sentence_spans(passage.text)
 
 
 def _quote_whole(f: dict, chunk_figures: list[dict], units: list[str]) -> bool:

@@ -9,12 +9,15 @@ schema when the English field is re-glossed); so are the chunks whose glosses ho
 from __future__ import annotations
 
 import math
+import re
 import sqlite3
 from dataclasses import dataclass, field
 
 from archive.store import Archive, StoredChunk
 from index.rerank import figure_leads, normalise, passage_tense
 
+SENTENCE_END = re.compile(r"[。！？；!?;\n]")
+DIGIT = re.compile(r"\d")
 MAX_KEPT = 20_000  # passages kept per generation; beyond it the cache starts again (memory bound)
 MAX_HELD = 500_000  # chunk ids kept for English words, all words together (a common word of a
 # large archive is held by most of its chunks)
@@ -29,6 +32,14 @@ class Passage:
     tense: int  # rerank.passage_tense: -1 review, +1 plans, 0 cannot tell
     figures: tuple[dict, ...]  # {"unit", "char_start"} of each figure it holds
     _leads: dict = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def sentences(self) -> list[tuple[bool, str]]:
+        """(holds a digit, text) of each normalised sentence, split once."""
+        if "sentences" not in self._leads:
+            self._leads["sentences"] = [(bool(DIGIT.search(part)), part)
+                                        for part in SENTENCE_END.split(self.normalised) if part.strip()]
+        return self._leads["sentences"]
 
     def leads(self, width: int) -> list[tuple[str, str]]:
         """(unit, the clause just before it) of each figure (rerank.figure_leads)."""
@@ -47,6 +58,7 @@ class Passages:
         self._kept: dict[int, Passage] = {}
         self._holders: dict[str, frozenset[int]] = {}  # English word -> chunks whose glosses hold it
         self._held = 0  # chunk ids in _holders
+        self._sentences: dict[int, tuple[tuple[bool, frozenset[str]], ...]] = {}
 
     def get(self, ids: list[int]) -> dict[int, Passage]:
         """The passages of these chunk ids that still exist, read from SQLite only when new."""
@@ -76,6 +88,29 @@ class Passages:
         self._held += len(held)
         return held
 
+    def english_sentences(self, ids: list[int]) -> dict[int, tuple[tuple[bool, frozenset[str]], ...]]:
+        """Each chunk's glossed sentences as (holds a figure, lemmas of its gloss words)."""
+        self._same_generation()
+        kept = self._sentences  # one dict throughout, whatever another thread starts meanwhile
+        missing = [i for i in ids if i not in kept]
+        if missing:
+            from archive.glosses import sentences
+            from index.crosslingual import tables
+
+            lemma = tables().lemma
+            try:
+                for start in range(0, len(missing), 500):
+                    batch = missing[start : start + 500]
+                    for cid, body in self.archive.db.execute(
+                        f"SELECT rowid, body FROM chunks_en WHERE rowid IN ({','.join('?' * len(batch))})",
+                        batch,
+                    ):
+                        kept[cid] = tuple((figure, frozenset(map(lemma, words)))
+                                          for figure, words in sentences(body or ""))
+            except sqlite3.OperationalError:  # an archive from before the English field
+                pass
+        return {i: kept.get(i, ()) for i in ids}
+
     def english_weights(self, words: list[str]) -> dict[str, float]:
         """keyword.english_weights from the kept chunk sets: each word's rarity in the glosses."""
         try:
@@ -92,17 +127,13 @@ class Passages:
         """Forget everything when the archive has changed since it was read."""
         state = tuple(self.archive.db.execute(
             "SELECT key, value FROM state WHERE key IN ('generation', 'glosses') ORDER BY key").fetchall())
-        if state != self._generation or len(self._kept) > MAX_KEPT:
+        if state != self._generation or max(len(self._kept), len(self._sentences)) > MAX_KEPT:
             self._generation, self._kept, self._holders, self._held = state, {}, {}, 0
+            self._sentences = {}
             self._glossed = None
 
     def _figures(self, chunk_ids: list[int]) -> dict[int, list[dict]]:
         out: dict[int, list[dict]] = {}
-        for start in range(0, len(chunk_ids), 500):
-            batch = chunk_ids[start : start + 500]
-            for cid, unit, char_start in self.archive.db.execute(
-                f"SELECT chunk_id, unit, char_start FROM figures WHERE chunk_id IN ({','.join('?' * len(batch))})",
-                batch,
-            ).fetchall():
-                out.setdefault(cid, []).append({"unit": unit, "char_start": char_start})
+        for f in self.archive.figures(chunk_ids, columns="f.unit, f.char_start"):
+            out.setdefault(f.pop("chunk_id"), []).append(f)
         return out

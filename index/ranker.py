@@ -21,7 +21,7 @@ FEATURES = (
     *(f"{leg}_top" for leg in LEGS),  # 1/rank: sharp at the very top
     *(f"{leg}_depth" for leg in LEGS),  # 1 - log(rank)/log(101): slow over the whole list
     "cosine", "hint", "coverage", "run", "unit_fit", "tense", "english_coverage",
-    "figure_lead",
+    "figure_lead", "english_sentence", "sentence_coverage",
 )
 
 
@@ -49,6 +49,8 @@ def features(candidate) -> list[float]:
         float(candidate.tense),
         candidate.english_coverage,
         candidate.figure_lead,
+        candidate.english_sentence,
+        candidate.sentence_coverage,
     ]
 
 
@@ -117,8 +119,8 @@ def shipped() -> Ranker:
     return Ranker.load()
 
 
-def fit(rows: np.ndarray, labels: np.ndarray, groups: np.ndarray, *, c: float = 0.1,
-        hard: int = 30) -> LinearModel:
+def fit(rows: np.ndarray, labels: np.ndarray, groups: np.ndarray, *, c: float = 0.01,
+        hard: int = 10) -> LinearModel:
     """Pairwise logistic regression: within one question, the answer passage against each other
     candidate that some leg ranked in its top `hard` (feature differences), so what every
     candidate of a question shares cancels out and easy negatives do not drown the close calls."""

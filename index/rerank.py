@@ -106,6 +106,20 @@ def english_figure_lead(chunk, figures: list[dict], words: list[str], *, width: 
     return best
 
 
+def sentence_share(sentences, weights: dict[str, float], *, with_figure: bool) -> float:
+    """Best rarity-weighted share of an English question's words (lemmas -> weight) glossed in ONE
+    sentence of a passage, among its sentences holding a figure when the question asks for one:
+    a long passage cannot collect the words from many sentences, as it can for english_coverage."""
+    total = sum(weights.values())
+    if not total:
+        return 0.0
+    best = 0.0
+    for figure, lemmas in sentences:
+        if figure or not with_figure:
+            best = max(best, sum(w for word, w in weights.items() if word in lemmas))
+    return best / total
+
+
 # Reports look back (回顾 last year's results) and ahead (this year's targets). A question
 # about 去年 / "last year" wants the first kind, one about 目标 / "target" the second, and
 # the same figure words (城镇新增就业…万人) appear in both.

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from archive.store import Archive, StoredChunk
+from archive.units import COUNT_UNITS
+from index.answer import AMOUNT_QUESTION, RATE_WORD, RATES
 from index.candidates import LEG_NAMES, Candidate, gather_evidence, scores
 from index.grounding import Scope, national_default, scope
 from index.hints import Hint, find_hints, report_names
@@ -23,7 +25,7 @@ from index.lexicon import Lexicon, lexicon_terms
 from index.passages import Passages
 from index.query import Query
 from index.ranker import Ranker, shipped
-from index.rerank import english_figure_lead
+from index.rerank import english_figure_lead, sentence_share
 from index.threads import one_blas_thread
 from index.vectors.factory import store_filter
 from index.weights import SearchSettings
@@ -217,9 +219,22 @@ class Searcher:
         ids = list(dict.fromkeys([*legs.dense, *legs.keyword, *legs.english_leg, *legs.lexicon]))
         if not ids:
             return []
-        glossed = (english_coverage(self.archive, legs.query.words, ids, self.passages.english_holders)
-                   if legs.english else {})
-        return gather_evidence(legs.query, legs, self.passages.get(ids), glossed, self.settings)
+        glossed, sentences = {}, {}
+        if legs.english:
+            glossed = english_coverage(self.archive, legs.query.words, ids, self.passages.english_holders)
+            sentences = self._sentence_shares(legs.query, ids)
+        return gather_evidence(legs.query, legs, self.passages.get(ids), glossed, self.settings, sentences)
+
+    def _sentence_shares(self, query: Query, ids: list[int]) -> dict[int, float]:
+        """rerank.sentence_share of each chunk for an English question."""
+        from index.crosslingual import tables
+
+        lemma = tables().lemma
+        weights: dict[str, float] = {}
+        for word, w in self.passages.english_weights(query.words).items():
+            weights[lemma(word)] = max(w, weights.get(lemma(word), 0.0))
+        return {cid: sentence_share(sent, weights, with_figure=query.quantity)
+                for cid, sent in self.passages.english_sentences(ids).items()}
 
     def rank(self, legs: Legs, *, top_k: int = 5, settings: SearchSettings | None = None,
              candidates: list[Candidate] | None = None, ranker: Ranker | None = None) -> SearchResult:
@@ -334,6 +349,10 @@ def _units(query: Query, terms: list[tuple[str, float]], english: bool,
         for term, weight in sorted(terms, key=lambda tw: -tw[1]):
             if weight >= sure:
                 extra += [u for u in lexicon.units.get(term, ()) if u not in units + extra]
+        if AMOUNT_QUESTION.search(query.text):
+            extra = [u for u in extra if u not in COUNT_UNITS]
+        if not RATE_WORD.search(query.text):  # 吞吐量 mostly leads 增长5%: "what was the throughput" is a level
+            extra = [u for u in extra if u not in RATES]
         units += extra[: s.mined_units]
     return units
 

@@ -76,7 +76,7 @@ class SearchSettings:
     figure_grew: float = 0.8  # right after 增长
     figure_rank: float = 0.6  # less this per passage rank ...
     figure_rank_english: float = 3.0  # ... and this much for an English question (loose translations)
-    figure_not_count: float = 2.0  # less this for a rate or money answering "how many"
+    figure_not_count: float = 2.0  # less this for a rate or money answering "how many", a count "how much"
     figure_change_start: float = 3.0  # less this for where a change started (由21%提升至74%)
     figure_english_lead: float = 0.5  # times the rarity-weighted share of an English question's
     # words among the glosses just before the figure (a tie-breaker between fitting figures)

@@ -1,0 +1,125 @@
+"""English evidence one sentence at a time, and figures read the way a reader reads the question:
+a long passage cannot collect a question's words from many sentences, "how much" is not a count,
+"what was the throughput" asks for a figure, and a figure two overlapping windows share is in both."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from archive.glosses import english, sentences
+from archive.ingest import add_file
+from archive.store import Archive
+from index.answer import extract_answer, is_quantity_question, wanted_units
+from index.crosslingual import tables
+from index.lexicon import Lexicon
+from index.query import Query
+from index.rerank import sentence_share
+from index.search import _units
+from index.weights import SearchSettings
+
+
+def test_english_field_marks_sentences_and_figures_that_fts_skips():
+    field = english("新建垃圾转运站4座。加强城市管理")
+    split = sentences(field)
+    assert len(split) == 2
+    assert split[0][0] and "garbage" in split[0][1]  # the first sentence holds a figure
+    assert not split[1][0] and "garbage" not in split[1][1]
+    assert "#" not in split[0][1] and "." not in split[0][1]
+
+
+def lemmas(text: str) -> list[tuple[bool, frozenset[str]]]:
+    lemma = tables().lemma
+    return [(figure, frozenset(map(lemma, words))) for figure, words in sentences(english(text))]
+
+
+def test_one_sentence_with_the_words_and_a_figure_beats_words_spread_over_many():
+    weights = {"garbage": 2.0, "toilet": 1.0}
+    together = lemmas("新建垃圾箱和公厕4座。")
+    spread = lemmas("整治垃圾。新建公厕12座。")
+    assert sentence_share(together, weights, with_figure=True) == pytest.approx(1.0)
+    assert sentence_share(spread, weights, with_figure=True) < 0.5
+    # a sentence without a figure counts only when the question asks for none
+    no_figure = lemmas("整治垃圾和公厕。")
+    assert sentence_share(no_figure, weights, with_figure=True) == 0.0
+    assert sentence_share(no_figure, weights, with_figure=False) == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("question", [
+    "What was the container throughput of the ports?",
+    "What was the railway freight volume?",
+    "What was the installed capacity of solar power?",
+])
+def test_questions_about_a_measured_noun_ask_for_a_figure(question):
+    assert is_quantity_question(question)
+
+
+def test_how_much_is_an_amount_not_a_count():
+    assert "人" in wanted_units("How many recipients were there?")
+    assert not {"人", "名"} & set(wanted_units("How much subsistence allowance did recipients receive?"))
+
+
+class Passage:  # what extract_answer reads of a stored chunk
+    def __init__(self, text: str, chunk_id: int = 1):
+        self.id, self.text, self.char_start, self.char_end = chunk_id, text, 0, len(text)
+
+
+def figure(text: str, raw: str, unit: str) -> dict:
+    start = text.index(raw)
+    return {"raw": raw, "unit": unit, "value": 1.0, "char_start": start, "char_end": start + len(raw),
+            "context": text}
+
+
+def test_how_much_passes_over_the_number_of_recipients_for_the_sum_paid():
+    text = "为10578户16549名农村低保对象发放保障金3835万元。"
+    figures = {1: [figure(text, "16549名", "名"), figure(text, "3835万元", "元")]}
+    answer = extract_answer("How much subsistence allowance did rural recipients receive?",
+                            [Passage(text)], figures, units=["人", "名"])
+    assert answer is not None and answer.figure == "3835万元"
+
+
+def lexicon_with(units: dict[str, list[str]]) -> Lexicon:
+    import numpy as np
+
+    return Lexicon(list(units), np.zeros((len(units), 2), dtype=np.float32), "test", units)
+
+
+@pytest.mark.parametrize(("question", "kept", "dropped"), [
+    ("What was the container throughput?", "标准箱", "%"),  # a level, not the growth it leads
+    ("How fast did container throughput grow?", "%", None),
+    ("How much grain was stored?", "吨", "个"),  # an amount, not a count
+])
+def test_measure_words_mined_for_a_term_follow_what_the_question_asks(question, kept, dropped):
+    lexicon = lexicon_with({"吞吐量": ["%", "标准箱"], "粮食": ["个", "吨"]})
+    terms = [("吞吐量", 1.0)] if "throughput" in question else [("粮食", 1.0)]
+    units = _units(Query.parse(question), terms, True, lexicon, SearchSettings())
+    assert kept in units
+    assert dropped is None or dropped not in units
+
+
+LONG = ("2025年某县政府工作报告\n\n一、过去一年工作回顾\n"
+        + "".join(f"全县第{i}项重点工程稳步推进，完成投资{i * 7}万元。" for i in range(1, 40)) + "\n")
+
+
+def test_a_figure_in_the_sentence_two_windows_share_belongs_to_both(tmp_path):
+    path = tmp_path / "county.txt"
+    path.write_text(LONG, encoding="utf-8")
+    archive = Archive(tmp_path / "archive.db")
+    try:
+        add_file(archive, path)
+        chunks = archive.chunks()
+        shared = [(a, b) for a in chunks for b in chunks
+                  if a.id < b.id and a.char_start < b.char_end and b.char_start < a.char_end]
+        assert shared, "the report should window its long paragraph with an overlap"
+        by_chunk: dict[int, set[int]] = {}
+        for f in archive.figures(c.id for c in chunks):
+            by_chunk.setdefault(f["chunk_id"], set()).add(f["char_start"])
+        for a, b in shared:
+            inside = {m.start() + a.char_start for m in re.finditer(r"\d+万元", a.text)
+                      if b.char_start <= m.start() + a.char_start < b.char_end}
+            assert inside and inside <= by_chunk[a.id] and inside <= by_chunk[b.id]
+        stored = archive.db.execute("SELECT count(*) FROM figures").fetchone()[0]
+        assert stored == 39  # each figure stored once
+    finally:
+        archive.close()
