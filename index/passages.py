@@ -12,6 +12,7 @@ import math
 import re
 import sqlite3
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from archive.store import Archive, StoredChunk
 from index.rerank import figure_leads, normalise, passage_tense
@@ -97,7 +98,7 @@ class Passages:
             from archive.glosses import sentences
             from index.crosslingual import tables
 
-            lemma = tables().lemma
+            lemma = lru_cache(maxsize=None)(tables().lemma)  # report words repeat: each read once
             try:
                 for start in range(0, len(missing), 500):
                     batch = missing[start : start + 500]
