@@ -109,7 +109,18 @@ def keyword_problems(db, *, deep: bool = True) -> list[Problem]:
         found.append(Problem("keywords", f"{missing} chunk(s) have no keyword-search row"))
     if extra:
         found.append(Problem("keywords", f"{extra} keyword-search row(s) belong to no chunk"))
+    if stale_glosses(db):
+        found.append(Problem("keywords", "the English field was glossed by an older version"
+                                         " (English questions rank worse until it is re-glossed)"))
     return found
+
+
+def stale_glosses(db) -> bool:
+    """Chunks whose English field an older gloss table or format wrote (archive/glosses.py SCHEMA)."""
+    from archive.glosses import SCHEMA
+
+    row = db.execute("SELECT value FROM state WHERE key = 'glosses'").fetchone()
+    return (row is None or row[0] != SCHEMA) and db.execute("SELECT 1 FROM chunks LIMIT 1").fetchone() is not None
 
 
 def repair_rows(db) -> list[str]:

@@ -253,7 +253,9 @@ class Archive:
             actions = integrity.repair_rows(self.db)
             if actions:
                 self._bump()
-        return actions + integrity.repair_keywords(self.db, self._keyword_sources)
+        actions += integrity.repair_keywords(self.db, self._keyword_sources)
+        glossed = self.ensure_english()
+        return actions + ([f"re-glossed the English field of {glossed} chunk(s)"] if glossed else [])
 
     def _keyword_sources(self, ids: list[int]) -> list[tuple]:
         return [(c.id, c.text, c.title, c.section_path) for c in self.chunks(ids)]

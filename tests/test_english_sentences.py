@@ -123,3 +123,22 @@ def test_a_figure_in_the_sentence_two_windows_share_belongs_to_both(tmp_path):
         assert stored == 39  # each figure stored once
     finally:
         archive.close()
+
+
+def test_an_english_field_of_an_older_gloss_format_is_reported_and_repaired(tmp_path):
+    path = tmp_path / "county.txt"
+    path.write_text(LONG, encoding="utf-8")
+    archive = Archive(tmp_path / "archive.db")
+    try:
+        add_file(archive, path)
+        assert not archive.problems()
+        archive.db.execute("UPDATE state SET value = 4 WHERE key = 'glosses'")
+        archive.db.execute("UPDATE chunks_en SET body = 'investment'")  # as an older version wrote it
+        assert [p.area for p in archive.problems()] == ["keywords"]
+        assert any("re-glossed" in line for line in archive.repair())
+        assert not archive.problems()
+        bodies = [r[0] for r in archive.db.execute("SELECT body FROM chunks_en")]
+        assert "investment" not in bodies
+        assert any(" # " in b and b.endswith(" .") for b in bodies)
+    finally:
+        archive.close()
