@@ -17,7 +17,7 @@ from index.weights import SearchSettings
 
 QUANTITY = re.compile(
     r"多少|几|多大|多高|多快|比例|比重|占比|增速|增长了|率是|是多少|"
-    r"\bhow (many|much|fast|large|big|high)\b|\bwhat (share|rate|ratio|percentage|proportion|level)\b|"
+    r"\bhow (many|much|fast|large|big|high|long|far|tall)\b|\bwhat (share|rate|ratio|percentage|proportion|level)\b|"
     r"\b(rate|ratio|percent|percentage|share|total|number|amount|target|gdp)\b|"
     # nouns that name a measured quantity: "what was the port's throughput" asks for a figure
     r"\b(volume|throughput|capacity|output|value|revenue|income|investment|area|length|"
@@ -129,7 +129,11 @@ def extract_answer(
     if not passages:
         return None
     s = settings or SearchSettings()
-    terms = set(query.tokens if query is not None else tokens(question)) | set(extra_terms)
+    english = query.english if query is not None else is_english(question)
+    # an English question's own words never occur in Chinese text: they would only shrink every
+    # figure's share of its translated terms, leaving the unit to decide
+    own = () if english and extra_terms else (query.tokens if query is not None else tokens(question))
+    terms = set(own) | set(extra_terms)
     named = list(query.units) if query is not None else wanted_units(question)  # the question's own
     units = units or named  # search's units also know the archive's measure words
     quantity = query.quantity if query is not None else is_quantity_question(question)
@@ -144,12 +148,13 @@ def extract_answer(
         # which also weighs glosses and meaning, is the surer guide to the passage -- unless the
         # question names a period, whose figures (a result, not the target) may sit further down
         period = asked is not None and asked.mode is not None
-        english = query.english if query is not None else is_english(question)
         step = s.figure_rank_english if english and not period else s.figure_rank
         best = None
         for rank, passage in enumerate(passages[: s.answer_passages]):
             for f in figures_by_chunk.get(passage.id, []):
                 score = _figure_score(f, units, terms, rank, passage, question, s, step)
+                if not named and _unit_index(f["unit"], units) is not None:
+                    score -= s.figure_unit - s.figure_mined_unit  # the archive's guess, not the question's word
                 score += period_fit(f, passage, asked, s)
                 if counting and f["unit"] in NOT_COUNTS and f["unit"] not in units:
                     score -= s.figure_not_count

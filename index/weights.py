@@ -68,6 +68,7 @@ class SearchSettings:
     answer_passages: int = 3  # figures are read from this many top passages
     figure_unit: float = 3.0  # the figure's unit is the first one asked for ...
     figure_unit_step: float = 0.3  # ... less this per place further down the list
+    figure_mined_unit: float = 0.5  # a unit only the archive's measure words suggest (the question names none)
     figure_bare_unit: float = 0.5  # a figure with no unit and no fitting word around it
     figure_clause: float = 2.0  # times the share of question words in its clause
     figure_lead: float = 3.0  # times the share of question words just before it

@@ -50,6 +50,7 @@ def test_one_sentence_with_the_words_and_a_figure_beats_words_spread_over_many()
     "What was the container throughput of the ports?",
     "What was the railway freight volume?",
     "What was the installed capacity of solar power?",
+    "How long is the high-speed rail network in operation?",
 ])
 def test_questions_about_a_measured_noun_ask_for_a_figure(question):
     assert is_quantity_question(question)
@@ -77,6 +78,15 @@ def test_how_much_passes_over_the_number_of_recipients_for_the_sum_paid():
     answer = extract_answer("How much subsistence allowance did rural recipients receive?",
                             [Passage(text)], figures, units=["人", "名"])
     assert answer is not None and answer.figure == "3835万元"
+
+
+def test_a_unit_only_the_archive_suggests_does_not_outweigh_what_the_figure_counts():
+    text = "新改城市街心花园10个，摆放立体植物雕塑31组。"
+    figures = {1: [figure(text, "10个", "个"), figure(text, "31组", "组")]}
+    # the question names no unit; 个 is the measure word the archive writes most after its terms
+    answer = extract_answer("How many plant sculptures were put on display?", [Passage(text)], figures,
+                            units=["个"], extra_terms=["植物", "雕塑"])
+    assert answer is not None and answer.figure == "31组"
 
 
 def lexicon_with(units: dict[str, list[str]]) -> Lexicon:
