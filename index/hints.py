@@ -28,8 +28,9 @@ _REPORT_YEAR = re.compile(
     r"|(\d{4})\s+(?:[a-z]+\s+){0,3}(?:reports?|bulletin|communiqu[eé])\b", re.I)
 # What kind of figure a question about a year wants: a result, or a target set for it.
 TARGET_WORDS = re.compile(
-    r"目标|预期|计划|拟|安排|定为|定在|力争|\b(target(ed|s)?|plan(ned|s)?|goals?|aim(ed)?|set for|"
-    r"set\b|expected to)", re.I)
+    r"目标|预期|计划|拟|安排|定为|定在|力争|\b(target(ed|s)?|plan(ned|s|ning)?|goals?|"
+    r"aim(s|ed|ing)?|set for|set\b|expected to|budgeted|earmark(ed|s)?|slated|allocat(e|ed|es)|"
+    r"commit(s|ted|ting)?|intend(s|ed)?|projected|scheduled|will)\b", re.I)
 ACTUAL_WORDS = re.compile(r"实际|增长了|实现了|完成了|达到了|\b(actual(ly)?|grew|was|were|did)\b", re.I)
 _ADMIN_UNIT = re.compile(r".+?(?:特别行政区|自治区|自治州|自治县|省|市|区|县|州|盟|旗)")
 _ADMIN_SUFFIX = re.compile(

@@ -135,6 +135,16 @@ def test_oversized_file_is_refused_with_the_limit_and_flag(run, tmp_path, isolat
     assert run("add", big, "--no-index", "--max-size", "10").exit_code == 0
 
 
+def test_the_size_limit_follows_the_upload_setting_unless_given(run, tmp_path, isolated_home, monkeypatch):
+    big = tmp_path / "big.txt"
+    big.write_text(SEED_TEXT * 250, encoding="utf-8")  # ~4 MB
+    monkeypatch.setenv("BAOGAO_MAX_UPLOAD_MB", "2")
+    refused = run("add", big, "--no-index")
+    assert refused.exit_code == 1 and "limit" in refused.output
+    assert counts(isolated_home)["reports"] == 0
+    assert run("add", big, "--no-index", "--max-size", "10").exit_code == 0  # the flag wins
+
+
 def test_mixed_folder_adds_the_good_and_lists_the_bad(run, tmp_path, isolated_home):
     folder = tmp_path / "mixed"
     bad = bad_files(folder)

@@ -41,6 +41,13 @@ def library(built_home, tiny_model_dir):
     ("3025年全国GDP增长目标是多少？", (3025,), None, "target"),
     ("2024年城镇新增就业1256万人吗", (2024,), None, "actual"),  # 1256 is no year
     ("棚户区改造了多少户？", (), None, None),
+    # plans said in other words; a budget or a plant named in an indicator is no plan
+    ("How much investment was earmarked for 2025?", (2025,), None, "target"),
+    ("What deficit was budgeted for 2008?", (2008,), None, "target"),
+    ("What new capacity is the region committing to for 2026?", (2026,), None, "target"),
+    ("How much farmland is the province planning to upgrade in 2025?", (2025,), None, "target"),
+    ("By how much did budget revenue grow in 2025?", (2025,), None, "actual"),
+    ("How much new forest did the region plant in 2025?", (2025,), None, "actual"),
 ])
 def test_asked_reads_the_year_a_figure_is_about_and_the_mode(question, years, report_year, mode):
     a = asked(question)

@@ -49,8 +49,8 @@ def cli(ctx, vector_store):
 @click.option("--year", type=int, help="Year for the added report(s).")
 @click.option("--issuer", help="Issuing body, e.g. 国务院.")
 @click.option("--kind", help="Report kind, e.g. gov_work_report, duty_report.")
-@click.option("--max-size", type=click.IntRange(min=1), default=MAX_FILE_MB, show_default=True,
-              help="Refuse files larger than this many MB.")
+@click.option("--max-size", type=click.IntRange(min=1), default=None,
+              help=f"Refuse files larger than this many MB.  [default: BAOGAO_MAX_UPLOAD_MB, else {MAX_FILE_MB}]")
 @click.option("--no-index", is_flag=True, help="Store only; embed later with `baogao rebuild`.")
 @click.option("-s", "--silent", is_flag=True, help="No progress bar.")
 @json_option
@@ -71,12 +71,14 @@ def add(paths, manifest, title, year, issuer, kind, max_size, no_index, silent, 
 
     flags = {"title": title, "year": year, "issuer": issuer, "kind": kind}
     pages = ocr.reporting(output.ocr_progress) if not (silent or as_json) else nullcontext()
-    with open_library(command_settings(home)) as library, pages:
+    settings = command_settings(home)
+    max_bytes = max_size * 2**20 if max_size else settings.max_bytes
+    with open_library(settings) as library, pages:
         outcomes = library.add(
             paths,
             manifest=manifest,
             metadata={k: v for k, v in flags.items() if v is not None},
-            max_bytes=max_size * 1024 * 1024,
+            max_bytes=max_bytes,
             index=not no_index,
             progress=None if silent or as_json else output.progress_factory(),
         )
