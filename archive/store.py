@@ -220,6 +220,19 @@ class Archive:
             return 0
         return self.refresh_english()
 
+    def refresh_derived(self) -> int:
+        """Recompute every report's periods and facts from its stored text and figures (after the
+        period rules or the indicator vocabulary changed); return the number of facts.
+
+        Not a content change, so the generation stays: the vector index still matches.
+        """
+        total = 0
+        with self.db.atomic():
+            for (report_id,) in self.db.execute("SELECT id FROM reports").fetchall():
+                refresh_periods(self.db, report_id)
+                total += store_facts(self.db, report_id)
+        return total
+
     def refresh_english(self) -> int:
         """Re-gloss every chunk's English field (after the gloss table changed); return the count.
 

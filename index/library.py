@@ -205,7 +205,8 @@ class Library:
     def _rebuild_locked(self, progress: Progress | None = None) -> VectorStore:
         """The rebuild itself, for callers that already hold the writer lock."""
         store = self.vectors.build(progress)
-        self.archive.ensure_english()  # derived files first: after the index save nothing may fail
+        self.archive.ensure_english()  # derived rows first: after the index save nothing may fail
+        self.archive.refresh_derived()  # periods and facts follow today's rules and vocabulary
         self._mine_lexicon()
         return self.vectors.install(store)
 

@@ -124,3 +124,23 @@ def test_facts_are_stored_and_readable_with_plain_sql(tmp_path):
     archive.remove(report_id)
     assert archive.db.execute("SELECT count(*) FROM facts").fetchone() == (0,)
     archive.close()
+
+
+def test_rebuild_recomputes_periods_and_facts_the_rules_derive(tmp_path, tiny_model_dir):
+    """A newer vocabulary or period rule reaches reports added before it at `rebuild`."""
+    from index.library import Library
+
+    library = Library.open(tmp_path / "home", model=tiny_model_dir)
+    try:
+        library.add([REPORTS / "gwr_2019_state_council.txt"], metadata={"year": 2019, "issuer": "国务院"})
+        db = library.archive.db
+        before = db.execute("SELECT count(*) FROM facts").fetchone()[0]
+        periods = db.execute("SELECT count(*) FROM figures WHERE period IS NOT NULL").fetchone()[0]
+        assert before and periods
+        db.execute("DELETE FROM facts")  # as an older vocabulary left them
+        db.execute("UPDATE figures SET period = NULL, mode = NULL")
+        library.rebuild()
+        assert db.execute("SELECT count(*) FROM facts").fetchone()[0] == before
+        assert db.execute("SELECT count(*) FROM figures WHERE period IS NOT NULL").fetchone()[0] == periods
+    finally:
+        library.close()
