@@ -123,6 +123,8 @@ def _reason(question_asks: Asked, places: list[str], reports: list[dict], by_pla
     where = f" for {'、'.join(places)}" if places else ""
     if by_place is not None and not by_place:
         held = sorted({place_name(r) for r in reports} - {""})
+        if not held:  # a 某镇 duty report, a report with no issuer
+            return f"no reports{where} in the archive: none of its {len(reports)} report(s) names a place"
         return (f"no reports{where} in the archive: it holds reports of "
                 + _listing(held[:12]) + (" and others" if len(held) > 12 else ""))
     scope_reports = [r for r in reports if by_place is None or r["id"] in by_place]
@@ -130,6 +132,8 @@ def _reason(question_asks: Asked, places: list[str], reports: list[dict], by_pla
     listed = _listing([str(y) for y in years])
     held = (f"it holds its {listed} report{'s' if len(years) > 1 else ''}" if places
             else f"it holds reports of {listed}")
+    if not years:
+        held = f"none of its {len(scope_reports)} report(s) names a year"
     if question_asks.report_year is not None and not question_asks.years:
         return f"no {question_asks.report_year} report{where} in the archive: {held}"
     what = "targets" if question_asks.mode == "target" else "figures"

@@ -205,3 +205,14 @@ def test_names_the_archive_holds_are_not_refused(library):
     belt = library.ask("What did the State Council say about the Belt and Road?")
     assert proper_names(belt["question"]) == ["Belt", "Road"]
     assert belt["reason"] is None  # 一带一路 is glossed "Belt and Road"
+
+
+def test_a_refusal_never_says_the_archive_holds_reports_of_nothing():
+    from index.grounding import _reason
+
+    bare = [{"id": 1, "title": "某镇年度述职报告", "issuer": "", "year": None}]
+    no_place = _reason(asked("2019年北京市GDP增长了多少？"), ["北京市"], bare, set())
+    no_year = _reason(asked("2019年GDP增长了多少？"), [], bare, None)
+    for reason in (no_place, no_year):
+        assert "nothing" not in reason
+    assert "names a place" in no_place and "names a year" in no_year
