@@ -12,7 +12,7 @@ import math
 import re
 import sqlite3
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from archive.store import Archive, StoredChunk
 from index.rerank import figure_leads, normalise, passage_tense
@@ -34,13 +34,11 @@ class Passage:
     figures: tuple[dict, ...]  # {"unit", "char_start"} of each figure it holds
     _leads: dict = field(default_factory=dict, repr=False, compare=False)
 
-    @property
+    @cached_property
     def sentences(self) -> list[tuple[bool, str]]:
         """(holds a digit, text) of each normalised sentence, split once."""
-        if "sentences" not in self._leads:
-            self._leads["sentences"] = [(bool(DIGIT.search(part)), part)
-                                        for part in SENTENCE_END.split(self.normalised) if part.strip()]
-        return self._leads["sentences"]
+        return [(bool(DIGIT.search(part)), part)
+                for part in SENTENCE_END.split(self.normalised) if part.strip()]
 
     def leads(self, width: int) -> list[tuple[str, str]]:
         """(unit, the clause just before it) of each figure (rerank.figure_leads)."""

@@ -112,43 +112,40 @@ LONG = ("2025年某县政府工作报告\n\n一、过去一年工作回顾\n"
         + "".join(f"全县第{i}项重点工程稳步推进，完成投资{i * 7}万元。" for i in range(1, 40)) + "\n")
 
 
-def test_a_figure_in_the_sentence_two_windows_share_belongs_to_both(tmp_path):
+@pytest.fixture
+def county(tmp_path):
+    """An archive holding one report whose long paragraph is windowed with an overlap."""
     path = tmp_path / "county.txt"
     path.write_text(LONG, encoding="utf-8")
     archive = Archive(tmp_path / "archive.db")
-    try:
-        add_file(archive, path)
-        chunks = archive.chunks()
-        shared = [(a, b) for a in chunks for b in chunks
-                  if a.id < b.id and a.char_start < b.char_end and b.char_start < a.char_end]
-        assert shared, "the report should window its long paragraph with an overlap"
-        by_chunk: dict[int, set[int]] = {}
-        for f in archive.figures(c.id for c in chunks):
-            by_chunk.setdefault(f["chunk_id"], set()).add(f["char_start"])
-        for a, b in shared:
-            inside = {m.start() + a.char_start for m in re.finditer(r"\d+万元", a.text)
-                      if b.char_start <= m.start() + a.char_start < b.char_end}
-            assert inside and inside <= by_chunk[a.id] and inside <= by_chunk[b.id]
-        stored = archive.db.execute("SELECT count(*) FROM figures").fetchone()[0]
-        assert stored == 39  # each figure stored once
-    finally:
-        archive.close()
+    add_file(archive, path)
+    yield archive
+    archive.close()
 
 
-def test_an_english_field_of_an_older_gloss_format_is_reported_and_repaired(tmp_path):
-    path = tmp_path / "county.txt"
-    path.write_text(LONG, encoding="utf-8")
-    archive = Archive(tmp_path / "archive.db")
-    try:
-        add_file(archive, path)
-        assert not archive.problems()
-        archive.db.execute("UPDATE state SET value = 4 WHERE key = 'glosses'")
-        archive.db.execute("UPDATE chunks_en SET body = 'investment'")  # as an older version wrote it
-        assert [p.area for p in archive.problems()] == ["keywords"]
-        assert any("re-glossed" in line for line in archive.repair())
-        assert not archive.problems()
-        bodies = [r[0] for r in archive.db.execute("SELECT body FROM chunks_en")]
-        assert "investment" not in bodies
-        assert any(" # " in b and b.endswith(" .") for b in bodies)
-    finally:
-        archive.close()
+def test_a_figure_in_the_sentence_two_windows_share_belongs_to_both(county):
+    chunks = county.chunks()
+    shared = [(a, b) for a in chunks for b in chunks
+              if a.id < b.id and a.char_start < b.char_end and b.char_start < a.char_end]
+    assert shared, "the report should window its long paragraph with an overlap"
+    by_chunk: dict[int, set[int]] = {}
+    for f in county.figures(c.id for c in chunks):
+        by_chunk.setdefault(f["chunk_id"], set()).add(f["char_start"])
+    for a, b in shared:
+        inside = {m.start() + a.char_start for m in re.finditer(r"\d+万元", a.text)
+                  if b.char_start <= m.start() + a.char_start < b.char_end}
+        assert inside and inside <= by_chunk[a.id] and inside <= by_chunk[b.id]
+    stored = county.db.execute("SELECT count(*) FROM figures").fetchone()[0]
+    assert stored == 39  # each figure stored once
+
+
+def test_an_english_field_of_an_older_gloss_format_is_reported_and_repaired(county):
+    assert not county.problems()
+    county.db.execute("UPDATE state SET value = 4 WHERE key = 'glosses'")
+    county.db.execute("UPDATE chunks_en SET body = 'investment'")  # as an older version wrote it
+    assert [p.area for p in county.problems()] == ["keywords"]
+    assert any("re-glossed" in line for line in county.repair())
+    assert not county.problems()
+    bodies = [r[0] for r in county.db.execute("SELECT body FROM chunks_en")]
+    assert "investment" not in bodies
+    assert any(" # " in b and b.endswith(" .") for b in bodies)
