@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -182,3 +183,19 @@ def markup_report(tmp_path: Path) -> Path:
 # The same examples every run: a property test fails or passes on every machine alike.
 settings.register_profile("baogao", derandomize=True)
 settings.load_profile("baogao")
+
+
+@contextmanager
+def text_archive(folder: Path, text: str, name: str = "county.txt") -> Iterator:
+    """A real archive in `folder` holding one report written from `text`, closed afterwards."""
+    from archive.ingest import add_file
+    from archive.store import Archive
+
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    archive = Archive(folder / "archive.db")
+    try:
+        add_file(archive, path)
+        yield archive
+    finally:
+        archive.close()

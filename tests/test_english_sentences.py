@@ -7,10 +7,9 @@ from __future__ import annotations
 import re
 
 import pytest
+from conftest import text_archive
 
 from archive.glosses import english, sentences
-from archive.ingest import add_file
-from archive.store import Archive
 from index.answer import extract_answer, is_quantity_question, wanted_units
 from index.crosslingual import tables
 from index.lexicon import Lexicon
@@ -115,12 +114,8 @@ LONG = ("2025年某县政府工作报告\n\n一、过去一年工作回顾\n"
 @pytest.fixture
 def county(tmp_path):
     """An archive holding one report whose long paragraph is windowed with an overlap."""
-    path = tmp_path / "county.txt"
-    path.write_text(LONG, encoding="utf-8")
-    archive = Archive(tmp_path / "archive.db")
-    add_file(archive, path)
-    yield archive
-    archive.close()
+    with text_archive(tmp_path, LONG) as archive:
+        yield archive
 
 
 def test_a_figure_in_the_sentence_two_windows_share_belongs_to_both(county):

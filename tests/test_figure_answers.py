@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from conftest import text_archive
 
 from archive.ingest import add_file
 from archive.store import Archive
@@ -24,12 +25,8 @@ REPORT = """2024年某县政府工作报告
 
 @pytest.fixture
 def archive(tmp_path):
-    path = tmp_path / "county.txt"
-    path.write_text(REPORT, encoding="utf-8")
-    archive = Archive(tmp_path / "archive.db")
-    add_file(archive, path)
-    yield archive
-    archive.close()
+    with text_archive(tmp_path, REPORT) as archive:
+        yield archive
 
 
 def ask(archive: Archive, question: str) -> dict:
