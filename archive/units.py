@@ -108,6 +108,8 @@ COUNT_UNITS = frozenset({
     "次", "起", "株", "棵", "组", "处", "座", "台", "辆", "张", "件", "种", "批次", "批", "支", "块",
     "头", "只", "羽", "匹", "架", "艘", "枚", "颗", "宗", "例", "篇", "册", "间", "栋", "盏", "箱", "部",
 })
+# How long something took: "how many parks opened" is not answered in 24小时.
+DURATION_UNITS = frozenset({"年", "个月", "天", "小时"})
 # A unit character that starts a longer word is not a unit: 两千三百万台湾, 2900多万家庭.
 NOT_BEFORE: dict[str, str] = {
     "台": "湾灣州", "家": "庭乡鄉长長属屬", "所": "有属屬以在谓謂", "名": "单單称稱义義",

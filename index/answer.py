@@ -11,7 +11,7 @@ from archive.chinese_script import to_simplified
 from archive.figures import UNITS
 from archive.text import sentence_spans
 from archive.tokens import tokens
-from archive.units import COUNT_UNITS
+from archive.units import COUNT_UNITS, DURATION_UNITS
 from index.crosslingual import is_english
 from index.weights import SearchSettings
 
@@ -37,6 +37,10 @@ REACH = re.compile(r"到了?多少|达到|\breach(ed)?\b|\blevel\b", re.I)
 RATE_WORD = re.compile(r"(?<!利)率|比例|比重|占比|增速|强度|增长了?多少|降了?多少|下降了?多少|百分之|\b(rate|ratio|share|percent|percentage|proportion|fast|grow|grew|growth)\b", re.I)
 GROWTH_WORD = re.compile(r"增长了?多少|增速|增幅|增长率|增长目标|\bhow fast\b|\b(grow|grew|growth)\b", re.I)
 GROWTH_LEADS = ("增长", "增速", "增长了", "增幅", "增速为", "增长率")
+COUNTED_NOUN = re.compile(r"[\u4e00-\u9fff]{2,10}")
+ITEM = re.compile(r"[，,；;。！？、\n：:和及与]")  # 786所县医院和534所妇幼保健院: items of a list
+LIST_GOES_ON = re.compile(r"[、和及与]\s*[0-9０-９一二三四五六七八九十两]")
+NOUN_ENDS = re.compile(r"进行|实现|得到|的|和|及|与|等")  # 1.2万平方米人行道|进行了维修改造
 LEAD = re.compile(r"[，,；;。！？、\n：:]")
 CLAUSE = re.compile(r"[，,；;。！？\n：:]")
 # Words around a figure that belong to its meaning: 超35亿吨, 4%左右, 7%以上, 6800多万.
@@ -49,7 +53,7 @@ AVERAGE_LEAD = re.compile(r"年均|平均每年|五年|十年|累计")
 # "How many stations were built" counts things: a rate (100%) or a sum of money does not answer it.
 COUNT_QUESTION = re.compile(r"\bhow many\b(?!\s+(?:percent|percentage|per cent|yuan|times)\b)", re.I)
 RATES = ("%", "‰", "个百分点")
-NOT_COUNTS = (*RATES, "元")
+NOT_COUNTS = (*RATES, "元", *sorted(DURATION_UNITS))
 # "How much allowance / land / grain" asks for an amount: a count of people or things does not answer it.
 AMOUNT_QUESTION = re.compile(r"\bhow much\b", re.I)
 
@@ -186,12 +190,25 @@ def english_lead(f: dict, passage, weights: dict[str, float]) -> float:
     from archive.glosses import english
     from index.crosslingual import tables
 
-    start = f["char_start"] - passage.char_start
-    lead = LEAD.split(passage.text[max(0, start - 24) : start])[-1]
     lemma = tables().lemma
-    glossed = {lemma(w) for w in english(lead).split()}
+    glossed = {lemma(w) for w in english(naming_words(f, passage)).split()}
     total = sum(weights.values())
     return sum(w for word, w in weights.items() if lemma(word) in glossed) / total if total else 0.0
+
+
+def naming_words(f: dict, passage) -> str:
+    """What says what a figure is: the words just before it (新改建公厕20座) and the noun its
+    measure word counts when one follows (新建1.88万所乡镇卫生院、786所县医院)."""
+    start = f["char_start"] - passage.char_start
+    end = f["char_end"] - passage.char_start
+    lead = ITEM.split(passage.text[max(0, start - 24) : start])[-1]
+    qualifier = QUALIFIER_AFTER.match(passage.text[end : end + 3])  # 20万个以上
+    end += len(qualifier.group()) if qualifier else 0
+    tail = COUNTED_NOUN.match(passage.text, end)
+    noun = NOUN_ENDS.split(tail.group())[0] if tail else ""
+    if noun and LIST_GOES_ON.match(passage.text, end + len(noun)):
+        return noun  # 新建 before a list of such figures is the whole list's, not this one's
+    return f"{lead}，{noun}" if noun else lead
 
 
 def _unit_index(unit: str, units: list[str]) -> int | None:
@@ -217,8 +234,9 @@ def _figure_score(f: dict, units: list[str], terms: set[str], rank: int, passage
         around = passage.text[max(0, start - 6) : end + 6]
         fits = [i for i, u in enumerate(units) if u in around]
         unit_fit = s.figure_unit - s.figure_unit_step * fits[0] if fits else s.figure_bare_unit
-    lead = to_simplified(LEAD.split(passage.text[max(0, start - 24) : start])[-1])  # 新改建公厕20座; 鋼 is 钢
-    lead_overlap = sum(len(t) for t in terms if t in lead) / max(1, sum(len(t) for t in terms))
+    lead = to_simplified(LEAD.split(passage.text[max(0, start - 24) : start])[-1])  # 鋼 is 钢
+    named = to_simplified(naming_words(f, passage))  # 新改建公厕20座, 786所县医院
+    lead_overlap = sum(len(t) for t in terms if t in named) / max(1, sum(len(t) for t in terms))
     # 从三万九千八百元增加到八万一千元: "reached / 增长到" asks for the figure after 到
     reached = s.figure_reached if REACH.search(question_text) and lead.endswith(("到", "至", "达")) else 0.0
     # "grew by how much" asks for the figure right after 增长: 国内生产总值增长2.3%, not 失业率降到5.2%

@@ -252,7 +252,8 @@ class Searcher:
             # grounded: an answer only from a report that matches what the question names
             eligible = [c for c in scored if c.chunk.report_id in legs.scope.covering]
         found = bool(eligible) and self._found(eligible[0], legs.dense, legs.english, legs.query,
-                                               legs.answer_units, s)
+                                               legs.answer_units, s,
+                                               legs.scope is not None and bool(legs.scope.places))
         english_words = (self.passages.english_weights(legs.query.words) or None) if legs.english else None
         return SearchResult(legs.question, hits, legs.hints, legs.terms, legs.method, found,
                             legs.answer_units or legs.units, legs.scope, legs.query, s, english_words)
@@ -310,7 +311,8 @@ class Searcher:
         return english_figure_lead(top.chunk, figures, query.words)
 
     def _found(self, top: Candidate, dense: dict[int, float], english: bool, question: str | Query = "",
-               answer_units: list[str] = (), s: SearchSettings | None = None) -> bool:
+               answer_units: list[str] = (), s: SearchSettings | None = None,
+               place_named: bool = False) -> bool:
         """Does the best passage share enough with the question to count as an answer?
 
         Calibrated on off-topic questions (benchmarks/offtopic.jsonl) against the dev sets.
@@ -328,6 +330,8 @@ class Searcher:
         lexical = top.coverage >= s.found_coverage and support
         # its report is named
         named = top.hint >= s.found_named_hint and top.coverage >= s.found_named_coverage
+        if english:  # the question names its place (Sichuan, Hailar; answers come from there only)
+            named = named or place_named and top.english_coverage >= s.found_english
         # holds every word and the figure asked for
         figure = top.unit_fit and top.coverage >= s.found_figure_coverage
         if english:  # the passage's glosses hold the question's words, with a figure that fits them

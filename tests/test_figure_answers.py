@@ -89,6 +89,21 @@ def test_an_english_question_is_answered_by_a_fitting_figure_its_glosses_partly_
     assert not found(False, 0.25) and not found(True, 0.2)
 
 
+def test_an_english_question_naming_its_place_needs_only_its_words_in_the_glosses(archive):
+    """Answers come only from the reports of a place the question names ("in Sichuan"): there, the
+    passage's glosses holding its words are enough, with no fitting figure or dense support."""
+    searcher = Searcher(archive)
+    chunk = archive.chunks([archive.db.execute("SELECT min(id) FROM chunks").fetchone()[0]])[0]
+
+    def found(place_named: bool, share: float) -> bool:
+        top = Candidate(chunk, None, 1, 2.0, 0.05, 0.0, False, english_coverage=share)
+        return searcher._found(top, {}, True, "How many hogs did the county slaughter?",
+                               place_named=place_named)
+
+    assert found(True, 0.5)
+    assert not found(False, 0.5) and not found(True, 0.3)
+
+
 def test_an_english_question_keeps_to_the_top_passage_unless_another_fits_far_better(tmp_path):
     """Its Chinese terms are loose translations: a lower passage sharing a few more of them is no
     reason to leave the passage the ranking put first; a Chinese question weighs them as before."""
@@ -119,4 +134,46 @@ def test_an_english_questions_words_in_the_glosses_before_a_figure_pick_it(tmp_p
     assert set(words) == {"landscaping", "projects", "carried"}
     assert extract_answer(question, [chunk], figures, units=["个", "项"], english_words=words).figure == "28项"
     assert extract_answer(question, [chunk], figures, units=["个", "项"]).figure == "10个"  # 个 fits first
+    town.close()
+
+
+def one_chunk(tmp_path, body: str):
+    """A one-section town report's archive, its chunk and the chunk's figures."""
+    path = tmp_path / "town.txt"
+    path.write_text(f"2024年某镇工作总结\n一、工作回顾\n{body}\n", encoding="utf-8")
+    town = Archive(tmp_path / "archive.db")
+    add_file(town, path)
+    chunk = town.chunks([row[0] for row in town.db.execute("SELECT id FROM chunks")])[-1]
+    return town, chunk, {chunk.id: town.figures([chunk.id])}
+
+
+@pytest.mark.parametrize(
+    ("question", "figure"),
+    [
+        ("新建了多少所县医院？", "786所"),
+        ("How many county hospitals were built?", "786所"),
+        ("维修改造了多少平方米人行道？", "1.2万平方米"),  # the noun ends where 进行了维修改造 begins
+        ("维修改造了多少平方米路面？", "2.7万平方米"),
+    ],
+)
+def test_the_noun_after_a_measure_word_says_what_a_figure_counts(tmp_path, question, figure):
+    town, chunk, figures = one_chunk(
+        tmp_path, "新建1.88万所乡镇卫生院、786所县医院和534所妇幼保健院。"
+                  "对破旧的2.7万平方米路面、1.2万平方米人行道进行了维修改造。")
+    words = english_question_words(town, question) or None
+    assert extract_answer(question, [chunk], figures, english_words=words).figure == figure
+    town.close()
+
+
+def test_how_many_things_is_not_answered_in_hours_or_by_an_output_value(tmp_path):
+    town, chunk, figures = one_chunk(
+        tmp_path, "公园实现24小时开放，全年新增公园127座。天然气产量562亿立方米，出让收益超过133.6亿元。")
+
+    def figure(question: str) -> str:
+        words = english_question_words(town, question) or None
+        return extract_answer(question, [chunk], figures, english_words=words).figure
+
+    assert figure("How many new parks opened?") == "127座"
+    assert figure("How many hours a day are the parks open?") == "24小时"
+    assert figure("What was the output of natural gas?") == "562亿立方米"
     town.close()
