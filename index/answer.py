@@ -16,13 +16,14 @@ from index.crosslingual import is_english
 from index.weights import SearchSettings
 
 QUANTITY = re.compile(
-    r"多少|几|多大|多高|多快|比例|比重|占比|增速|增长了|率是|是多少|"
+    r"多少|几|多大|多高|多快|多长|多远|多久|比例|比重|占比|增速|增长了|率是|是多少|什么(?:水平|目标|规模)|"
     r"\bhow (many|much|fast|large|big|high|long|far|tall)\b|\bwhat (share|rate|ratio|percentage|proportion|level)\b|"
     r"\b(rate|ratio|percent|percentage|share|total|number|amount|target|gdp)\b|"
     # nouns that name a measured quantity: "what was the port's throughput" asks for a figure
     r"\b(volume|throughput|capacity|output|value|revenue|income|investment|area|length|"
     r"population|production|consumption|spending|expenditure|emissions?|size|sum|quantity|"
-    r"price|cost|budget|deficit|surplus|scale|turnover|yield|density|coverage|count)\b",
+    r"price|cost|budget|deficit|surplus|scale|turnover|yield|density|coverage|count|"
+    r"harvest|mileage|distance|weight|height|depth|speed|concentration)\b",
     re.IGNORECASE,
 )
 _UNIT_FORMS = sorted((f for forms in UNITS.values() for f in forms if not f.isascii()), key=len, reverse=True)
@@ -272,6 +273,8 @@ def period_fit(f: dict, passage, asked, s: SearchSettings | None = None) -> floa
         return 0.0
     s = s or SearchSettings()
     mode = figure_mode(f, passage)
+    if asked.span and mode == "average":  # 2013–2017 asked: the five years' 新建民航机场46个 is a result
+        mode = "actual"
     fit = 0.0
     if asked.mode == "target":
         fit += s.period_target if mode == "target" else s.period_not_target

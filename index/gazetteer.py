@@ -35,12 +35,18 @@ class PlaceName:
     name: str  # 广州市, or 全国 for the country
 
 
+# Districts named by a common noun: in a report or a question 城区 is "the urban area", not 阳泉市城区.
+COMMON_NOUNS = frozenset({"城区", "郊区", "矿区", "老城区", "新区", "东区", "西区", "南区", "北区", "市中区"})
+
+
 @lru_cache(maxsize=1)
 def divisions() -> dict[str, tuple[str, str]]:
     """Chinese form (full or short) -> (full name, level); level is province, prefecture or county."""
     out: dict[str, tuple[str, str]] = {}
     levels = {1: "province", 2: "prefecture", 3: "county"}
     for place in sorted(all_places(), key=lambda p: p.level):  # 吉林 the province before the city
+        if place.name in COMMON_NOUNS:
+            continue
         level = levels[place.level]
         out.setdefault(place.name, (place.name, level))
         core = place.short

@@ -7,7 +7,7 @@ archive holds none, the honest answer is "not in the archive", with what it hold
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from index.gazetteer import NATIONAL, PlaceName, named_places, proper_names, unknown_place
 from index.hints import Asked, Hint, asked, report_names, year_covers
@@ -44,10 +44,9 @@ def scope(question: str, reports: list[dict], hints: list[Hint],
     `asked(question)` when the caller has read it already.
     """
     question_asks = asks if asks is not None else asked(question)
-    question_asks = Asked(tuple(y for y in question_asks.years  # its hint may name the report year
-                                if str(y) not in ignored and str(y + 1) not in ignored),
-                          None if str(question_asks.report_year) in ignored else question_asks.report_year,
-                          question_asks.mode)
+    question_asks = replace(question_asks, years=tuple(  # its hint may name the report year
+        y for y in question_asks.years if str(y) not in ignored and str(y + 1) not in ignored),
+        report_year=None if str(question_asks.report_year) in ignored else question_asks.report_year)
     mentions = [p for p in named_places(question) if p.surface not in ignored and p.name not in ignored]
     place_hints = [h for h in hints if h.kind == "place"]
     by_id = {r["id"]: r for r in reports}

@@ -27,8 +27,14 @@ _REPORT_YEAR = re.compile(
     r"(\d{4})年(?:的)?[\u4e00-\u9fff]{0,8}?(?:政府工作报告|工作报告|统计公报|报告)"
     r"|(\d{4})\s+(?:[a-z]+\s+){0,3}(?:reports?|bulletin|communiqu[eé])\b", re.I)
 # What kind of figure a question about a year wants: a result, or a target set for it.
+# The year a span starts: 1989年以来, "since 1989".
+_SINCE = re.compile(r"(\d{4})年?以来|\bsince (\d{4})\b", re.I)
+# A question about several years together: their sum or average answers it, not one year's result.
+SPAN_WORDS = re.compile(
+    r"[五十]年来|过去[五十]年|[五十]年间|累计|期间|\b(cumulative(ly)?|in total|altogether|combined)\b|"
+    r"\b(over|in|during) the (past|previous|last|preceding) (\d+|two|three|four|five|ten) years\b", re.I)
 TARGET_WORDS = re.compile(
-    r"目标|预期|计划|拟|安排|定为|定在|力争|\b(target(ed|s)?|plan(ned|s|ning)?|goals?|"
+    r"目标|预期|计划|拟|安排|定为|定在|控制在|力争|年(?:要|将)(?![素求点近])|\b(target(ed|s)?|plan(ned|s|ning)?|goals?|"
     r"aim(s|ed|ing)?|set for|set\b|expected to|budgeted|earmark(ed|s)?|slated|allocat(e|ed|es)|"
     r"commit(s|ted|ting)?|intend(s|ed)?|projected|scheduled|will)\b", re.I)
 ACTUAL_WORDS = re.compile(r"实际|增长了|实现了|完成了|达到了|\b(actual(ly)?|grew|was|were|did)\b", re.I)
@@ -117,6 +123,7 @@ class Asked:
     years: tuple[int, ...]  # years the figures are about: 2017 of "2017年GDP增长了多少"
     report_year: int | None  # 2025 of "2025年政府工作报告里…"
     mode: str | None  # "actual", "target", or None when no year is named
+    span: bool = False  # several years at once (2013–2017, 过去五年): a cumulative figure answers
 
 
 def asked(question: str) -> Asked:
@@ -124,13 +131,17 @@ def asked(question: str) -> Asked:
     report_year = None
     if m := _REPORT_YEAR.search(question):
         report_year = int(m.group(1) or m.group(2))
+    since = {int(m.group(1) or m.group(2)) for m in _SINCE.finditer(question)}  # no figure's year
     years = tuple(dict.fromkeys(
         int(m.group(1)) for m in _ANY_YEAR.finditer(question)
-        if int(m.group(1)) != report_year or _ANY_YEAR.findall(question).count(m.group(1)) > 1))
+        if int(m.group(1)) not in since
+        and (int(m.group(1)) != report_year or _ANY_YEAR.findall(question).count(m.group(1)) > 1)))
+    span = (len(years) > 1 and max(years) - min(years) >= 2 or bool(since)
+            or bool(SPAN_WORDS.search(question)))
     if not years and report_year is None:
-        return Asked((), None, None)
+        return Asked((), None, None, span)
     mode = None if not years else "target" if TARGET_WORDS.search(question) else "actual"
-    return Asked(years, report_year, mode)
+    return Asked(years, report_year, mode, span)
 
 
 def year_covers(report: dict, year: int, mode: str | None) -> bool:
@@ -141,8 +152,8 @@ def year_covers(report: dict, year: int, mode: str | None) -> bool:
     work_report = report.get("kind") == "gov_work_report"
     if mode == "target":
         return ry == year
-    if mode == "actual":
-        return ry == year + 1 if work_report else ry == year
+    if mode == "actual":  # other reports give a year's results that year or look back on it the next
+        return ry == year + 1 if work_report else ry in (year, year + 1)
     return ry in (year, year + 1)
 
 

@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from index.gazetteer import named_places, proper_names, unknown_place
-from index.hints import asked
+from index.hints import asked, year_covers
 from index.library import Library
 from ui.cli import cli
 
@@ -40,6 +40,11 @@ def library(built_home, tiny_model_dir):
     ("What GDP growth rate for 2020 was reported in the 2021 report?", (2020,), 2021, "actual"),
     ("3025年全国GDP增长目标是多少？", (3025,), None, "target"),
     ("2024年城镇新增就业1256万人吗", (2024,), None, "actual"),  # 1256 is no year
+    ("十六大报告说，1989年以来GDP年均增长多少？", (), None, None),  # a span's start is no figure's year
+    ("What average annual growth since 1989 did the 2002 report cite?", (), 2002, None),
+    ("北京2026年把细颗粒物年均浓度控制在什么水平？", (2026,), None, "target"),
+    ("内蒙古2026年要新增多少新能源装机？", (2026,), None, "target"),
+    ("2024年要素市场化配置改革试点有多少个？", (2024,), None, "actual"),
     ("棚户区改造了多少户？", (), None, None),
     # plans said in other words; a budget or a plant named in an indicator is no plan
     ("How much investment was earmarked for 2025?", (2025,), None, "target"),
@@ -54,6 +59,34 @@ def test_asked_reads_the_year_a_figure_is_about_and_the_mode(question, years, re
     assert (a.years, a.report_year, a.mode) == (years, report_year, mode)
 
 
+@pytest.mark.parametrize(("kind", "report_year", "year", "covers"), [
+    ("gov_work_report", 2019, 2018, True), ("gov_work_report", 2018, 2018, False),  # reviewed next year
+    ("party_congress", 2002, 2001, True), ("party_congress", 2002, 2002, True),  # this year or the last
+    ("party_congress", 2002, 2000, False),
+])
+def test_a_years_results_come_from_the_reports_that_give_them(kind, report_year, year, covers):
+    assert year_covers({"kind": kind, "year": report_year}, year, "actual") is covers
+
+
+@pytest.mark.parametrize(("question", "span"), [
+    ("Looking back at 2013–2017, how many new civil airports were built?", True),
+    ("2018年报告回顾过去五年，2017年累计新建多少公里高速铁路？", True),
+    ("How many rural roads were built over the past five years, up to 2017?", True),
+    ("2017年全国GDP增长了多少？", False),
+    ("How much did GDP grow in 2016 and 2017?", False),
+])
+def test_a_question_about_several_years_takes_their_total(question, span):
+    """A span's cumulative figure (过去五年新建民航机场46个, stored as a multi-year figure) answers
+    a question about the span; a question about one year still prefers that year's result."""
+    from index.answer import period_fit
+
+    a = asked(question)
+    assert a.span is span
+    five_years = {"mode": "average", "period": 2017}
+    one_year = {"mode": "actual", "period": 2017}
+    assert (period_fit(five_years, None, a) >= period_fit(one_year, None, a)) is span
+
+
 @pytest.mark.parametrize(("question", "place"), [
     ("广州市2025年地区生产总值是多少？", "广州市"), ("What was Guangzhou's GDP in 2025?", "广州市"),
     ("湖北2024年GDP", "湖北省"), ("How much did Inner Mongolia's GDP grow?", "内蒙古自治区"),
@@ -65,7 +98,9 @@ def test_named_places_come_from_the_divisions_not_the_archive(question, place):
 
 @pytest.mark.parametrize("question", ["棚户区改造了多少户？", "城市绿化覆盖率达到了多少？",
                                       "How many shantytown households were rebuilt?",
-                                      "What was the tourism revenue?"])
+                                      "What was the tourism revenue?",
+                                      "城区栽植了多少株绿化苗木？",  # 城区 is "the urban area" (a district's
+                                      "老城区有多少户居民腾退？"])  # name too, but not as questions use it)
 def test_questions_without_places_name_none(question):
     places = named_places(question)
     assert places == [] and unknown_place(question, places) is None
