@@ -22,10 +22,11 @@ from archive.disk import (
     writable,
 )
 from archive.facts import store_facts
+from archive.figures import extract_figures
 from archive.glosses import SCHEMA as GLOSS_SCHEMA
 from archive.integrity import Problem
 from archive.migrations import pending_migrations, refresh_periods
-from archive.models import Chunk, Figure, Page, Parsed, Report, Section, StoredChunk
+from archive.models import Figure, Page, Parsed, Report, Section, StoredChunk
 from archive.sqlite_lib import sqlite_utils
 from archive.tokens import segment
 
@@ -153,25 +154,8 @@ class Archive:
                 if c.section not in context:
                     context[c.section] = segment(joined)
                 keyword_rows.insert(self.db, chunk_id, c.text, joined, context[c.section])
-            self.db["figures"].insert_all(
-                {
-                    "report_id": report_id,
-                    "chunk_id": _containing_chunk(f, parsed.chunks, chunk_ids),
-                    "value": f.value,
-                    "unit": f.unit,
-                    "raw": f.raw,
-                    "char_start": f.start,
-                    "char_end": f.end,
-                    "context": f.context,
-                    "period": f.period,
-                    "mode": f.mode,
-                    "period_start": f.period_start,
-                    "role": f.role,
-                    "group_start": f.group_start,
-                    "group_end": f.group_end,
-                }
-                for f in parsed.figures
-            )
+            spans = [(c.start, c.end) for c in parsed.chunks]
+            self.db["figures"].insert_all(_figure_rows(report_id, parsed.figures, spans, chunk_ids))
             self.db["pages"].insert_all(
                 {"report_id": report_id, "number": p.number, "char_start": p.char_start,
                  "ocr_confidence": p.ocr_confidence}
@@ -221,17 +205,29 @@ class Archive:
         return self.refresh_english()
 
     def refresh_derived(self) -> int:
-        """Recompute every report's periods and facts from its stored text and figures (after the
-        period rules or the indicator vocabulary changed); return the number of facts.
+        """Re-read every report's figures, periods and facts from its stored text (after the units,
+        period rules or indicator vocabulary changed); return the number of facts.
 
         Not a content change, so the generation stays: the vector index still matches.
         """
         total = 0
         with self.db.atomic():
             for (report_id,) in self.db.execute("SELECT id FROM reports").fetchall():
+                self._refresh_figures(report_id)
                 refresh_periods(self.db, report_id)
                 total += store_facts(self.db, report_id)
         return total
+
+    def _refresh_figures(self, report_id: int) -> None:
+        """Replace one report's figures with those today's rules read in its stored text."""
+        (text,) = self.db.execute("SELECT text FROM texts WHERE report_id = ?", [report_id]).fetchone()
+        chunks = self.db.execute(
+            "SELECT id, char_start, char_end FROM chunks WHERE report_id = ? ORDER BY char_start",
+            [report_id],
+        ).fetchall()
+        self.db.execute("DELETE FROM figures WHERE report_id = ?", [report_id])
+        self.db["figures"].insert_all(_figure_rows(
+            report_id, extract_figures(text), [(c[1], c[2]) for c in chunks], [c[0] for c in chunks]))
 
     def refresh_english(self) -> int:
         """Re-gloss every chunk's English field (after the gloss table changed); return the count.
@@ -395,11 +391,19 @@ def page_at(pages: list[Page], offset: int) -> int | None:
     return number
 
 
-def _containing_chunk(figure: Figure, chunks: list[Chunk], ids: list[int]) -> int | None:
-    for chunk, chunk_id in zip(chunks, ids, strict=True):
-        if chunk.start <= figure.start and figure.end <= chunk.end:
-            return chunk_id
-    return None
+def _figure_rows(report_id: int, figures: list[Figure], spans: list[tuple[int, int]],
+                 chunk_ids: list[int]) -> Iterator[dict]:
+    """The stored rows of a report's figures, each under the first chunk that holds it whole."""
+    for f in figures:
+        yield {
+            "report_id": report_id,
+            "chunk_id": next((cid for (start, end), cid in zip(spans, chunk_ids, strict=True)
+                              if start <= f.start and f.end <= end), None),
+            "value": f.value, "unit": f.unit, "raw": f.raw,
+            "char_start": f.start, "char_end": f.end, "context": f.context,
+            "period": f.period, "mode": f.mode, "period_start": f.period_start,
+            "role": f.role, "group_start": f.group_start, "group_end": f.group_end,
+        }
 
 
 def _batches(items: list, size: int) -> Iterator[list]:

@@ -126,8 +126,8 @@ def test_facts_are_stored_and_readable_with_plain_sql(tmp_path):
     archive.close()
 
 
-def test_rebuild_recomputes_periods_and_facts_the_rules_derive(tmp_path, tiny_model_dir):
-    """A newer vocabulary or period rule reaches reports added before it at `rebuild`."""
+def test_rebuild_recomputes_the_figures_periods_and_facts_the_rules_derive(tmp_path, tiny_model_dir):
+    """A newer unit table, vocabulary or period rule reaches reports added before it at `rebuild`."""
     from index.library import Library
 
     library = Library.open(tmp_path / "home", model=tiny_model_dir)
@@ -137,10 +137,15 @@ def test_rebuild_recomputes_periods_and_facts_the_rules_derive(tmp_path, tiny_mo
         before = db.execute("SELECT count(*) FROM facts").fetchone()[0]
         periods = db.execute("SELECT count(*) FROM figures WHERE period IS NOT NULL").fetchone()[0]
         assert before and periods
+        columns = ("chunk_id, value, unit, raw, char_start, char_end, context, period, mode,"
+                   " period_start, role, group_start, group_end")
+        figures = sorted(db.execute(f"SELECT {columns} FROM figures").fetchall())
         db.execute("DELETE FROM facts")  # as an older vocabulary left them
+        db.execute("DELETE FROM figures WHERE unit = '元'")  # as an older unit table left them
         db.execute("UPDATE figures SET period = NULL, mode = NULL")
         library.rebuild()
         assert db.execute("SELECT count(*) FROM facts").fetchone()[0] == before
         assert db.execute("SELECT count(*) FROM figures WHERE period IS NOT NULL").fetchone()[0] == periods
+        assert sorted(db.execute(f"SELECT {columns} FROM figures").fetchall()) == figures  # as added
     finally:
         library.close()
