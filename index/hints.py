@@ -26,17 +26,18 @@ _ANY_YEAR = re.compile(r"(?<![\d.])([12]\d{3}|3\d{3})(?![\d.%％])(?=年|[^\u4e0
 _REPORT_YEAR = re.compile(
     r"(\d{4})年(?:的)?[\u4e00-\u9fff]{0,8}?(?:政府工作报告|工作报告|统计公报|报告)"
     r"|(\d{4})\s+(?:[a-z]+\s+){0,3}(?:reports?|bulletin|communiqu[eé])\b", re.I)
-# What kind of figure a question about a year wants: a result, or a target set for it.
 # The year a span starts: 1989年以来, "since 1989".
 _SINCE = re.compile(r"(\d{4})年?以来|\bsince (\d{4})\b", re.I)
 # A question about several years together: their sum or average answers it, not one year's result.
 SPAN_WORDS = re.compile(
     r"[五十]年来|过去[五十]年|[五十]年间|累计|期间|\b(cumulative(ly)?|in total|altogether|combined)\b|"
     r"\b(over|in|during) the (past|previous|last|preceding) (\d+|two|three|four|five|ten) years\b", re.I)
+# What kind of figure a question about a year wants: a result, or a target set for it.
 TARGET_WORDS = re.compile(
     r"目标|预期|计划|拟|安排|定为|定在|控制在|力争|年(?:要|将)(?![素求点近])|\b(target(ed|s)?|plan(ned|s|ning)?|goals?|"
     r"aim(s|ed|ing)?|set for|set\b|expected to|budgeted|earmark(ed|s)?|slated|allocat(e|ed|es)|"
-    r"commit(s|ted|ting)?|intend(s|ed)?|projected|scheduled|will)\b", re.I)
+    r"commit(s|ted|ting)?|intend(s|ed)?|projected|scheduled|will|call(s|ed)? for|seek(s|ing)? to|"
+    r"pledg(e|es|ed|ing)|promis(e|es|ed|ing)|vow(s|ed)?|envisag(e|es|ed|ing))\b", re.I)
 ACTUAL_WORDS = re.compile(r"实际|增长了|实现了|完成了|达到了|\b(actual(ly)?|grew|was|were|did)\b", re.I)
 _ADMIN_UNIT = re.compile(r".+?(?:特别行政区|自治区|自治州|自治县|省|市|区|县|州|盟|旗)")
 _ADMIN_SUFFIX = re.compile(

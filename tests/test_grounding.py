@@ -53,6 +53,8 @@ def library(built_home, tiny_model_dir):
     ("How much farmland is the province planning to upgrade in 2025?", (2025,), None, "target"),
     ("By how much did budget revenue grow in 2025?", (2025,), None, "actual"),
     ("How much new forest did the region plant in 2025?", (2025,), None, "actual"),
+    ("For 2018, how much railway investment did the report call for?", (2018,), None, "target"),
+    ("What did the province pledge to spend on schools in 2026?", (2026,), None, "target"),
 ])
 def test_asked_reads_the_year_a_figure_is_about_and_the_mode(question, years, report_year, mode):
     a = asked(question)
