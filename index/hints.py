@@ -153,8 +153,8 @@ def year_covers(report: dict, year: int, mode: str | None) -> bool:
     work_report = report.get("kind") == "gov_work_report"
     if mode == "target":
         return ry == year
-    if mode == "actual":  # other reports give a year's results that year or look back on it the next
-        return ry == year + 1 if work_report else ry in (year, year + 1)
+    if mode == "actual":
+        return ry == year + 1 if work_report else ry == year
     return ry in (year, year + 1)
 
 
