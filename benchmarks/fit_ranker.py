@@ -2,7 +2,8 @@
 
     python benchmarks/fit_ranker.py --home DIR [--folds 5] [--write] [--final HELDOUT.jsonl] [QA ...]
 
-Default question sets: ../shared/qa/*.jsonl and benchmarks/questions/tune*.jsonl. The legs run
+Default question sets: ../shared/qa/*.jsonl, benchmarks/questions/tune*.jsonl and the held-out
+sets already reported (benchmarks/questions/heldout*.jsonl: once run, tuning data). The legs run
 once per question and method; each fold fits one logistic regression per language and method on
 the candidates of the other folds' reports and is scored on its own reports' questions, next to
 the hand weights of SearchSettings on the same questions. --write fits on every tuning question
@@ -28,7 +29,8 @@ from index.ranker import FEATURES, WEIGHTS, Ranker, better_than_hand, features, 
 
 METHODS = ("keyword", "dense", "hybrid")
 DEFAULT_SETS = [*sorted((ROOT.parent / "shared" / "qa").glob("*.jsonl")),
-                *sorted((ROOT / "benchmarks" / "questions").glob("tune*.jsonl"))]
+                *sorted((ROOT / "benchmarks" / "questions").glob("tune*.jsonl")),
+                *sorted((ROOT / "benchmarks" / "questions").glob("heldout*.jsonl"))]
 
 
 def gather(library: Library, questions: list[dict]) -> dict[str, list]:
