@@ -23,16 +23,18 @@ from pathlib import Path
 from archive.chinese_script import to_simplified
 from archive.tokens import LONG_RUN, ready_jieba
 
-SCHEMA = 5  # bump when the table's content or the glossing changes (then `baogao rebuild`)
+SCHEMA = 6  # bump when the table's content or the glossing changes (then `baogao rebuild`)
 SENSE_WORDS = 6  # English words kept per Chinese word (its first senses, in CEDICT order)
 CHAR_WORDS = 5  # fewer for a single character, whose later senses are mostly noise (站: stand halt stop station)
 HAN = re.compile(r"^[\u4e00-\u9fff]+$")
 LATIN = re.compile(r"[A-Za-z][A-Za-z0-9]*")
 DIGIT = re.compile(r"\d")
 SENTENCE_END = frozenset("。！？；!?;\n")
-# Marks in the English field that its FTS tokenizer skips: where a sentence ends and where a
-# figure stands, so ranking can ask whether one sentence holds the question's words and a figure.
-END_MARK, FIGURE_MARK = ".", "#"
+# Marks in the English field that its FTS tokenizer skips: where a sentence or a clause ends and
+# where a figure stands, so ranking can ask whether one clause holds the question's words and a figure.
+END_MARK, FIGURE_MARK, CLAUSE_MARK = ".", "#", ","
+CLAUSE_BREAKS = frozenset("，、：,:")
+CLAUSE_SPLIT = re.compile(r" [.,]")
 SKIP_GLOSS = re.compile(
     r"^\s*(cl:|variant of|old variant|japanese variant|erhua variant|see |also written|also pr"
     r"|used in|taiwan pr|abbr\. for|surname |classifier for|pr\. |name of|suffix|prefix"
@@ -152,14 +154,18 @@ def english(text: str) -> str:
             out.append(FIGURE_MARK)
         elif word in SENTENCE_END:
             out.append(END_MARK)
+        elif word in CLAUSE_BREAKS:
+            out.append(CLAUSE_MARK)
     return " ".join(out)
 
 
-def sentences(field: str) -> list[tuple[bool, list[str]]]:
-    """The English field split back into sentences: (holds a figure, its gloss words)."""
+def clauses(field: str) -> list[tuple[bool, list[str]]]:
+    """The English field split back into clauses (a sentence's parts between commas, 、 and
+    colons: 医疗补助金78万元 apart from 优抚金1100万元): (holds a figure, its gloss words)."""
     out = []
-    for part in field.split(f" {END_MARK}"):
+    marks = (FIGURE_MARK, END_MARK, CLAUSE_MARK)
+    for part in CLAUSE_SPLIT.split(field):
         words = part.split()
         if words:
-            out.append((FIGURE_MARK in words, [w for w in words if w not in (FIGURE_MARK, END_MARK)]))
+            out.append((FIGURE_MARK in words, [w for w in words if w not in marks]))
     return out

@@ -38,7 +38,7 @@ class Candidate:
     cosine: float = 0.0
     english_coverage: float = 0.0  # share of an English question's words in the passage's glosses
     figure_lead: float = 0.0  # the question's terms just before a figure of a fitting unit
-    english_sentence: float = 0.0  # an English question's rarer words glossed in one sentence with a figure
+    english_clause: float = 0.0  # an English question's rarer words glossed in one clause with a figure
     sentence_coverage: float = 0.0  # `coverage` of its best sentence (holding a figure, if asked)
 
     def rank(self, leg: str) -> int | None:
@@ -86,7 +86,7 @@ def scores(pool: list[Candidate], s: SearchSettings, english: bool, method: str,
 
 
 def gather_evidence(query: Query, legs, passages: dict[int, Passage], glossed: dict[int, float],
-                    s: SearchSettings, sentences: dict[int, float] | None = None) -> list[Candidate]:
+                    s: SearchSettings, clauses: dict[int, float] | None = None) -> list[Candidate]:
     """Candidates in the order the legs found them (dense, keyword, English, lexicon)."""
     ids = list(dict.fromkeys([*legs.dense, *legs.keyword, *legs.english_leg, *legs.lexicon]))
     boosts = report_boosts(legs.hints)
@@ -117,7 +117,7 @@ def gather_evidence(query: Query, legs, passages: dict[int, Passage], glossed: d
             cosine=legs.dense.get(cid, 0.0),
             english_coverage=glossed.get(cid, 0.0),
             figure_lead=lead_share(p.leads(s.lead_width), weighted, total, units),
-            english_sentence=(sentences or {}).get(cid, 0.0),
+            english_clause=(clauses or {}).get(cid, 0.0),
             sentence_coverage=max((coverage_share(weighted, total, text) for figure, text in p.sentences
                                    if figure or not query.quantity), default=0.0),
         ))

@@ -57,7 +57,7 @@ class Passages:
         self._kept: dict[int, Passage] = {}
         self._holders: dict[str, frozenset[int]] = {}  # English word -> chunks whose glosses hold it
         self._held = 0  # chunk ids in _holders
-        self._sentences: dict[int, tuple[tuple[bool, frozenset[str]], ...]] = {}
+        self._clauses: dict[int, tuple[tuple[bool, frozenset[str]], ...]] = {}
 
     def get(self, ids: list[int]) -> dict[int, Passage]:
         """The passages of these chunk ids that still exist, read from SQLite only when new."""
@@ -87,13 +87,13 @@ class Passages:
         self._held += len(held)
         return held
 
-    def english_sentences(self, ids: list[int]) -> dict[int, tuple[tuple[bool, frozenset[str]], ...]]:
-        """Each chunk's glossed sentences as (holds a figure, lemmas of its gloss words)."""
+    def english_clauses(self, ids: list[int]) -> dict[int, tuple[tuple[bool, frozenset[str]], ...]]:
+        """Each chunk's glossed clauses as (holds a figure, lemmas of its gloss words)."""
         self._same_generation()
-        kept = self._sentences  # one dict throughout, whatever another thread starts meanwhile
+        kept = self._clauses  # one dict throughout, whatever another thread starts meanwhile
         missing = [i for i in ids if i not in kept]
         if missing:
-            from archive.glosses import sentences
+            from archive.glosses import clauses
             from index.crosslingual import tables
 
             lemma = lru_cache(maxsize=None)(tables().lemma)  # report words repeat: each read once
@@ -105,7 +105,7 @@ class Passages:
                         batch,
                     ):
                         kept[cid] = tuple((figure, frozenset(map(lemma, words)))
-                                          for figure, words in sentences(body or ""))
+                                          for figure, words in clauses(body or ""))
             except sqlite3.OperationalError:  # an archive from before the English field
                 pass
         return {i: kept.get(i, ()) for i in ids}
@@ -126,9 +126,9 @@ class Passages:
         """Forget everything when the archive has changed since it was read."""
         state = tuple(self.archive.db.execute(
             "SELECT key, value FROM state WHERE key IN ('generation', 'glosses') ORDER BY key").fetchall())
-        if state != self._generation or max(len(self._kept), len(self._sentences)) > MAX_KEPT:
+        if state != self._generation or max(len(self._kept), len(self._clauses)) > MAX_KEPT:
             self._generation, self._kept, self._holders, self._held = state, {}, {}, 0
-            self._sentences = {}
+            self._clauses = {}
             self._glossed = None
 
     def _figures(self, chunk_ids: list[int]) -> dict[int, list[dict]]:

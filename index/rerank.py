@@ -106,15 +106,16 @@ def english_figure_lead(chunk, figures: list[dict], words: list[str], *, width: 
     return best
 
 
-def sentence_share(sentences, weights: dict[str, float], *, with_figure: bool) -> float:
+def clause_share(clauses, weights: dict[str, float], *, with_figure: bool) -> float:
     """Best rarity-weighted share of an English question's words (lemmas -> weight) glossed in ONE
-    sentence of a passage, among its sentences holding a figure when the question asks for one:
-    a long passage cannot collect the words from many sentences, as it can for english_coverage."""
+    clause of a passage, among its clauses holding a figure when the question asks for one: a
+    long passage cannot collect the words from many sentences, as it can for english_coverage,
+    nor a list lend one item's words to another (优抚金1100万元、医疗补助金78万元)."""
     total = sum(weights.values())
     if not total:
         return 0.0
     best = 0.0
-    for figure, lemmas in sentences:
+    for figure, lemmas in clauses:
         if figure or not with_figure:
             best = max(best, sum(w for word, w in weights.items() if word in lemmas))
     return best / total

@@ -25,7 +25,7 @@ from index.lexicon import Lexicon, lexicon_terms
 from index.passages import Passages
 from index.query import Query
 from index.ranker import Ranker, shipped
-from index.rerank import english_figure_lead, sentence_share
+from index.rerank import clause_share, english_figure_lead
 from index.threads import one_blas_thread
 from index.vectors.factory import store_filter
 from index.weights import SearchSettings
@@ -219,22 +219,22 @@ class Searcher:
         ids = list(dict.fromkeys([*legs.dense, *legs.keyword, *legs.english_leg, *legs.lexicon]))
         if not ids:
             return []
-        glossed, sentences = {}, {}
+        glossed, clauses = {}, {}
         if legs.english:
             glossed = english_coverage(self.archive, legs.query.words, ids, self.passages.english_holders)
-            sentences = self._sentence_shares(legs.query, ids)
-        return gather_evidence(legs.query, legs, self.passages.get(ids), glossed, self.settings, sentences)
+            clauses = self._clause_shares(legs.query, ids)
+        return gather_evidence(legs.query, legs, self.passages.get(ids), glossed, self.settings, clauses)
 
-    def _sentence_shares(self, query: Query, ids: list[int]) -> dict[int, float]:
-        """rerank.sentence_share of each chunk for an English question."""
+    def _clause_shares(self, query: Query, ids: list[int]) -> dict[int, float]:
+        """rerank.clause_share of each chunk for an English question."""
         from index.crosslingual import tables
 
         lemma = tables().lemma
         weights: dict[str, float] = {}
         for word, w in self.passages.english_weights(query.words).items():
             weights[lemma(word)] = max(w, weights.get(lemma(word), 0.0))
-        return {cid: sentence_share(sent, weights, with_figure=query.quantity)
-                for cid, sent in self.passages.english_sentences(ids).items()}
+        return {cid: clause_share(parts, weights, with_figure=query.quantity)
+                for cid, parts in self.passages.english_clauses(ids).items()}
 
     def rank(self, legs: Legs, *, top_k: int = 5, settings: SearchSettings | None = None,
              candidates: list[Candidate] | None = None, ranker: Ranker | None = None) -> SearchResult:

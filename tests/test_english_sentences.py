@@ -1,4 +1,4 @@
-"""English evidence one sentence at a time, and figures read the way a reader reads the question:
+"""English evidence one clause at a time, and figures read the way a reader reads the question:
 a long passage cannot collect a question's words from many sentences, "how much" is not a count,
 "what was the throughput" asks for a figure, and a figure two overlapping windows share is in both."""
 
@@ -9,40 +9,48 @@ import re
 import pytest
 from conftest import text_archive
 
-from archive.glosses import english, sentences
+from archive.glosses import clauses, english
 from index.answer import extract_answer, is_quantity_question, wanted_units
 from index.crosslingual import tables
 from index.lexicon import Lexicon
 from index.query import Query
-from index.rerank import sentence_share
+from index.rerank import clause_share
 from index.search import _units
 from index.weights import SearchSettings
 
 
-def test_english_field_marks_sentences_and_figures_that_fts_skips():
-    field = english("新建垃圾转运站4座。加强城市管理")
-    split = sentences(field)
-    assert len(split) == 2
-    assert split[0][0] and "garbage" in split[0][1]  # the first sentence holds a figure
+def test_english_field_marks_sentences_clauses_and_figures_that_fts_skips():
+    field = english("新建垃圾转运站4座。加强城市管理，整治公厕")
+    split = clauses(field)
+    assert len(split) == 3
+    assert split[0][0] and "garbage" in split[0][1]  # the first clause holds a figure
     assert not split[1][0] and "garbage" not in split[1][1]
-    assert "#" not in split[0][1] and "." not in split[0][1]
+    assert "toilet" in split[2][1] and "toilet" not in split[1][1]
+    assert not {"#", ".", ","} & {w for _, words in split for w in words}
 
 
 def lemmas(text: str) -> list[tuple[bool, frozenset[str]]]:
     lemma = tables().lemma
-    return [(figure, frozenset(map(lemma, words))) for figure, words in sentences(english(text))]
+    return [(figure, frozenset(map(lemma, words))) for figure, words in clauses(english(text))]
 
 
 def test_one_sentence_with_the_words_and_a_figure_beats_words_spread_over_many():
     weights = {"garbage": 2.0, "toilet": 1.0}
     together = lemmas("新建垃圾箱和公厕4座。")
     spread = lemmas("整治垃圾。新建公厕12座。")
-    assert sentence_share(together, weights, with_figure=True) == pytest.approx(1.0)
-    assert sentence_share(spread, weights, with_figure=True) < 0.5
-    # a sentence without a figure counts only when the question asks for none
+    assert clause_share(together, weights, with_figure=True) == pytest.approx(1.0)
+    assert clause_share(spread, weights, with_figure=True) < 0.5
+    # a clause without a figure counts only when the question asks for none
     no_figure = lemmas("整治垃圾和公厕。")
-    assert sentence_share(no_figure, weights, with_figure=True) == 0.0
-    assert sentence_share(no_figure, weights, with_figure=False) == pytest.approx(1.0)
+    assert clause_share(no_figure, weights, with_figure=True) == 0.0
+    assert clause_share(no_figure, weights, with_figure=False) == pytest.approx(1.0)
+
+
+def test_the_items_of_a_list_keep_their_own_words():
+    """A list lends no item's words to another: "medical subsidy" is not in the clause of 优抚金."""
+    weights = {"medical": 1.0, "subsidy": 1.0}
+    assert clause_share(lemmas("发放优抚金1100万元、医疗补助金78万元。"), weights, with_figure=True) == 1.0
+    assert clause_share(lemmas("发放医疗费1100万元、优抚补助金78万元。"), weights, with_figure=True) == 0.5
 
 
 @pytest.mark.parametrize("question", [
