@@ -110,6 +110,14 @@ COUNT_UNITS = frozenset({
     "次", "起", "株", "棵", "组", "处", "座", "台", "辆", "张", "件", "种", "批次", "批", "支", "块",
     "头", "只", "羽", "匹", "架", "艘", "枚", "颗", "宗", "例", "篇", "册", "间", "栋", "盏", "箱", "部",
 })
+# Units that measure the same thing: grain asked in 斤 is answered in 吨 as well.
+DIMENSIONS = (
+    frozenset({"吨", "斤", "公斤", "担"}),
+    frozenset({"公里", "米"}),
+    frozenset({"平方米", "平方公里", "亩", "公顷"}),
+    frozenset({"元", "美元", "欧元", "港元"}),
+)
+SAME_DIMENSION = {unit: dim for dim in DIMENSIONS for unit in dim}
 # How long something took: "how many parks opened" is not answered in 24小时.
 DURATION_UNITS = frozenset({"年", "个月", "天", "小时"})
 # A unit character that starts a longer word is not a unit: 两千三百万台湾, 2900多万家庭.

@@ -11,7 +11,7 @@ from archive.chinese_script import to_simplified
 from archive.figures import UNITS
 from archive.text import sentence_spans
 from archive.tokens import tokens
-from archive.units import COUNT_UNITS, DURATION_UNITS
+from archive.units import COUNT_UNITS, DURATION_UNITS, SAME_DIMENSION
 from index.crosslingual import is_english
 from index.weights import SearchSettings
 
@@ -213,8 +213,13 @@ def naming_words(f: dict, passage) -> str:
 
 
 def _unit_index(unit: str, units: list[str]) -> int | None:
-    """Position of the first wanted unit this one fits: 场次 fits 场, 人次 fits 次."""
-    return next((i for i, u in enumerate(units) if unit == u or (unit and (unit.startswith(u) or unit.endswith(u)))), None)
+    """Position of the first wanted unit this one fits: 场次 fits 场, 人次 fits 次; a unit of the same
+    dimension fits one step behind (grain in 吨 when 斤 is asked)."""
+    exact = next((i for i, u in enumerate(units) if unit == u or (unit and (unit.startswith(u) or unit.endswith(u)))), None)
+    if exact is not None:
+        return exact
+    same = SAME_DIMENSION.get(unit, ())
+    return next((i + 1 for i, u in enumerate(units) if u in same), None)  # 吨 for 斤, a step behind
 
 
 def _figure_score(f: dict, units: list[str], terms: set[str], rank: int, passage,
