@@ -180,7 +180,7 @@ def test_how_many_things_is_not_answered_in_hours_or_by_an_output_value(tmp_path
 
 
 def test_a_unit_of_the_same_dimension_fits_the_one_asked(tmp_path):
-    town, chunk, figures = one_chunk(tmp_path, "粮食产量50150万吨，进出口总额2.17万亿美元，提交议案39件。")
+    town, chunk, figures = one_chunk(tmp_path, "粮食收购资金2000亿元，全年产量50150万吨。")
     assert extract_answer("粮食产量多少斤？", [chunk], figures).figure == "50150万吨"
-    assert extract_answer("粮食产量多少斤？", [chunk], figures, units=["件", "斤"]).figure == "50150万吨"
+    assert extract_answer("粮食产量多少公斤？", [chunk], figures).figure == "50150万吨"
     town.close()
