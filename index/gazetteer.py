@@ -25,6 +25,8 @@ _SUFFIX = re.compile(
 NATIONAL_ZH = ("全国", "我国", "中国")
 NATIONAL_EN = ("china", "china's", "national", "nationwide", "chinese economy", "the country")
 NATIONAL = "全国"
+# 全国 as a rank, not the place: 全国文明城市, 全国和谐示范社区 (a district's honours); "national-level".
+HONOUR_ZH = re.compile(r"(?:级)?(?:文明|和谐|先进|示范|优秀|模范|劳动模范|百强|重点|一流)")
 
 
 @dataclass(frozen=True)
@@ -83,7 +85,8 @@ def named_places(question: str) -> list[PlaceName]:
             if word in table and not _overlaps(found, start, start + length):
                 found.append((start, start + length, PlaceName(word, table[word][0])))
     for word in NATIONAL_ZH:
-        if (i := question.find(word)) >= 0 and not _overlaps(found, i, i + len(word)):
+        if ((i := question.find(word)) >= 0 and not _overlaps(found, i, i + len(word))
+                and not HONOUR_ZH.match(question, i + len(word))):
             found.append((i, i + len(word), PlaceName(word, NATIONAL)))
     lowered = question.lower()
     english = english_divisions()
@@ -96,7 +99,8 @@ def named_places(question: str) -> list[PlaceName]:
             if word in english and not _overlaps(found, start, end):
                 found.append((start, end, PlaceName(word, _national(english[word]))))
     for word in NATIONAL_EN:
-        if (m := re.search(rf"\b{re.escape(word)}", lowered)) and not _overlaps(found, m.start(), m.end()):
+        if ((m := re.search(rf"\b{re.escape(word)}(?![- ]level)", lowered))
+                and not _overlaps(found, m.start(), m.end())):
             found.append((m.start(), m.end(), PlaceName(word, NATIONAL)))
     return [p for _, _, p in sorted(found, key=lambda f: f[0])]
 

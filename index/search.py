@@ -243,7 +243,10 @@ class Searcher:
         ranker = self.ranker if ranker is None else ranker
         pool = self.candidates(legs) if candidates is None else candidates
         values = scores(pool, s, legs.english, legs.method, ranker)
-        scored = sorted(zip(values, pool, strict=True), key=lambda sc: -sc[0])[:top_k]
+        covering = legs.scope.covering if legs.scope is not None else None
+        # the reports matching the place and year named come first: the answer is cited from them
+        scored = sorted(zip(values, pool, strict=True), key=lambda sc: (
+            covering is not None and sc[1].chunk.report_id not in covering, -sc[0]))[:top_k]
         hits = [Hit(c.chunk, round(value, 4), c.ranks(), legs.dense.get(c.chunk.id))
                 for value, c in scored]
         scored = [c for _, c in scored]

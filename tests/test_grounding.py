@@ -102,7 +102,9 @@ def test_named_places_come_from_the_divisions_not_the_archive(question, place):
                                       "How many shantytown households were rebuilt?",
                                       "What was the tourism revenue?",
                                       "城区栽植了多少株绿化苗木？",  # 城区 is "the urban area" (a district's
-                                      "老城区有多少户居民腾退？"])  # name too, but not as questions use it)
+                                      "老城区有多少户居民腾退？",  # name too, but not as questions use it)
+                                      "区里建成了几个全国和谐示范社区？",  # a rank, not the place
+                                      "How many national-level model communities were built?"])
 def test_questions_without_places_name_none(question):
     places = named_places(question)
     assert places == [] and unknown_place(question, places) is None
@@ -161,6 +163,14 @@ def test_a_named_place_keeps_other_places_figures_out(library):
     assert result["answer"]["citation"]["file_name"] == "gwr_2025_fujian_province.docx"
     assert result["answer"]["figure"] == "57761亿元"
     _figure_is_in_cited_passage(library, result["answer"])
+
+
+@pytest.mark.parametrize("question", ["海拉尔区2013年新增就业多少人？", "How many new jobs did Hailar add in 2013?"])
+def test_the_passages_of_the_place_and_year_named_come_first(library, question):
+    """Other reports' passages may follow, never lead: the answer is cited from the first."""
+    files = [p["file_name"] for p in library.ask(question)["passages"]]
+    named = [f == "gwr_2014_hailaer_district.txt" for f in files]
+    assert named[0] and named == sorted(named, reverse=True)
 
 
 def test_other_reports_figures_are_alternatives_with_citations(library):
