@@ -40,6 +40,7 @@ class Candidate:
     figure_lead: float = 0.0  # the question's terms just before a figure of a fitting unit
     english_clause: float = 0.0  # an English question's rarer words glossed in one clause with a figure
     sentence_coverage: float = 0.0  # `coverage` of its best sentence (holding a figure, if asked)
+    period_figure: float = 0.0  # 1 when it holds a figure of the year and kind asked (2025's result)
 
     def rank(self, leg: str) -> int | None:
         return getattr(self, f"{leg}_rank")
@@ -120,8 +121,18 @@ def gather_evidence(query: Query, legs, passages: dict[int, Passage], glossed: d
             english_clause=(clauses or {}).get(cid, 0.0),
             sentence_coverage=max((coverage_share(weighted, total, text) for figure, text in p.sentences
                                    if figure or not query.quantity), default=0.0),
+            period_figure=float(any(of_period(f, query.asked, units) for f in p.figures)),
         ))
     return out
+
+
+def of_period(figure: dict, asked, units: list[str]) -> bool:
+    """Is this stored figure about a year the question asks for, in the kind asked (a result or a
+    target) and a fitting unit? 2025's growth is not the five-year average or 2026's target."""
+    if asked.mode is None or figure.get("period") not in asked.years or (units and figure["unit"] not in units):
+        return False
+    kinds = {"target": ("target",), "actual": ("actual", "estimate")}[asked.mode]
+    return figure.get("mode") in kinds or (asked.span and figure.get("mode") == "average")
 
 
 def report_boosts(hints: list[Hint]) -> dict[int, float]:

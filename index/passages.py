@@ -133,6 +133,6 @@ class Passages:
 
     def _figures(self, chunk_ids: list[int]) -> dict[int, list[dict]]:
         out: dict[int, list[dict]] = {}
-        for f in self.archive.figures(chunk_ids, columns="f.unit, f.char_start"):
+        for f in self.archive.figures(chunk_ids, columns="f.unit, f.char_start, f.period, f.mode"):
             out.setdefault(f.pop("chunk_id"), []).append(f)
         return out

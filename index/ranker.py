@@ -21,7 +21,7 @@ FEATURES = (
     *(f"{leg}_top" for leg in LEGS),  # 1/rank: sharp at the very top
     *(f"{leg}_depth" for leg in LEGS),  # 1 - log(rank)/log(101): slow over the whole list
     "cosine", "hint", "coverage", "run", "unit_fit", "tense", "english_coverage",
-    "figure_lead", "english_clause", "sentence_coverage",
+    "figure_lead", "english_clause", "sentence_coverage", "period_figure",
 )
 
 
@@ -51,6 +51,7 @@ def features(candidate) -> list[float]:
         candidate.figure_lead,
         candidate.english_clause,
         candidate.sentence_coverage,
+        candidate.period_figure,
     ]
 
 

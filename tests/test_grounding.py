@@ -263,3 +263,18 @@ def test_a_refusal_never_says_the_archive_holds_reports_of_nothing():
     for reason in (no_place, no_year):
         assert "nothing" not in reason
     assert "names a place" in no_place and "names a year" in no_year
+
+
+@pytest.mark.parametrize(("question", "figure", "fits"), [
+    ("How much did Beijing's GDP grow in 2025?", {"period": 2025, "mode": "actual", "unit": "%"}, True),
+    ("How much did Beijing's GDP grow in 2025?", {"period": 2025, "mode": "average", "unit": "%"}, False),
+    ("How much did Beijing's GDP grow in 2025?", {"period": 2026, "mode": "target", "unit": "%"}, False),
+    ("2026年北京GDP增长目标是多少？", {"period": 2026, "mode": "target", "unit": "%"}, True),
+    ("2026年北京GDP增长目标是多少？", {"period": 2026, "mode": "target", "unit": "元"}, False),
+    ("北京GDP增长了多少？", {"period": 2025, "mode": "actual", "unit": "%"}, False),  # no year asked
+])
+def test_a_passage_holding_a_figure_of_the_year_and_kind_asked_is_marked(question, figure, fits):
+    """The ranker's period_figure: 2025's result among a report's five-year averages and targets."""
+    from index.candidates import of_period
+
+    assert of_period(figure, asked(question), ["%"]) is fits
