@@ -41,6 +41,10 @@ GROWTH_LEADS = ("增长", "增速", "增长了", "增幅", "增速为", "增长�
 COUNTED_NOUN = re.compile(r"[\u4e00-\u9fff]{2,10}")
 ITEM = re.compile(r"[，,；;。！？、\n：:和及与]")  # 786所县医院和534所妇幼保健院: items of a list
 LIST_GOES_ON = re.compile(r"[、和及与]\s*[0-9０-９一二三四五六七八九十两]")
+ITEM_FOLLOWS = re.compile(r"(?:（[^）]{0,4}）)?[、和及与][^，。；、\d]{1,12}[0-9０-９]")
+# The verbs a report's lists start with, shared by every item: 发放优抚金…、医疗补助金…
+LIST_VERB = re.compile(r"完成|实施|发放|新建|建成|改造|淘汰|新增|累计|投入|安排|开展|实现|培育|引进|"
+                       r"建设|推进|组织|举办|落实|拨付|筹集|争取|化解|压减|关闭|治理|整治|修复|提升")
 NOUN_ENDS = re.compile(r"进行|实现|得到|的|和|及|与|等")  # 1.2万平方米人行道|进行了维修改造
 LEAD = re.compile(r"[，,；;。！？、\n：:]")
 CLAUSE = re.compile(r"[，,；;。！？\n：:]")
@@ -209,6 +213,8 @@ def naming_words(f: dict, passage) -> str:
     noun = NOUN_ENDS.split(tail.group())[0] if tail else ""
     if noun and LIST_GOES_ON.match(passage.text, end + len(noun)):
         return noun  # 新建 before a list of such figures is the whole list's, not this one's
+    if not noun and ITEM_FOLLOWS.match(passage.text, end):  # 完成工业设备更新14.2万台、电梯更新10025台
+        lead = LIST_VERB.split(lead)[-1] or lead  # 完成 is every item's: the head keeps 工业设备更新
     return f"{lead}，{noun}" if noun else lead
 
 

@@ -184,3 +184,16 @@ def test_a_unit_of_the_same_dimension_fits_the_one_asked(tmp_path):
     assert extract_answer("粮食产量多少斤？", [chunk], figures).figure == "50150万吨"
     assert extract_answer("粮食产量多少公斤？", [chunk], figures).figure == "50150万吨"
     town.close()
+
+
+@pytest.mark.parametrize(("question", "figure"), [
+    ("给优抚对象发的医疗补助金有多少？", "78万元"),
+    ("How much medical assistance went to veterans' families?", "78万元"),
+    ("发放优抚金多少？", "1100万元"),
+])
+def test_the_verb_that_starts_a_list_is_every_items(tmp_path, question, figure):
+    """发放 and the people paid belong to all three sums, not to the first one alone."""
+    town, chunk, figures = one_chunk(tmp_path, "为2300名优抚对象发放优抚金1100万元、兵役优待金1028万元、医疗补助金78万元。")
+    words = english_question_words(town, question) or None
+    assert extract_answer(question, [chunk], figures, english_words=words).figure == figure
+    town.close()
