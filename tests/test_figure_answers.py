@@ -197,3 +197,11 @@ def test_the_verb_that_starts_a_list_is_every_items(tmp_path, question, figure):
     words = english_question_words(town, question) or None
     assert extract_answer(question, [chunk], figures, english_words=words).figure == figure
     town.close()
+
+
+def test_a_figure_is_quoted_with_the_unit_as_written(tmp_path):
+    """辆次 is a unit of its own (vehicle trips); 台（套） keeps its alternative measure word."""
+    town, chunk, figures = one_chunk(tmp_path, "港车北上累计832万辆次。完成工业设备更新14.2万台（套）。")
+    assert extract_answer("港车北上累计多少辆次？", [chunk], figures).figure == "832万辆次"
+    assert extract_answer("完成工业设备更新多少台？", [chunk], figures).figure == "14.2万台（套）"
+    town.close()
