@@ -43,7 +43,7 @@ ITEM = re.compile(r"[，,；;。！？、\n：:和及与]")  # 786所县医院�
 LIST_GOES_ON = re.compile(r"[、和及与]\s*[0-9０-９一二三四五六七八九十两]")
 ITEM_FOLLOWS = re.compile(r"(?:（[^）]{0,4}）)?[、和及与][^，。；、\d]{1,12}[0-9０-９]")
 # The verbs a report's lists start with, shared by every item: 发放优抚金…、医疗补助金…
-LIST_VERB = re.compile(r"完成|实施|发放|新建|建成|改造|淘汰|新增|累计|投入|安排|开展|实现|培育|引进|"
+LIST_VERB = re.compile(r"完成|实施|发放|新建|建成|改造|淘汰|投入|安排|开展|实现|培育|引进|"
                        r"建设|推进|组织|举办|落实|拨付|筹集|争取|化解|压减|关闭|治理|整治|修复|提升")
 NOUN_ENDS = re.compile(r"进行|实现|得到|的|和|及|与|等")  # 1.2万平方米人行道|进行了维修改造
 LEAD = re.compile(r"[，,；;。！？、\n：:]")

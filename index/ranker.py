@@ -120,8 +120,8 @@ def shipped() -> Ranker:
     return Ranker.load()
 
 
-def fit(rows: np.ndarray, labels: np.ndarray, groups: np.ndarray, *, c: float = 0.01,
-        hard: int = 10) -> LinearModel:
+def fit(rows: np.ndarray, labels: np.ndarray, groups: np.ndarray, *, c: float = 0.003,
+        hard: int = 20) -> LinearModel:
     """Pairwise logistic regression: within one question, the answer passage against each other
     candidate that some leg ranked in its top `hard` (feature differences), so what every
     candidate of a question shares cancels out and easy negatives do not drown the close calls."""

@@ -16,7 +16,7 @@ from index.search import Candidate
 def test_pairwise_fit_learns_which_evidence_marks_the_answer():
     rng = np.random.default_rng(0)
     rows, labels, groups = [], [], []
-    for question in range(40):
+    for question in range(120):
         x = rng.random((20, len(FEATURES)))
         answer = int(np.argmax(x[:, FEATURES.index("coverage")]))  # the answer covers most words
         rows.append(x)
