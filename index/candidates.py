@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from archive.store import StoredChunk
-from index.hints import Hint
+from index.hints import Hint, figure_modes
 from index.passages import Passage
 from index.query import Query
 from index.ranker import LinearModel, Ranker, features
@@ -131,8 +131,7 @@ def of_period(figure: dict, asked, units: list[str]) -> bool:
     target) and a fitting unit? 2025's growth is not the five-year average or 2026's target."""
     if asked.mode is None or figure.get("period") not in asked.years or (units and figure["unit"] not in units):
         return False
-    kinds = {"target": ("target",), "actual": ("actual", "estimate")}[asked.mode]
-    return figure.get("mode") in kinds or (asked.span and figure.get("mode") == "average")
+    return figure.get("mode") in figure_modes(asked.mode) or (asked.span and figure.get("mode") == "average")
 
 
 def report_boosts(hints: list[Hint]) -> dict[int, float]:

@@ -145,6 +145,11 @@ def asked(question: str) -> Asked:
     return Asked(years, report_year, mode, span)
 
 
+def figure_modes(mode: str | None) -> tuple[str, ...]:
+    """The stored figure modes that answer a question of this mode: a result is also an estimate."""
+    return {"target": ("target",), "actual": ("actual", "estimate")}.get(mode or "", ())
+
+
 def year_covers(report: dict, year: int, mode: str | None) -> bool:
     """Does this report give figures for the year? A work report of Y reviews Y-1 and sets Y's targets."""
     ry = report.get("year")

@@ -13,7 +13,7 @@ from archive.units import COUNT_UNITS
 from index.answer import AMOUNT_QUESTION, RATE_WORD, RATES
 from index.candidates import LEG_NAMES, Candidate, gather_evidence, scores
 from index.grounding import Scope, national_default, scope
-from index.hints import Hint, find_hints, report_names
+from index.hints import Hint, figure_modes, find_hints, report_names
 from index.keyword import (
     Filters,
     english_coverage,
@@ -263,7 +263,7 @@ class Searcher:
 
     def _period_reports(self, year: int, mode: str | None) -> set[int]:
         """Reports with stored figures about the year in the mode asked (archive/periods.py)."""
-        modes = {"target": ("target",), "actual": ("actual", "estimate")}.get(mode or "", ())
+        modes = figure_modes(mode)
         where = f" AND mode IN ({','.join('?' * len(modes))})" if modes else ""
         try:
             rows = self.archive.db.execute(
