@@ -147,6 +147,12 @@ def one_chunk(tmp_path, body: str):
     return town, chunk, {chunk.id: town.figures([chunk.id])}
 
 
+def figure_of(town: Archive, chunk, figures: dict, question: str) -> str:
+    """The figure answering the question from one chunk, English questions with their weighed words."""
+    words = english_question_words(town, question) or None
+    return extract_answer(question, [chunk], figures, english_words=words).figure
+
+
 @pytest.mark.parametrize(
     ("question", "figure"),
     [
@@ -160,29 +166,23 @@ def test_the_noun_after_a_measure_word_says_what_a_figure_counts(tmp_path, quest
     town, chunk, figures = one_chunk(
         tmp_path, "新建1.88万所乡镇卫生院、786所县医院和534所妇幼保健院。"
                   "对破旧的2.7万平方米路面、1.2万平方米人行道进行了维修改造。")
-    words = english_question_words(town, question) or None
-    assert extract_answer(question, [chunk], figures, english_words=words).figure == figure
+    assert figure_of(town, chunk, figures, question) == figure
     town.close()
 
 
 def test_how_many_things_is_not_answered_in_hours_or_by_an_output_value(tmp_path):
     town, chunk, figures = one_chunk(
         tmp_path, "公园实现24小时开放，全年新增公园127座。天然气产量562亿立方米，出让收益超过133.6亿元。")
-
-    def figure(question: str) -> str:
-        words = english_question_words(town, question) or None
-        return extract_answer(question, [chunk], figures, english_words=words).figure
-
-    assert figure("How many new parks opened?") == "127座"
-    assert figure("How many hours a day are the parks open?") == "24小时"
-    assert figure("What was the output of natural gas?") == "562亿立方米"
+    assert figure_of(town, chunk, figures, "How many new parks opened?") == "127座"
+    assert figure_of(town, chunk, figures, "How many hours a day are the parks open?") == "24小时"
+    assert figure_of(town, chunk, figures, "What was the output of natural gas?") == "562亿立方米"
     town.close()
 
 
 def test_a_unit_of_the_same_dimension_fits_the_one_asked(tmp_path):
     town, chunk, figures = one_chunk(tmp_path, "粮食收购资金2000亿元，全年产量50150万吨。")
-    assert extract_answer("粮食产量多少斤？", [chunk], figures).figure == "50150万吨"
-    assert extract_answer("粮食产量多少公斤？", [chunk], figures).figure == "50150万吨"
+    assert figure_of(town, chunk, figures, "粮食产量多少斤？") == "50150万吨"
+    assert figure_of(town, chunk, figures, "粮食产量多少公斤？") == "50150万吨"
     town.close()
 
 
@@ -194,14 +194,13 @@ def test_a_unit_of_the_same_dimension_fits_the_one_asked(tmp_path):
 def test_the_verb_that_starts_a_list_is_every_items(tmp_path, question, figure):
     """发放 and the people paid belong to all three sums, not to the first one alone."""
     town, chunk, figures = one_chunk(tmp_path, "为2300名优抚对象发放优抚金1100万元、兵役优待金1028万元、医疗补助金78万元。")
-    words = english_question_words(town, question) or None
-    assert extract_answer(question, [chunk], figures, english_words=words).figure == figure
+    assert figure_of(town, chunk, figures, question) == figure
     town.close()
 
 
 def test_a_figure_is_quoted_with_the_unit_as_written(tmp_path):
     """辆次 is a unit of its own (vehicle trips); 台（套） keeps its alternative measure word."""
     town, chunk, figures = one_chunk(tmp_path, "港车北上累计832万辆次。完成工业设备更新14.2万台（套）。")
-    assert extract_answer("港车北上累计多少辆次？", [chunk], figures).figure == "832万辆次"
-    assert extract_answer("完成工业设备更新多少台？", [chunk], figures).figure == "14.2万台（套）"
+    assert figure_of(town, chunk, figures, "港车北上累计多少辆次？") == "832万辆次"
+    assert figure_of(town, chunk, figures, "完成工业设备更新多少台？") == "14.2万台（套）"
     town.close()
