@@ -107,9 +107,9 @@ UNITS: dict[str, tuple[str, ...]] = {
 }
 # Things counted one by one: "how much" (money, land, grain, power) is never answered in these.
 COUNT_UNITS = frozenset({
-    "人", "名", "位", "户", "个", "家", "所", "套", "项", "条", "场次", "场", "架次", "班次", "车次", "辆次",
+    "人", "人次", "名", "位", "户", "个", "家", "所", "套", "项", "条", "场次", "场", "架次", "班次", "车次", "辆次",
     "次", "起", "株", "棵", "组", "处", "座", "台", "辆", "张", "件", "种", "批次", "批", "支", "块",
-    "头", "只", "羽", "匹", "架", "艘", "枚", "颗", "宗", "例", "篇", "册", "间", "栋", "盏", "箱", "部",
+    "头", "只", "羽", "匹", "架", "艘", "枚", "颗", "宗", "例", "篇", "册", "间", "栋", "盏", "箱", "标准箱", "部",
 })
 # Units that measure the same thing: grain asked in 斤 is answered in 吨 as well.
 DIMENSIONS = (

@@ -11,7 +11,7 @@ from archive.chinese_script import to_simplified
 from archive.figures import UNITS
 from archive.text import sentence_spans
 from archive.tokens import tokens
-from archive.units import COUNT_UNITS, DURATION_UNITS, SAME_DIMENSION
+from archive.units import COUNT_UNITS, SAME_DIMENSION
 from index.crosslingual import is_english
 from index.weights import SearchSettings
 
@@ -30,7 +30,12 @@ _UNIT_FORMS = sorted((f for forms in UNITS.values() for f in forms if not f.isas
 UNIT_AFTER_ASK = re.compile(
     r"(?:多少|几)(?:万|亿|千)?(" + "|".join(map(re.escape, _UNIT_FORMS)) + ")"
 )
-_CANONICAL = {form: unit for unit, forms in UNITS.items() for form in forms}
+_CANONICAL = {form.lower(): unit for unit, forms in UNITS.items() for form in forms}
+# The English names of measures: "how many square kilometres", "in tonnes" (not counted nouns: "schools")
+UNIT_NAMED_EN = re.compile(r"\b(" + "|".join(sorted(
+    (re.escape(f) for unit, forms in UNITS.items() if unit not in COUNT_UNITS
+     for f in forms if f.isascii() and f[0].isalpha()),
+    key=len, reverse=True)) + r")\b", re.IGNORECASE)
 # Money is asked for by what it is: 优抚金, 经费, 拨款, 总额, 收入, 投资 ...
 MONEY_WORD = re.compile(r"[\u4e00-\u9fff](?:金|费|款|额|税)(?![\u4e00-\u9fff]*[率比])|收入|支出|投入|投资|预算|产值|总值")
 STARTED = re.compile(r"原来|原先|起初|之前|提高前|from what|start(ed)? (at|from)", re.I)
@@ -55,10 +60,10 @@ QUALIFIER_AFTER = re.compile(r"^(?:左右|以上|以下|以内|多|余|上下|�
 TARGET_CLAUSE = re.compile(r"目标|预期|力争|拟按|拟|计划|安排|争取")
 TARGET_AFTER = re.compile(r"^(?:左右|以上|以内)")
 AVERAGE_LEAD = re.compile(r"年均|平均每年|五年|十年|累计")
-# "How many stations were built" counts things: a rate (100%) or a sum of money does not answer it.
+# "How many stations were built" counts things: a measure (100%, 3亿元, 12公里, 24小时) does not answer it
+# unless the question names its unit ("how many kilometres").
 COUNT_QUESTION = re.compile(r"\bhow many\b(?!\s+(?:percent|percentage|per cent|yuan|times)\b)", re.I)
 RATES = ("%", "‰", "个百分点")
-NOT_COUNTS = (*RATES, "元", *sorted(DURATION_UNITS))
 # "How much allowance / land / grain" asks for an amount: a count of people or things does not answer it.
 AMOUNT_QUESTION = re.compile(r"\bhow much\b", re.I)
 
@@ -94,7 +99,8 @@ def wanted_units(question: str) -> list[str]:
     A unit named right after 多少/几 wins; then rates when the question asks for one; then
     units implied by its words (money words, the bundled word table).
     """
-    explicit = [_CANONICAL[m.group(1)] for m in UNIT_AFTER_ASK.finditer(question)]
+    explicit = [_CANONICAL[m.group(1).lower()]
+                for pattern in (UNIT_AFTER_ASK, UNIT_NAMED_EN) for m in pattern.finditer(question)]
     implied: list[str] = []
     if RATE_WORD.search(question):
         implied += ["%", "个百分点"]
@@ -110,7 +116,19 @@ def wanted_units(question: str) -> list[str]:
         implied = [u for u in implied if u != "元"]  # growth is a rate, whatever the indicator's unit
     if AMOUNT_QUESTION.search(question):
         implied = [u for u in implied if u not in COUNT_UNITS]  # how much allowance did recipients get
+    if explicit:  # 保障金发给了多少名对象: the 名 asked for, not the 元 its words suggest
+        kinds = {unit_kind(u) for u in explicit}
+        implied = [u for u in implied if unit_kind(u) in kinds]
     return list(dict.fromkeys(explicit + implied))
+
+
+def unit_kind(unit: str) -> str:
+    """What a unit measures: a rate, a count of things, or its dimension (吨 and 斤 are one kind)."""
+    if unit in RATES:
+        return "rate"
+    if unit in COUNT_UNITS:
+        return "count"
+    return min(SAME_DIMENSION.get(unit, {unit}))
 
 
 def is_quantity_question(question: str) -> bool:
@@ -152,7 +170,7 @@ def extract_answer(
         if amount:  # however the units were gathered, a count does not answer "how much"
             units = [u for u in units if u not in COUNT_UNITS]
         if counting:  # mined units may add the rate its words often lead
-            units = [u for u in units if u not in NOT_COUNTS or u in named]
+            units = [u for u in units if u in COUNT_UNITS or u in named]
         # English words reach a passage's figures only through loose translations: the ranking,
         # which also weighs glosses and meaning, is the surer guide to the passage -- unless the
         # question names a period, whose figures (a result, not the target) may sit further down
@@ -165,7 +183,7 @@ def extract_answer(
                 if not named and _unit_index(f["unit"], units) is not None:
                     score -= s.figure_unit - s.figure_mined_unit  # the archive's guess, not the question's word
                 score += period_fit(f, passage, asked, s)
-                if counting and f["unit"] in NOT_COUNTS and f["unit"] not in units:
+                if counting and f["unit"] and f["unit"] not in COUNT_UNITS and f["unit"] not in units:
                     score -= s.figure_not_count
                 if amount and f["unit"] in COUNT_UNITS:
                     score -= s.figure_not_count

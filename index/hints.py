@@ -17,6 +17,7 @@ from pypinyin import lazy_pinyin
 from rapidfuzz import fuzz
 
 from archive.text import YEAR
+from index.rerank import PLAN_NAME
 from index.weights import SearchSettings
 
 _YEAR = YEAR  # the one year pattern (archive/text.py)
@@ -141,7 +142,8 @@ def asked(question: str) -> Asked:
             or bool(SPAN_WORDS.search(question)))
     if not years and report_year is None:
         return Asked((), None, None, span)
-    mode = None if not years else "target" if TARGET_WORDS.search(question) else "actual"
+    target = TARGET_WORDS.search(PLAN_NAME.sub(" ", question))
+    mode = None if not years else "target" if target else "actual"
     return Asked(years, report_year, mode, span)
 
 

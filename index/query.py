@@ -15,7 +15,7 @@ from index.crosslingual import chinese_terms, is_english
 from index.hints import Asked, asked
 from index.keyword import query_terms
 from index.lexicon import content_words
-from index.rerank import PAST_QUESTION, PLAN_QUESTION, normalise, year_numbers
+from index.rerank import PAST_QUESTION, PLAN_NAME, PLAN_QUESTION, normalise, year_numbers
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ class Query:
 
     @cached_property
     def _past_plan(self) -> tuple[bool, bool, tuple[int, ...]]:
-        return (bool(PAST_QUESTION.search(self.text)), bool(PLAN_QUESTION.search(self.text)),
+        return (bool(PAST_QUESTION.search(self.text)), bool(PLAN_QUESTION.search(PLAN_NAME.sub(" ", self.text))),
                 year_numbers(self.text))
 
     def tense(self, report_year: int | None) -> int:

@@ -129,6 +129,8 @@ PAST_QUESTION = re.compile(
     r"\b(last year|previous year|past|preceding|over the years|cumulative(ly)?)\b", re.I)
 PLAN_QUESTION = re.compile(
     r"目标|计划|预期|安排|拟|定在|\b(target|plan(ned)?|aim|goal|set for)\b", re.I)
+# A plan's name is no target: "during the 14th Five-Year Plan period" asks what those years achieved.
+PLAN_NAME = re.compile(r"\b(?:five|5)[- ]year plans?\b", re.I)
 PAST_SECTION = re.compile(r"回顾|过去|总结|成绩|成就|主要工作")
 PLAN_SECTION = re.compile(r"今年|明年|安排|任务|目标|建议|部署|展望|重点工作")
 PAST_TEXT = re.compile(r"过去一年|去年|上年|一年来|五年来|过去五年|累计")

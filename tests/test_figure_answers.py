@@ -198,6 +198,22 @@ def test_the_verb_that_starts_a_list_is_every_items(tmp_path, question, figure):
     town.close()
 
 
+def test_how_many_things_is_a_count_unless_the_question_names_a_measure(tmp_path):
+    """Compounds are counted in 个, not in the 公里 of pipes laid; "how many kilometres" names its unit."""
+    town, chunk, figures = one_chunk(tmp_path, "改造老旧小区管网1.68万公里，全年改造老旧小区7323个。")
+    assert figure_of(town, chunk, figures, "How many old residential compounds were renovated?") == "7323个"
+    assert figure_of(town, chunk, figures, "How many kilometres of compound pipes were renovated?") == "1.68万公里"
+    town.close()
+
+
+def test_a_unit_named_after_how_many_outranks_what_the_words_suggest(tmp_path):
+    """多少名 asks for people: the 保障金 in the question does not make the sum paid the answer."""
+    town, chunk, figures = one_chunk(tmp_path, "为7154户13322名城市低保对象发放保障金6359万元。")
+    assert figure_of(town, chunk, figures, "城市低保保障金发给了多少名低保对象？") == "13322名"
+    assert figure_of(town, chunk, figures, "城市低保保障金发了多少万元？") == "6359万元"
+    town.close()
+
+
 def test_a_figure_is_quoted_with_the_unit_as_written(tmp_path):
     """辆次 is a unit of its own (vehicle trips); 台（套） keeps its alternative measure word."""
     town, chunk, figures = one_chunk(tmp_path, "港车北上累计832万辆次。完成工业设备更新14.2万台（套）。")

@@ -55,6 +55,9 @@ def library(built_home, tiny_model_dir):
     ("How much new forest did the region plant in 2025?", (2025,), None, "actual"),
     ("For 2018, how much railway investment did the report call for?", (2018,), None, "target"),
     ("What did the province pledge to spend on schools in 2026?", (2026,), None, "target"),
+    # a plan's name is no plan: the period's results are asked for
+    ("How much forest was planted during the 14th Five-Year Plan period (2021–2025)?", (2021, 2025), None, "actual"),
+    ("What does the 2026 plan aim for?", (2026,), None, "target"),
 ])
 def test_asked_reads_the_year_a_figure_is_about_and_the_mode(question, years, report_year, mode):
     a = asked(question)
