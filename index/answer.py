@@ -64,6 +64,11 @@ AVERAGE_LEAD = re.compile(r"年均|平均每年|五年|十年|累计")
 # unless the question names its unit ("how many kilometres").
 COUNT_QUESTION = re.compile(r"\bhow many\b(?!\s+(?:percent|percentage|per cent|yuan|times)\b)", re.I)
 RATES = ("%", "‰", "个百分点")
+# "How long did it take" asks for a duration, not a length ("how long is the road" names one).
+DURATION_ASK = re.compile(r"多久|多长时间|\bhow long\b(?! (?:is|was|are|were) (?:the|a|its)\b)", re.I)
+DURATIONS = ["年", "个月", "天", "小时"]
+# An English question that does not count ("what was the total investment") asks for an amount or level.
+AMOUNT_OR_LEVEL = re.compile(r"\b(what|how much)\b", re.I)
 # "How much allowance / land / grain" asks for an amount: a count of people or things does not answer it.
 AMOUNT_QUESTION = re.compile(r"\bhow much\b", re.I)
 
@@ -104,6 +109,8 @@ def wanted_units(question: str) -> list[str]:
     implied: list[str] = []
     if RATE_WORD.search(question):
         implied += ["%", "个百分点"]
+    if DURATION_ASK.search(question):
+        implied += DURATIONS
     if MONEY_WORD.search(question) and not GROWTH_WORD.search(question):
         implied.append("元")  # "GDP grew by how much" asks for a rate, not the total
     table = unit_words()
@@ -116,6 +123,9 @@ def wanted_units(question: str) -> list[str]:
         implied = [u for u in implied if u != "元"]  # growth is a rate, whatever the indicator's unit
     if AMOUNT_QUESTION.search(question):
         implied = [u for u in implied if u not in COUNT_UNITS]  # how much allowance did recipients get
+    if AMOUNT_OR_LEVEL.search(question) and not COUNT_QUESTION.search(question):
+        # "what was the projects' total investment" asks for the sum (元), not the projects (个)
+        implied.sort(key=lambda u: u in COUNT_UNITS)
     if explicit:  # 保障金发给了多少名对象: the 名 asked for, not the 元 its words suggest
         kinds = {unit_kind(u) for u in explicit}
         implied = [u for u in implied if unit_kind(u) in kinds]

@@ -7,7 +7,7 @@ from conftest import text_archive
 
 from archive.ingest import add_file
 from archive.store import Archive
-from index.answer import extract_answer
+from index.answer import extract_answer, wanted_units
 from index.library import answer_dict, english_question_words
 from index.search import Candidate, Searcher
 
@@ -211,6 +211,18 @@ def test_a_unit_named_after_how_many_outranks_what_the_words_suggest(tmp_path):
     town, chunk, figures = one_chunk(tmp_path, "为7154户13322名城市低保对象发放保障金6359万元。")
     assert figure_of(town, chunk, figures, "城市低保保障金发给了多少名低保对象？") == "13322名"
     assert figure_of(town, chunk, figures, "城市低保保障金发了多少万元？") == "6359万元"
+    town.close()
+
+
+def test_how_long_asks_for_a_duration_and_what_was_for_an_amount(tmp_path):
+    """"How long did it take" is answered in 年; "what was the projects' investment" in 元, not 个."""
+    town, chunk, figures = one_chunk(
+        tmp_path, "新增天然气入户2万户，解决了长达8年之久的入户纠纷。实施生态环境治理项目4132个，总投资612亿元。")
+    assert figure_of(town, chunk, figures, "How long had the dispute over household gas connections lasted?") == "8年"
+    assert figure_of(town, chunk, figures,
+                     "For the environmental remediation projects, what was the total investment?") == "612亿元"
+    assert figure_of(town, chunk, figures, "How many environmental remediation projects were there?") == "4132个"
+    assert "年" not in wanted_units("How long is the new bridge?")
     town.close()
 
 
