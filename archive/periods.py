@@ -71,6 +71,12 @@ _TARGET_WORDS = (
     "预算草案",
 )
 _AVERAGE_CUE = re.compile(r"年均|年平均|平均每年|每年平均|年均分别")
+# 细颗粒物年均浓度27微克/立方米 is one year's annual mean, not a several years' average like 年均增长6.1%
+_ANNUAL_MEAN = re.compile(r"(?:年均|年平均)(?![增降减新提递实分])")
+
+
+def _several_years_average(clause: str) -> bool:
+    return bool(_AVERAGE_CUE.search(_ANNUAL_MEAN.sub("", clause)))
 _ESTIMATE_CUE = re.compile(r"预计|估计|预测")
 _TARGET_CUE = re.compile(
     r"目标|力争|争取|确保|计划|预期|拟|控制在|规划|要达到|将达到|要实现|以上的?增长"
@@ -241,10 +247,10 @@ def figure_period(
         since
         and base.year is not None
         and int(since[-1]) < base.year - 1
-        and not _AVERAGE_CUE.search(clause)
+        and not _several_years_average(clause)
     ):
         return UNKNOWN  # 比2002年增长65.5%: a change over several years, no one year's figure
-    if _AVERAGE_CUE.search(clause):
+    if _several_years_average(clause):
         since = re.findall(r"比((?:1[89]|20)\d\d)年", sentence)
         span = re.search(r"([五十三两二])年[^年]*?(?:年均|年平均|平均每年)", clause)
         if since and base.year is not None:

@@ -64,8 +64,8 @@ AVERAGE_LEAD = re.compile(r"年均|平均每年|五年|十年|累计")
 # unless the question names its unit ("how many kilometres").
 COUNT_QUESTION = re.compile(r"\bhow many\b(?!\s+(?:percent|percentage|per cent|yuan|times)\b)", re.I)
 RATES = ("%", "‰", "个百分点")
-# "How long did it take" asks for a duration, not a length ("how long is the road" names one).
-DURATION_ASK = re.compile(r"多久|多长时间|\bhow long\b(?! (?:is|was|are|were) (?:the|a|its)\b)", re.I)
+# "How long did it take", "how many years" ask for a duration; "how long is the road" for a length.
+DURATION_ASK = re.compile(r"多久|多长时间|多少年|\bhow long\b(?!\s+(?:is|was|are|were)\b)|\bhow many years\b", re.I)
 DURATIONS = ["年", "个月", "天", "小时"]
 # An English question that does not count ("what was the total investment") asks for an amount or level.
 AMOUNT_OR_LEVEL = re.compile(r"\b(what|how much)\b", re.I)

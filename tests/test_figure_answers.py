@@ -222,7 +222,8 @@ def test_how_long_asks_for_a_duration_and_what_was_for_an_amount(tmp_path):
     assert figure_of(town, chunk, figures,
                      "For the environmental remediation projects, what was the total investment?") == "612亿元"
     assert figure_of(town, chunk, figures, "How many environmental remediation projects were there?") == "4132个"
-    assert "年" not in wanted_units("How long is the new bridge?")
+    assert "年" not in wanted_units("How long is Beijing's metro network?")
+    assert wanted_units("How many years had the tax been collected?")[0] == "年"
     town.close()
 
 
