@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, replace
 
 from index.gazetteer import NATIONAL, PlaceName, named_places, proper_names, unknown_place
-from index.hints import Asked, Hint, asked, report_names, year_covers
+from index.hints import Asked, Hint, asked, own_names, report_names, year_covers
 from index.weights import SearchSettings
 
 _ADMIN_UNIT = re.compile(r".+?(?:特别行政区|自治区|自治州|自治县|省|市|区|县|州|盟|旗)")
@@ -39,7 +39,8 @@ def scope(question: str, reports: list[dict], hints: list[Hint],
     """The reports that match every place and year the question names, and why none do.
 
     `hints` are the place hints matched against the archive (fuzzy English names included);
-    `periods(year, mode)` may return the reports whose stored figures cover a year;
+    `periods(year, mode, at_least=None)` may return the reports whose stored figures cover a year
+    (at least `at_least` of them, else the settings' number);
     `mentioned(name)` tells whether any passage names what an English question names; `asks` is
     `asked(question)` when the caller has read it already.
     """
@@ -78,6 +79,11 @@ def scope(question: str, reports: list[dict], hints: list[Hint],
             covering |= {r["id"] for r in pool if year_covers(r, year, question_asks.mode)}
             if periods is not None:
                 covering |= set(periods(year, question_asks.mode)) & in_pool
+        # a report the question names itself (十六大报告提到2001年…) answers for a year it gives figures of
+        named = {r["id"] for r in pool if own_names(r) & {h.value for h in place_hints}}
+        if named and periods is not None:
+            for year in question_asks.years:
+                covering |= set(periods(year, question_asks.mode, at_least=1)) & named
     if covering is None:
         return Scope(question_asks, (), None)
     reason = None if covering else _reason(question_asks, places, reports, by_place)

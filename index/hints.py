@@ -91,6 +91,17 @@ def report_names(report: dict) -> tuple[set[str], set[str]]:
     return _names(report.get("issuer") or "", report.get("title") or "")
 
 
+def own_names(report: dict) -> set[str]:
+    """The names a report goes by itself (十六大, "16th party congress"), not its issuer's place."""
+    m = _PARENS.search(report.get("title") or "")
+    if not m:
+        return set()
+    names = {m.group(1)}
+    if congress := _CONGRESS.match(m.group(1)):
+        names.add(f"{_ordinal(_chinese_int(congress.group(1)))} party congress")
+    return names
+
+
 @lru_cache(maxsize=4096)
 def _names(full_issuer: str, title: str) -> tuple[set[str], set[str]]:
     zh: set[str] = set()

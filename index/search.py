@@ -261,14 +261,14 @@ class Searcher:
         return SearchResult(legs.question, hits, legs.hints, legs.terms, legs.method, found,
                             legs.answer_units or legs.units, legs.scope, legs.query, s, english_words)
 
-    def _period_reports(self, year: int, mode: str | None) -> set[int]:
+    def _period_reports(self, year: int, mode: str | None, at_least: int | None = None) -> set[int]:
         """Reports with stored figures about the year in the mode asked (archive/periods.py)."""
         modes = figure_modes(mode)
         where = f" AND mode IN ({','.join('?' * len(modes))})" if modes else ""
         try:
             rows = self.archive.db.execute(
                 f"SELECT report_id FROM figures WHERE period = ?{where} GROUP BY report_id"
-                " HAVING count(*) >= ?", [year, *modes, self.settings.period_figures]).fetchall()
+                " HAVING count(*) >= ?", [year, *modes, at_least or self.settings.period_figures]).fetchall()
         except sqlite3.OperationalError:  # an archive from before periods were stored
             return set()
         return {r[0] for r in rows}

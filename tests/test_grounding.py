@@ -281,3 +281,25 @@ def test_a_passage_holding_a_figure_of_the_year_and_kind_asked_is_marked(questio
     from index.candidates import of_period
 
     assert of_period(figure, asked(question), ["%"]) is fits
+
+
+def test_a_report_named_by_its_own_name_answers_for_a_year_it_gives_figures_of():
+    """十六大报告 reviews 2001 in one sentence: too few figures to cover 2001 for a question that
+    names no report, enough for one that names it."""
+    from index.grounding import scope
+    from index.hints import find_hints
+
+    reports = [
+        {"id": 1, "kind": "other", "year": 2002, "issuer": "中国共产党全国代表大会", "title": "全面建设小康社会 (十六大)"},
+        {"id": 2, "kind": "gov_work_report", "year": 2001, "issuer": "国务院", "title": "2001年政府工作报告"},
+    ]
+
+    def periods(year, mode, at_least=None):  # report 1 gives one figure about 2001
+        return {1} if year == 2001 and (at_least or 10) <= 1 else set()
+
+    def covering(question):
+        return scope(question, reports, find_hints(question, reports), periods=periods).covering
+
+    assert covering("十六大报告提到2001年我国国内生产总值是多少？") == {1}
+    assert covering("According to the 16th Party Congress report, what was GDP in 2001?") == {1}
+    assert covering("2001年我国国内生产总值是多少？") == set()
