@@ -197,12 +197,16 @@ def heading_period(title: str, year: int | None, kind: str | None) -> Period | N
 
 
 def section_period(path: Sequence[str], year: int | None, kind: str | None) -> Period:
-    """The period of a section: its deepest heading that names one, else UNKNOWN."""
+    """The period of a section: its deepest heading that names one, else UNKNOWN. A heading that
+    says only 任务 (聚力落实国家重大战略任务) is a plan where no heading above names a period,
+    but under "2025年工作回顾" it is that year's work."""
+    plan = None
     for title in reversed(path):
         period = heading_period(title, year, kind)
-        if period is not None:
+        if period is not None and cues(normalise(title), year, kind):
             return period
-    return UNKNOWN
+        plan = plan or period
+    return plan or UNKNOWN
 
 
 def _clause_start(text: str, pos: int) -> int:

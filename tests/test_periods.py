@@ -121,6 +121,11 @@ def test_headings_that_name_periods():
         2017, "average", 2013
     )
     assert section_period(["三、今年政府工作任务"], 2019, GWR) == Period(2019, "target")
+    # 任务 alone is a plan, but not under a heading that names the year reviewed
+    assert section_period(["（二）聚力落实国家重大战略任务"], 2026, GWR) == Period(2026, "target")
+    assert section_period(["一、2025年工作回顾", "（二）聚力落实国家重大战略任务"], 2026, GWR) == Period(
+        2025, "actual"
+    )
     assert section_period(["“十三五”时期发展成就"], 2021, GWR) == Period(2020, "average", 2016)
     mixed = section_period(["“十三五”时期发展成就和“十四五”时期主要目标任务"], 2021, GWR)
     assert mixed == Period(None, None)
