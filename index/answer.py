@@ -317,6 +317,8 @@ def period_fit(f: dict, passage, asked, s: SearchSettings | None = None) -> floa
     fit = 0.0
     if asked.mode == "target":
         fit += s.period_target if mode == "target" else s.period_not_target
+    elif asked.mode == "estimate":  # a forecast: the year's own estimate, else its target or result
+        fit += {"estimate": s.period_target, "average": s.period_average}.get(mode, s.period_estimate)
     else:
         fit += {"actual": s.period_actual, "estimate": s.period_estimate,
                 "target": s.period_target_for_actual, "average": s.period_average}.get(mode, 0.0)

@@ -39,6 +39,10 @@ TARGET_WORDS = re.compile(
     r"aim(s|ed|ing)?|set for|set\b|expected to|budgeted|earmark(ed|s)?|slated|allocat(e|ed|es)|"
     r"commit(s|ted|ting)?|intend(s|ed)?|projected|scheduled|will|call(s|ed)? for|seek(s|ing)? to|"
     r"pledg(e|es|ed|ing)|promis(e|es|ed|ing)|vow(s|ed)?|envisag(e|es|ed|ing))\b", re.I)
+# A forecast asked for ("2024年高校毕业生预计有多少人", "how many graduates were expected"): the
+# year's own report estimates it, the next one may too.
+ESTIMATE_WORDS = re.compile(r"预计|估计|预测|\b(?:were|was|is|are) (?:expected|forecast|projected|estimated)\b(?! to)"
+                            r"|\b(?:expected|forecast|projected|estimated) (?:number|total|figure)\b", re.I)
 ACTUAL_WORDS = re.compile(r"实际|增长了|实现了|完成了|达到了|\b(actual(ly)?|grew|was|were|did)\b", re.I)
 _ADMIN_UNIT = re.compile(r".+?(?:特别行政区|自治区|自治州|自治县|省|市|区|县|州|盟|旗)")
 _ADMIN_SUFFIX = re.compile(
@@ -154,17 +158,20 @@ def asked(question: str) -> Asked:
     if not years and report_year is None:
         return Asked((), None, None, span)
     target = TARGET_WORDS.search(PLAN_NAME.sub(" ", question))
-    mode = None if not years else "target" if target else "actual"
+    mode = (None if not years else "estimate" if ESTIMATE_WORDS.search(question)
+            else "target" if target else "actual")
     return Asked(years, report_year, mode, span)
 
 
 def figure_modes(mode: str | None) -> tuple[str, ...]:
     """The stored figure modes that answer a question of this mode: a result is also an estimate."""
-    return {"target": ("target",), "actual": ("actual", "estimate")}.get(mode or "", ())
+    return {"target": ("target",), "actual": ("actual", "estimate"),
+            "estimate": ("estimate", "target", "actual")}.get(mode or "", ())
 
 
 def year_covers(report: dict, year: int, mode: str | None) -> bool:
-    """Does this report give figures for the year? A work report of Y reviews Y-1 and sets Y's targets."""
+    """Does this report give figures for the year? A work report of Y reviews Y-1 and sets Y's targets
+    (an estimate may be either: 今年高校毕业生预计1170万人, or last year's 预计全年增长5%)."""
     ry = report.get("year")
     if ry is None:
         return False
