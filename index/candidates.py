@@ -6,6 +6,7 @@ index/passages.py, worked out once per archive generation; here it meets the que
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,6 +20,8 @@ from index.rerank import coverage_share, lead_share, longest_shared_run, weigh
 from index.weights import SearchSettings
 
 LEG_NAMES = ("dense", "keyword", "english", "lexicon")
+PERIOD_CLAUSE = re.compile(r"[，,；;。！？：:\n]")  # a list's items (、) share their clause's subject
+CLAUSE_WIDTH = 30
 
 
 @dataclass
@@ -41,6 +44,7 @@ class Candidate:
     english_clause: float = 0.0  # an English question's rarer words glossed in one clause with a figure
     sentence_coverage: float = 0.0  # `coverage` of its best sentence (holding a figure, if asked)
     period_figure: float = 0.0  # 1 when it holds a figure of the year and kind asked (2025's result)
+    period_clause: float = 0.0  # the question's terms in the clause of such a figure
 
     def rank(self, leg: str) -> int | None:
         return getattr(self, f"{leg}_rank")
@@ -122,8 +126,22 @@ def gather_evidence(query: Query, legs, passages: dict[int, Passage], glossed: d
             sentence_coverage=max((coverage_share(weighted, total, text) for figure, text in p.sentences
                                    if figure or not query.quantity), default=0.0),
             period_figure=float(any(of_period(f, query.asked, units) for f in p.figures)),
+            period_clause=period_clause(p, query.asked, units, weighted, total),
         ))
     return out
+
+
+def period_clause(p: Passage, asked, units: list[str], weighted: list[tuple[str, float]], total: float) -> float:
+    """Best share of the question's terms in the clause of a figure of the year and kind asked:
+    "2024年国内生产总值增长了多少" is answered where 国内生产总值达到…、增长5% is 2024's result, not by
+    制造业投资增长9.2% of the same year, nor by 2025's target 国内生产总值增长5%左右."""
+    best = 0.0
+    for f in p.figures if total else ():
+        if of_period(f, asked, units):
+            at = f["char_start"] - p.chunk.char_start
+            clause = PERIOD_CLAUSE.split(p.chunk.text[max(0, at - CLAUSE_WIDTH) : at])[-1]
+            best = max(best, sum(w for t, w in weighted if t in clause) / total)
+    return best
 
 
 def of_period(figure: dict, asked, units: list[str]) -> bool:

@@ -21,7 +21,7 @@ FEATURES = (
     *(f"{leg}_top" for leg in LEGS),  # 1/rank: sharp at the very top
     *(f"{leg}_depth" for leg in LEGS),  # 1 - log(rank)/log(101): slow over the whole list
     "cosine", "hint", "coverage", "run", "unit_fit", "tense", "english_coverage",
-    "figure_lead", "english_clause", "sentence_coverage", "period_figure",
+    "figure_lead", "english_clause", "sentence_coverage", "period_figure", "period_clause",
 )
 
 
@@ -52,6 +52,7 @@ def features(candidate) -> list[float]:
         candidate.english_clause,
         candidate.sentence_coverage,
         candidate.period_figure,
+        candidate.period_clause,
     ]
 
 

@@ -58,6 +58,10 @@ def library(built_home, tiny_model_dir):
     # a plan's name is no plan: the period's results are asked for
     ("How much forest was planted during the 14th Five-Year Plan period (2021–2025)?", (2021, 2025), None, "actual"),
     ("What does the 2026 plan aim for?", (2026,), None, "target"),
+    # a forecast: the year's own report estimates it (今年高校毕业生预计1170万人)
+    ("2024年全国高校毕业生预计有多少人？", (2024,), None, "estimate"),
+    ("How many college graduates were expected in 2024?", (2024,), None, "estimate"),
+    ("What growth is the economy expected to reach in 2025?", (2025,), None, "target"),
 ])
 def test_asked_reads_the_year_a_figure_is_about_and_the_mode(question, years, report_year, mode):
     a = asked(question)
@@ -71,6 +75,17 @@ def test_asked_reads_the_year_a_figure_is_about_and_the_mode(question, years, re
 ])
 def test_a_years_results_come_from_the_reports_that_give_them(kind, report_year, year, covers):
     assert year_covers({"kind": kind, "year": report_year}, year, "actual") is covers
+
+
+def test_a_forecast_comes_from_the_years_own_report_or_the_next():
+    from index.answer import period_fit
+
+    assert [year_covers({"kind": "gov_work_report", "year": ry}, 2024, "estimate") for ry in (2024, 2025, 2026)] == [
+        True, True, False]
+    forecast = asked("2024年全国高校毕业生预计有多少人？")
+    estimate = {"mode": "estimate", "period": 2024}
+    assert period_fit(estimate, None, forecast) > period_fit({"mode": "actual", "period": 2024}, None, forecast)
+    assert period_fit(estimate, None, forecast) > period_fit({"mode": "average", "period": 2024}, None, forecast)
 
 
 @pytest.mark.parametrize(("question", "span"), [
@@ -303,3 +318,25 @@ def test_a_report_named_by_its_own_name_answers_for_a_year_it_gives_figures_of()
     assert covering("十六大报告提到2001年我国国内生产总值是多少？") == {1}
     assert covering("According to the 16th Party Congress report, what was GDP in 2001?") == {1}
     assert covering("2001年我国国内生产总值是多少？") == set()
+
+
+def test_a_figure_of_the_year_asked_counts_where_its_clause_speaks_of_what_is_asked():
+    """2024年国内生产总值增长了多少: 国内生产总值达到…、增长5% (2024's result) answers; 制造业投资增长9.2%
+    of the same year says something else, and 2025's target 国内生产总值增长5%左右 is no result."""
+    from types import SimpleNamespace
+
+    from index.candidates import period_clause
+    from index.rerank import weigh
+
+    text = "国内生产总值达到134.9万亿元、增长5%。制造业投资增长9.2%。今年国内生产总值增长5%左右。"
+
+    def passage(raw, period, mode):
+        return SimpleNamespace(chunk=SimpleNamespace(char_start=0, text=text), figures=(
+            {"unit": "%", "char_start": text.index(raw), "period": period, "mode": mode},))
+
+    question = asked("2024年国内生产总值增长了多少？")
+    weighted, total = weigh([("国内", 1.0), ("生产总值", 1.0), ("增长", 1.0)])
+    result = period_clause(passage("5%。", 2024, "actual"), question, ["%"], weighted, total)
+    other = period_clause(passage("9.2%", 2024, "actual"), question, ["%"], weighted, total)
+    target = period_clause(passage("5%左右", 2025, "target"), question, ["%"], weighted, total)
+    assert result == 1.0 and 0 < other < result and target == 0.0
