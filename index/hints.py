@@ -139,7 +139,8 @@ class Asked:
 
     years: tuple[int, ...]  # years the figures are about: 2017 of "2017年GDP增长了多少"
     report_year: int | None  # 2025 of "2025年政府工作报告里…"
-    mode: str | None  # "actual", "target", or None when no year is named
+    mode: str | None  # "actual", "target", "estimate"; None when no year is named (or only the
+    # report's, and no target is asked for)
     span: bool = False  # several years at once (2013–2017, 过去五年): a cumulative figure answers
 
 
@@ -158,8 +159,9 @@ def asked(question: str) -> Asked:
     if not years and report_year is None:
         return Asked((), None, None, span)
     target = TARGET_WORDS.search(PLAN_NAME.sub(" ", question))
-    mode = (None if not years else "estimate" if ESTIMATE_WORDS.search(question)
-            else "target" if target else "actual")
+    if not years:  # "海拉尔区2014年政府工作报告定的地区生产总值目标": the report's own targets
+        return Asked((), report_year, "target" if target else None, span)
+    mode = "estimate" if ESTIMATE_WORDS.search(question) else "target" if target else "actual"
     return Asked(years, report_year, mode, span)
 
 

@@ -36,7 +36,8 @@ def library(built_home, tiny_model_dir):
     ("What was the GDP growth target for 2019?", (2019,), None, "target"),
     ("How much did China's GDP grow in 2017?", (2017,), None, "actual"),
     ("2025年政府工作报告里说2024年城镇新增就业有多少人？", (2024,), 2025, "actual"),
-    ("What deficit ratio did the 2020 government work report set?", (), 2020, None),
+    ("What deficit ratio did the 2020 government work report set?", (), 2020, "target"),  # its own year's
+    ("What GDP growth did the 2020 government work report cite?", (), 2020, None),
     ("What GDP growth rate for 2020 was reported in the 2021 report?", (2020,), 2021, "actual"),
     ("3025年全国GDP增长目标是多少？", (3025,), None, "target"),
     ("2024年城镇新增就业1256万人吗", (2024,), None, "actual"),  # 1256 is no year
