@@ -4,7 +4,7 @@ Choices (documented because a reader cannot guess them):
 - Qualifiers outside the number stay out of `raw` (`4%左右` -> raw `4%`, `近万人` is skipped);
   `多`/`余` between number and unit stay in (`6000多起` -> raw `6000多起`, value 6000).
 - A range whose first number has no unit of its own is one figure: `2至3个` -> raw `2至3个`,
-  value 2 (the lower bound). `5%-6%` is two figures.
+  value 2 (the lower bound). `5%-6%` is two figures sharing the range's span (group_*).
 - Years are not figures (`1998年`, `１９９６年`, `一九五三年`); other numbers before 年 are
   durations (`8年之久` -> 8 年). Dates (`9月底`, `3月15日`) are skipped because 月/日 are no units.
 - Chinese numerals need a place value or a decimal point (`一千二百`, `四點二`): a lone digit
@@ -174,17 +174,22 @@ def _mark_changes(text: str, figures: list[Figure]) -> None:
 
 
 def _mark_compounds(text: str, figures: list[Figure]) -> None:
-    """Back-to-back counts in different units (301户611人) share the span of the whole."""
+    """Back-to-back counts in different units (301户611人), and the two ends of a range (4.5%—5%),
+    share the span of the whole."""
     groups: list[list[Figure]] = []
     for f in figures:
         last = groups[-1][-1] if groups else None
-        if (
-            last is not None
-            and text[last.end : f.start] in ("", " ")
+        between = text[last.end : f.start] if last is not None else None
+        compound = (
+            between in ("", " ")
             and last.unit and f.unit
             and f.unit not in {g.unit for g in groups[-1]}
             and not {last.unit, f.unit} & _RATES
-        ):
+        )
+        a_range = (between is not None and len(groups[-1]) == 1 and bool(_RANGE_SEP.fullmatch(between))
+                   and last.unit == f.unit and last.value < f.value
+                   and not (last.role or f.role))  # 由21%至74% is a change, not a range
+        if compound or a_range:
             groups[-1].append(f)
         else:
             groups.append([f])

@@ -345,11 +345,12 @@ def _sentences(passage) -> list[tuple[int, int]]:
 
 
 def _quote_whole(f: dict, chunk_figures: list[dict], units: list[str]) -> bool:
-    """Quote a compound (301户611人) whole unless the question asks for this part's unit alone."""
+    """Quote a range (4.5%—5%) whole, and a compound (301户611人) unless the question asks for this
+    part's unit alone."""
     if f.get("group_start") is None:
         return False
     others = {g["unit"] for g in chunk_figures if g.get("group_start") == f["group_start"]} - {f["unit"]}
-    return not units or bool(others & set(units))
+    return not others or not units or bool(others & set(units))
 
 
 def _figure_answer(passage, f: dict, whole: bool = False) -> Answer:

@@ -227,6 +227,15 @@ def test_how_long_asks_for_a_duration_and_what_was_for_an_amount(tmp_path):
     town.close()
 
 
+def test_a_range_is_quoted_whole(tmp_path):
+    """A target of 4.5%—5% is not its lower bound; 由21%至74% is a change, whose end answers."""
+    town, chunk, figures = one_chunk(tmp_path, "今年地区生产总值增长4.5%—5%。森林覆盖率由21%至74%。")
+    assert figure_of(town, chunk, figures, "地区生产总值增长目标是多少？") == "4.5%—5%"
+    assert figure_of(town, chunk, figures, "What GDP growth is targeted?") == "4.5%—5%"
+    assert figure_of(town, chunk, figures, "森林覆盖率提高到多少？") == "74%"
+    town.close()
+
+
 def test_a_figure_is_quoted_with_the_unit_as_written(tmp_path):
     """辆次 is a unit of its own (vehicle trips); 台（套） keeps its alternative measure word."""
     town, chunk, figures = one_chunk(tmp_path, "港车北上累计832万辆次。完成工业设备更新14.2万台（套）。")
