@@ -53,8 +53,8 @@ LIST_VERB = re.compile(r"完成|实施|发放|新建|建成|改造|淘汰|投入
 NOUN_ENDS = re.compile(r"进行|实现|得到|的|和|及|与|等")  # 1.2万平方米人行道|进行了维修改造
 LEAD = re.compile(r"[，,；;。！？、\n：:]")
 CLAUSE = re.compile(r"[，,；;。！？\n：:]")
-# Words around a figure that belong to its meaning: 超35亿吨, 4%左右, 7%以上, 6800多万.
-QUALIFIER_BEFORE = re.compile(r"(?:超过|超|近|约|不少于|不低于|不超过|逾|高于|低于)$")
+# Words around a figure that belong to its meaning: 超35亿吨, 突破3万家, 4%左右, 7%以上, 6800多万.
+QUALIFIER_BEFORE = re.compile(r"(?:超过|超|突破|近|约|不少于|不低于|不超过|逾|高于|低于)$")
 QUALIFIER_AFTER = re.compile(r"^(?:左右|以上|以下|以内|多|余|上下|（[\u4e00-\u9fff]）)")  # 14.2万台（套）
 # How a figure reads: a target (预期目标…5%左右, 力争, 拟按), a multi-year average (年均), or a result.
 TARGET_CLAUSE = re.compile(r"目标|预期|力争|拟按|拟|计划|安排|争取")
