@@ -79,7 +79,7 @@ def _several_years_average(clause: str) -> bool:
     return bool(_AVERAGE_CUE.search(_ANNUAL_MEAN.sub("", clause)))
 _ESTIMATE_CUE = re.compile(r"预计|估计|预测")
 _TARGET_CUE = re.compile(
-    r"目标|力争|争取|确保|计划|预期|拟|控制在|规划|要达到|将达到|要实现|以上的?增长"
+    r"目标|力争|争取|确保|计划|预期(?!寿命)|拟|控制在|规划|要达到|将达到|要实现|以上的?增长"
 )
 _TARGET_AFTER = re.compile(r"^(?:[^，。；：,;]{0,2})(?:左右|以上|以内|以下|上下)")
 _ENDPOINT_BEFORE = re.compile(

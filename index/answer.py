@@ -57,7 +57,7 @@ CLAUSE = re.compile(r"[，,；;。！？\n：:]")
 QUALIFIER_BEFORE = re.compile(r"(?:超过|超|突破|近|约|不少于|不低于|不超过|逾|高于|低于)$")
 QUALIFIER_AFTER = re.compile(r"^(?:左右|以上|以下|以内|多|余|上下|（[\u4e00-\u9fff]）)")  # 14.2万台（套）
 # How a figure reads: a target (预期目标…5%左右, 力争, 拟按), a multi-year average (年均), or a result.
-TARGET_CLAUSE = re.compile(r"目标|预期|力争|拟按|拟|计划|安排|争取")
+TARGET_CLAUSE = re.compile(r"目标|预期(?!寿命)|力争|拟按|拟|计划|安排|争取")
 TARGET_AFTER = re.compile(r"^(?:左右|以上|以内)")
 AVERAGE_LEAD = re.compile(r"年均|平均每年|五年|十年|累计")
 # "How many stations were built" counts things: a measure (100%, 3亿元, 12公里, 24小时) does not answer it

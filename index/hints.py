@@ -33,9 +33,10 @@ _SINCE = re.compile(r"(\d{4})年?以来|\bsince (\d{4})\b", re.I)
 SPAN_WORDS = re.compile(
     r"[五十]年来|过去[五十]年|[五十]年间|累计|期间|\b(cumulative(ly)?|in total|altogether|combined)\b|"
     r"\b(over|in|during) the (past|previous|last|preceding) (\d+|two|three|four|five|ten) years\b", re.I)
-# What kind of figure a question about a year wants: a result, or a target set for it.
+# What kind of figure a question about a year wants: a result, or a target set for it (预期寿命,
+# life expectancy, is no target).
 TARGET_WORDS = re.compile(
-    r"目标|预期|计划|拟|安排|定为|定在|控制在|力争|年(?:要|将)(?![素求点近])|\b(target(ed|s)?|plan(ned|s|ning)?|goals?|"
+    r"目标|预期(?!寿命)|计划|拟|安排|定为|定在|控制在|力争|年(?:要|将)(?![素求点近])|\b(target(ed|s)?|plan(ned|s|ning)?|goals?|"
     r"aim(s|ed|ing)?|set for|set\b|expected to|budgeted|earmark(ed|s)?|slated|allocat(e|ed|es)|"
     r"commit(s|ted|ting)?|intend(s|ed)?|projected|scheduled|will|call(s|ed)? for|seek(s|ing)? to|"
     r"pledg(e|es|ed|ing)|promis(e|es|ed|ing)|vow(s|ed)?|envisag(e|es|ed|ing))\b", re.I)

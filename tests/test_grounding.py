@@ -61,6 +61,7 @@ def library(built_home, tiny_model_dir):
     ("What does the 2026 plan aim for?", (2026,), None, "target"),
     # a forecast: the year's own report estimates it (今年高校毕业生预计1170万人)
     ("2024年全国高校毕业生预计有多少人？", (2024,), None, "estimate"),
+    ("2024年福建人均预期寿命是多少岁？", (2024,), None, "actual"),  # life expectancy is no target
     ("How many college graduates were expected in 2024?", (2024,), None, "estimate"),
     ("What growth is the economy expected to reach in 2025?", (2025,), None, "target"),
 ])

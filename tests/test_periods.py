@@ -91,6 +91,7 @@ def test_a_spaced_year_heading_of_1998():
         ("2024年全年国内生产总值比上年增长5%。", "5%", Period(2024, "actual")),
         # one year's annual mean is that year's result, not a several years' average
         ("2024年细颗粒物年均浓度27微克/立方米。", "27微克/立方米", Period(2024, "actual")),
+        ("人均预期寿命达到79.3岁。", "79.3岁", Period(None, None)),  # life expectancy is no target
         ("今年力争粮食产量达到1.3万亿斤。", "1.3万亿斤", Period(2025, "target")),
         ("去年城镇新增就业1256万人。", "1256万人", Period(2024, "actual")),
         (
