@@ -55,6 +55,8 @@ def coverage_share(weighted: list[tuple[str, float]], total: float, passage: str
 
 
 _CLAUSE = re.compile(r"[，,；;。！？、：:\n]")
+_CLAUSE_NOT_LIST = re.compile(r"[，,；;。！？：:\n]")
+_CHANGE_ONLY = re.compile(r"(?:同比|比上年|实际)?(?:增长|下降|提高|增加|减少|上升|降低|回落)了?")
 
 
 def figure_lead(chunk, figures: list[dict], terms: list[tuple[str, float]], units: list[str],
@@ -65,12 +67,18 @@ def figure_lead(chunk, figures: list[dict], terms: list[tuple[str, float]], unit
 
 
 def figure_leads(chunk, figures: list[dict], *, width: int = 16) -> list[tuple[str, str]]:
-    """(unit, the clause just before it) of each figure: the passage's side of figure_lead."""
+    """(unit, the clause just before it) of each figure: the passage's side of figure_lead. A lead
+    that only says how it changed (国内生产总值达到134.9万亿元、增长5%) is the change of what the
+    item before it names."""
     out = []
     for f in figures:
         at = f["char_start"] - chunk.char_start
         if at > 0:
-            out.append((f["unit"], _CLAUSE.split(chunk.text[max(0, at - width) : at])[-1]))
+            window = chunk.text[max(0, at - width) : at]
+            lead = _CLAUSE.split(window)[-1]
+            if _CHANGE_ONLY.fullmatch(lead):
+                lead = _CLAUSE_NOT_LIST.split(chunk.text[max(0, at - 2 * width) : at])[-1]
+            out.append((f["unit"], lead))
     return out
 
 

@@ -342,3 +342,17 @@ def test_a_figure_of_the_year_asked_counts_where_its_clause_speaks_of_what_is_as
     other = period_clause(passage("9.2%", 2024, "actual"), question, ["%"], weighted, total)
     target = period_clause(passage("5%左右", 2025, "target"), question, ["%"], weighted, total)
     assert result == 1.0 and 0 < other < result and target == 0.0
+
+
+def test_a_change_after_a_list_comma_is_the_change_of_the_item_before_it():
+    """国内生产总值达到134.9万亿元、增长5%: the 5% is GDP's growth, so its lead names GDP; a list of
+    different things (新建学校12所、医院3家) keeps each item's own lead."""
+    from types import SimpleNamespace
+
+    from index.rerank import figure_leads
+
+    text = "经济规模稳步扩大，国内生产总值达到134.9万亿元、增长5%。新建学校12所、医院3家。"
+    chunk = SimpleNamespace(char_start=0, text=text)
+    leads = figure_leads(chunk, [{"unit": "%", "char_start": text.index("5%")},
+                                 {"unit": "家", "char_start": text.index("3家")}])
+    assert leads == [("%", "国内生产总值达到134.9万亿元、增长"), ("家", "医院")]
