@@ -73,10 +73,6 @@ _TARGET_WORDS = (
 _AVERAGE_CUE = re.compile(r"年均|年平均|平均每年|每年平均|年均分别")
 # 细颗粒物年均浓度27微克/立方米 is one year's annual mean, not a several years' average like 年均增长6.1%
 _ANNUAL_MEAN = re.compile(r"(?:年均|年平均)(?![增降减新提递实分])")
-
-
-def _several_years_average(clause: str) -> bool:
-    return bool(_AVERAGE_CUE.search(_ANNUAL_MEAN.sub("", clause)))
 _ESTIMATE_CUE = re.compile(r"预计|估计|预测")
 _TARGET_CUE = re.compile(
     r"目标|力争|争取|确保|计划|预期(?!寿命)|拟|控制在|规划|要达到|将达到|要实现|以上的?增长"
@@ -207,6 +203,10 @@ def section_period(path: Sequence[str], year: int | None, kind: str | None) -> P
             return period
         plan = plan or period
     return plan or UNKNOWN
+
+
+def _several_years_average(clause: str) -> bool:
+    return bool(_AVERAGE_CUE.search(_ANNUAL_MEAN.sub("", clause)))
 
 
 def _clause_start(text: str, pos: int) -> int:

@@ -119,8 +119,8 @@ DIMENSIONS = (
     frozenset({"元", "美元", "欧元", "港元"}),
 )
 SAME_DIMENSION = {unit: dim for dim in DIMENSIONS for unit in dim}
-# How long something took: "how many parks opened" is not answered in 24小时.
-DURATION_UNITS = frozenset({"年", "个月", "天", "小时"})
+# How long something took ("how long", 多久): 8年之久, not 24小时 for "how many parks opened".
+DURATION_UNITS = ("年", "个月", "天", "小时")
 # A unit character that starts a longer word is not a unit: 两千三百万台湾, 2900多万家庭.
 NOT_BEFORE: dict[str, str] = {
     "台": "湾灣州", "家": "庭乡鄉长長属屬", "所": "有属屬以在谓謂", "名": "单單称稱义義",

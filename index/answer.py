@@ -11,7 +11,7 @@ from archive.chinese_script import to_simplified
 from archive.figures import UNITS
 from archive.text import sentence_spans
 from archive.tokens import tokens
-from archive.units import COUNT_UNITS, SAME_DIMENSION
+from archive.units import COUNT_UNITS, DURATION_UNITS, SAME_DIMENSION
 from index.crosslingual import is_english
 from index.weights import SearchSettings
 
@@ -66,7 +66,6 @@ COUNT_QUESTION = re.compile(r"\bhow many\b(?!\s+(?:percent|percentage|per cent|y
 RATES = ("%", "‰", "个百分点")
 # "How long did it take", "how many years" ask for a duration; "how long is the road" for a length.
 DURATION_ASK = re.compile(r"多久|多长时间|多少年|\bhow long\b(?!\s+(?:is|was|are|were)\b)|\bhow many years\b", re.I)
-DURATIONS = ["年", "个月", "天", "小时"]
 # An English question that does not count ("what was the total investment") asks for an amount or level.
 AMOUNT_OR_LEVEL = re.compile(r"\b(what|how much)\b", re.I)
 # "How much allowance / land / grain" asks for an amount: a count of people or things does not answer it.
@@ -110,7 +109,7 @@ def wanted_units(question: str) -> list[str]:
     if RATE_WORD.search(question):
         implied += ["%", "个百分点"]
     if DURATION_ASK.search(question):
-        implied += DURATIONS
+        implied += DURATION_UNITS
     if MONEY_WORD.search(question) and not GROWTH_WORD.search(question):
         implied.append("元")  # "GDP grew by how much" asks for a rate, not the total
     table = unit_words()
