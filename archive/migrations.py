@@ -281,3 +281,19 @@ def m011_english_fts(db: sqlite_utils.Database) -> None:
             [chunk_id, english(text), english(" ".join([title, *json.loads(path)]))],
         )
     db.execute("INSERT OR REPLACE INTO state VALUES ('glosses', ?)", [SCHEMA])
+
+
+@migration
+def m017_sentence_vectors(db: sqlite_utils.Database) -> None:
+    # Each chunk's sentences embedded (index/sentence_vectors.py): one float16 matrix per chunk,
+    # rows in archive.text.sentence_spans order, tagged with the model that made it. Existing
+    # homes get them on their next `add` or `rebuild`; until then ranking does without.
+    db.execute(
+        """
+        CREATE TABLE sentence_vectors (
+            chunk_id INTEGER PRIMARY KEY REFERENCES chunks(id) ON DELETE CASCADE,
+            model TEXT NOT NULL,
+            vectors BLOB NOT NULL
+        )
+        """
+    )

@@ -342,6 +342,26 @@ class Archive:
             rows.sort(key=lambda r: order[r[0]])
         return [StoredChunk(r[0], r[1], r[2], json.loads(r[3]), *r[4:]) for r in rows]
 
+    def chunks_without_sentence_vectors(self, model: str) -> list[int]:
+        """Chunks whose sentences this model has not embedded (new, or embedded by another)."""
+        return [r[0] for r in self.db.execute(
+            "SELECT c.id FROM chunks c LEFT JOIN sentence_vectors v ON v.chunk_id = c.id"
+            " AND v.model = ? WHERE v.chunk_id IS NULL ORDER BY c.id", [model])]
+
+    def put_sentence_vectors(self, model: str, rows: Iterable[tuple[int, bytes]]) -> None:
+        """Store (chunk id, packed vectors) made by this model, replacing any older ones."""
+        self.db.conn.executemany("INSERT OR REPLACE INTO sentence_vectors VALUES (?, ?, ?)",
+                            [(cid, model, blob) for cid, blob in rows])
+
+    def sentence_vectors(self, chunk_ids: Iterable[int], model: str) -> dict[int, bytes]:
+        """Packed sentence vectors of these chunks, where this model made them."""
+        out: dict[int, bytes] = {}
+        for batch in _batches(list(chunk_ids), 500):
+            out.update(self.db.execute(
+                f"SELECT chunk_id, vectors FROM sentence_vectors WHERE model = ?"
+                f" AND chunk_id IN ({','.join('?' * len(batch))})", [model, *batch]).fetchall())
+        return out
+
     def figures(self, chunk_ids: Iterable[int], columns: str = "f.*") -> list[dict]:
         """The figures inside each chunk's span, under that chunk's id. A figure is stored once,
         under one chunk, but the sentence two overlapping windows share holds it for both."""

@@ -26,6 +26,12 @@ QUANTITY = re.compile(
     r"harvest|mileage|distance|weight|height|depth|speed|concentration)\b",
     re.IGNORECASE,
 )
+# "what was the allowance raised to", "what had it risen to": a change's end is a figure
+CHANGED_TO = re.compile(
+    r"\b(?:raised|risen|rose|increased|grown|grew|climbed|reached|expanded|lifted|cut|reduced|lowered|"
+    r"dropped|fallen|fell|brought down|brought up)\s+(?:to|by)\b",
+    re.IGNORECASE,
+)
 _UNIT_FORMS = sorted((f for forms in UNITS.values() for f in forms if not f.isascii()), key=len, reverse=True)
 UNIT_AFTER_ASK = re.compile(
     r"(?:多少|几)(?:万|亿|千)?(" + "|".join(map(re.escape, _UNIT_FORMS)) + ")"
@@ -141,7 +147,25 @@ def unit_kind(unit: str) -> str:
 
 
 def is_quantity_question(question: str) -> bool:
-    return bool(QUANTITY.search(question)) or bool(wanted_units(question))
+    return asks_figure(question) or bool(wanted_units(question))
+
+
+def asks_figure(question: str) -> bool:
+    """How many / how much, a measured noun, a change's end, or an indicator named (life expectancy)."""
+    return bool(QUANTITY.search(question) or CHANGED_TO.search(question) or _indicator_names().search(question))
+
+
+@lru_cache(maxsize=1)
+def _indicator_names() -> re.Pattern[str]:
+    """The indicator vocabulary's names and English aliases (archive/data/indicators.tsv): a
+    question naming an indicator asks for its figure."""
+    from archive.facts import indicators
+
+    names = {n for ind in indicators() for n in (*ind.chinese, *ind.aliases) if n}
+    english = sorted((n for n in names if n.isascii()), key=len, reverse=True)
+    chinese = sorted((n for n in names if not n.isascii()), key=len, reverse=True)
+    return re.compile("|".join([*(rf"(?<![a-z]){re.escape(n)}(?![a-z])" for n in english),
+                                *map(re.escape, chinese)]), re.IGNORECASE)
 
 
 def extract_answer(
@@ -155,6 +179,7 @@ def extract_answer(
     settings: SearchSettings | None = None,
     query=None,
     english_words: dict[str, float] | None = None,
+    sentence_sims: dict | None = None,
 ) -> Answer | None:
     """Pick the answer from the top passages (StoredChunk-like, best first).
 
@@ -198,6 +223,8 @@ def extract_answer(
                     score -= s.figure_not_count
                 if english_words:
                     score += s.figure_english_lead * english_lead(f, passage, english_words)
+                if sentence_sims and passage.id in sentence_sims:
+                    score += s.figure_sentence * _sentence_sim(f, passage, sentence_sims[passage.id])
                 if best is None or score > best[0]:
                     best = (score, passage, f)
         if best is not None:
@@ -214,6 +241,15 @@ def extract_answer(
         passage.char_start + start,
         passage.char_start + end,
     )
+
+
+def _sentence_sim(f: dict, passage, sims) -> float:
+    """The question's cosine with the sentence holding the figure (index/sentence_vectors.py)."""
+    at = f["char_start"] - passage.char_start
+    spans = sentence_spans(passage.text)
+    if len(spans) != len(sims):
+        return 0.0
+    return float(next((sim for (a, b), sim in zip(spans, sims, strict=True) if a <= at < b), 0.0))
 
 
 def english_lead(f: dict, passage, weights: dict[str, float]) -> float:

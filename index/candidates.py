@@ -45,6 +45,8 @@ class Candidate:
     sentence_coverage: float = 0.0  # `coverage` of its best sentence (holding a figure, if asked)
     period_figure: float = 0.0  # 1 when it holds a figure of the year and kind asked (2025's result)
     period_clause: float = 0.0  # the question's terms in the clause of such a figure
+    sentence_cosine: float = 0.0  # cosine of the question and the passage's nearest sentence
+    figure_sentence_cosine: float = 0.0  # ... of its nearest sentence holding a figure
 
     def rank(self, leg: str) -> int | None:
         return getattr(self, f"{leg}_rank")
@@ -91,7 +93,8 @@ def scores(pool: list[Candidate], s: SearchSettings, english: bool, method: str,
 
 
 def gather_evidence(query: Query, legs, passages: dict[int, Passage], glossed: dict[int, float],
-                    s: SearchSettings, clauses: dict[int, float] | None = None) -> list[Candidate]:
+                    s: SearchSettings, clauses: dict[int, float] | None = None,
+                    sentences: dict[int, tuple[float, float]] | None = None) -> list[Candidate]:
     """Candidates in the order the legs found them (dense, keyword, English, lexicon)."""
     ids = list(dict.fromkeys([*legs.dense, *legs.keyword, *legs.english_leg, *legs.lexicon]))
     boosts = report_boosts(legs.hints)
@@ -127,6 +130,8 @@ def gather_evidence(query: Query, legs, passages: dict[int, Passage], glossed: d
                                    if figure or not query.quantity), default=0.0),
             period_figure=float(any(of_period(f, query.asked, units) for f in p.figures)),
             period_clause=period_clause(p, query.asked, units, weighted, total),
+            sentence_cosine=(sentences or {}).get(cid, (0.0, 0.0))[0],
+            figure_sentence_cosine=(sentences or {}).get(cid, (0.0, 0.0))[1],
         ))
     return out
 

@@ -18,10 +18,11 @@ from importlib.metadata import version
 from pathlib import Path
 
 GLOSSARY = Path(__file__).parent / "data" / "glossary.tsv"
-SCHEMA = 5  # bump when the reverse index's format or scoring changes
+SCHEMA = 6  # bump when the reverse index's format or scoring changes
 WORD_BUDGET = 0.6  # total weight one dictionary word spreads over its translations
 PHRASE_BUDGET = 0.8  # the same for a dictionary phrase ("interest rate" -> 利率)
 KEEP = 3  # dictionary alternatives kept per English word or phrase
+STORED = 12  # alternatives stored per key, for picking those the archive holds
 
 STOP = frozenset(
     """a about above after again against all am an and any are as at be been before being below
@@ -188,7 +189,7 @@ def build_reverse_index() -> dict:
 
     def top(table: dict[str, dict[str, float]]) -> dict[str, str]:
         """Best few per key as one "中文:score,中文:score" string: a tenth of the memory of lists."""
-        ranked = {k: sorted(v.items(), key=lambda kv: -kv[1])[: KEEP + 2] for k, v in table.items()}
+        ranked = {k: sorted(v.items(), key=lambda kv: -kv[1])[:STORED] for k, v in table.items()}
         return {k: ",".join(f"{zh}:{s:.4f}" for zh, s in v) for k, v in ranked.items()}
 
     return {"vocab": sorted(vocab), "words": top(best["words"]), "phrases": top(best["phrases"])}
@@ -258,9 +259,15 @@ def tables() -> Tables:
     return Tables(lemma, glossary, rev["words"], rev["phrases"], longest)
 
 
-def _split(packed: str, budget: float) -> list[tuple[str, float]]:
-    """Share a word's weight among its best translations; weak best matches get less of it."""
+def _split(packed: str, budget: float, held=None) -> list[tuple[str, float]]:
+    """Share a word's weight among its best translations; weak best matches get less of it.
+
+    `held(zh)` says whether the archive holds a translation: those it holds go first."""
     ranked = [(zh, float(s)) for zh, s in (pair.split(":") for pair in packed.split(","))]
+    if held is not None:
+        ranked = [r for r in ranked if held(r[0])] or ranked[:KEEP]
+    else:
+        ranked = ranked[: KEEP + 2]
     kept = [(zh, s) for zh, s in ranked[:KEEP] if s >= 0.3 * ranked[0][1]]
     total = sum(s for _, s in kept)
     sure = min(1.0, kept[0][1] / 0.5)
@@ -275,7 +282,7 @@ def _number_terms(tok: str) -> list[tuple[str, float]]:
     return [(digits, 0.3)]
 
 
-def chinese_terms(question: str, *, limit: int = 24) -> list[tuple[str, float]]:
+def chinese_terms(question: str, *, limit: int = 24, held=None) -> list[tuple[str, float]]:
     """Weighted Chinese keywords for the Latin-script words of a question (glossary first)."""
     t = tables()
     toks = words(question)
@@ -291,13 +298,13 @@ def chinese_terms(question: str, *, limit: int = 24) -> list[tuple[str, float]]:
                 break
             key = " ".join(lem[i : i + n])
             if n >= 2 and key in t.phrases and lem[i] not in STOP and lem[i + n - 1] not in STOP:
-                step, terms = n, _split(t.phrases[key], PHRASE_BUDGET)
+                step, terms = n, _split(t.phrases[key], PHRASE_BUDGET, held)
                 break
         else:
             if toks[i][0].isdigit():
                 terms = _number_terms(toks[i])
             elif not {toks[i], lem[i]} & _QUIET and lem[i] in t.words:
-                terms = _split(t.words[lem[i]], WORD_BUDGET)
+                terms = _split(t.words[lem[i]], WORD_BUDGET, held)
         found += terms
         i += step
     merged: dict[str, float] = {}

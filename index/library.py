@@ -13,6 +13,7 @@ from archive.home import ArchiveBusy, Home
 from archive.metadata import ManifestError
 from archive.settings import Settings
 from archive.store import Archive, ReportNotFound, StoredChunk
+from index import sentence_vectors
 from index.embedder import DEFAULT_MODEL, ModelError
 from index.vectors.base import VectorStoreError
 from index.vectors.factory import resolve
@@ -150,6 +151,7 @@ class Library:
             added = [o.report_id for o in outcomes if o.status == "added"]
             if index and added and self.index_exists():
                 self._mine_lexicon()  # before the index save, after which nothing may fail
+                sentence_vectors.fill(self.archive, self.embedder, progress)
                 self.vectors.add([i for r in added for i in self.archive.chunk_ids(r)], progress)
             elif index and added:  # the first add builds the index, so `ask` works next
                 self._rebuild_locked(progress)
@@ -208,6 +210,7 @@ class Library:
         self.archive.ensure_english()  # derived rows first: after the index save nothing may fail
         self.archive.refresh_derived()  # periods and facts follow today's rules and vocabulary
         self._mine_lexicon()
+        sentence_vectors.fill(self.archive, self.embedder, progress)
         return self.vectors.install(store)
 
     def repair_index(self, progress: Progress | None = None) -> list[str]:
@@ -261,7 +264,8 @@ class Library:
         if problems:
             raise IndexNotReady("; ".join(problems))
         return Searcher(self.archive, self._embed_query, self.vectors.store(), self.settings,
-                        embed_many=self.embedder.embed, lexicon=self.lexicon())
+                        embed_many=self.embedder.embed, lexicon=self.lexicon(),
+                        sentence_model=sentence_vectors.model_key(self.embedder))
 
     def _settled_index_problems(self) -> list[str]:
         """index_problems, allowing for another process's write: between its archive commit
@@ -309,7 +313,7 @@ def answer_dict(archive: Archive, result: SearchResult) -> dict:
     answer = (
         extract_answer(result.question, eligible, figures, extra_terms=result.terms, asked=asked,
                        units=result.units, english_words=english, settings=result.settings,
-                       query=result.query)
+                       query=result.query, sentence_sims=result.sentence_sims)
         if result.found
         else None
     )

@@ -14,7 +14,10 @@ import sqlite3
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
+import numpy as np
+
 from archive.store import Archive, StoredChunk
+from archive.text import sentence_spans
 from index.rerank import figure_leads, normalise, passage_tense
 
 SENTENCE_END = re.compile(r"[。！？；!?;\n]")
@@ -40,6 +43,12 @@ class Passage:
         return [(bool(DIGIT.search(part)), part)
                 for part in SENTENCE_END.split(self.normalised) if part.strip()]
 
+    @cached_property
+    def figure_sentences(self) -> np.ndarray:
+        """Per sentence of archive.text.sentence_spans: does it hold a stored figure?"""
+        starts = [f["char_start"] - self.chunk.char_start for f in self.figures]
+        return np.array([any(a <= x < b for x in starts) for a, b in sentence_spans(self.chunk.text)], dtype=bool)
+
     def leads(self, width: int) -> list[tuple[str, str]]:
         """(unit, the clause just before it) of each figure (rerank.figure_leads)."""
         if width not in self._leads:
@@ -58,6 +67,9 @@ class Passages:
         self._holders: dict[str, frozenset[int]] = {}  # English word -> chunks whose glosses hold it
         self._held = 0  # chunk ids in _holders
         self._clauses: dict[int, tuple[tuple[bool, frozenset[str]], ...]] = {}
+        self._terms: dict[str, bool] = {}  # Chinese term -> some passage holds it
+        self._sentences: dict[int, np.ndarray | None] = {}  # chunk id -> its sentence vectors
+        self._sentences_model: str | None = None
 
     def get(self, ids: list[int]) -> dict[int, Passage]:
         """The passages of these chunk ids that still exist, read from SQLite only when new."""
@@ -86,6 +98,48 @@ class Passages:
         holders[word] = held
         self._held += len(held)
         return held
+
+    def holds(self, term: str) -> bool:
+        """Does some passage hold every token of a Chinese term?"""
+        self._same_generation()
+        if term not in self._terms:
+            from index.keyword import fts_query
+
+            match = fts_query([term])
+            self._terms[term] = bool(match) and self.archive.db.execute(
+                "SELECT 1 FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT 1", [match]).fetchone() is not None
+        return self._terms[term]
+
+    def sentence_sims(self, ids: list[int], vector: np.ndarray, model: str) -> dict[int, np.ndarray]:
+        """Chunk id -> the cosine of the vector and each of its sentences (archive.text.sentence_spans
+        order), for the chunks this model's sentence vectors exist for (index/sentence_vectors.py)."""
+        from index.sentence_vectors import unpack
+
+        self._same_generation()
+        if model != self._sentences_model:
+            self._sentences, self._sentences_model = {}, model
+        kept = self._sentences
+        missing = [i for i in ids if i not in kept]
+        if missing:
+            try:
+                blobs = self.archive.sentence_vectors(missing, model)
+            except sqlite3.OperationalError:  # an archive from before sentence vectors
+                blobs = {}
+            for cid in missing:
+                kept[cid] = unpack(blobs[cid], len(vector)) if cid in blobs else None
+        return {cid: kept[cid] @ vector for cid in ids if kept.get(cid) is not None}
+
+    def sentence_cosines(self, ids: list[int], vector: np.ndarray, model: str) -> dict[int, tuple[float, float]]:
+        """Chunk id -> (best cosine of its sentences, best of those holding a figure)."""
+        passages = self.get(ids)
+        out = {}
+        for cid, sims in self.sentence_sims(ids, vector, model).items():
+            p = passages.get(cid)
+            if p is None or len(sims) != len(p.figure_sentences):
+                continue  # removed meanwhile, or made from other text
+            figured = sims[p.figure_sentences]
+            out[cid] = (float(sims.max()), float(figured.max()) if len(figured) else 0.0)
+        return out
 
     def english_clauses(self, ids: list[int]) -> dict[int, tuple[tuple[bool, frozenset[str]], ...]]:
         """Each chunk's glossed clauses as (holds a figure, lemmas of its gloss words)."""
@@ -128,7 +182,7 @@ class Passages:
             "SELECT key, value FROM state WHERE key IN ('generation', 'glosses') ORDER BY key").fetchall())
         if state != self._generation or max(len(self._kept), len(self._clauses)) > MAX_KEPT:
             self._generation, self._kept, self._holders, self._held = state, {}, {}, 0
-            self._clauses = {}
+            self._clauses, self._terms, self._sentences = {}, {}, {}
             self._glossed = None
 
     def _figures(self, chunk_ids: list[int]) -> dict[int, list[dict]]:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from archive.tokens import tokens
-from index.answer import QUANTITY, wanted_units
+from index.answer import asks_figure, wanted_units
 from index.crosslingual import chinese_terms, is_english
 from index.hints import Asked, asked
 from index.keyword import query_terms
@@ -56,7 +56,7 @@ class Query:
     @cached_property
     def quantity(self) -> bool:
         """Does it ask how many / how much?"""
-        return bool(QUANTITY.search(self.text)) or bool(self.units)
+        return asks_figure(self.text) or bool(self.units)
 
     @cached_property
     def asked(self) -> Asked:

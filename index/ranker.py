@@ -22,6 +22,7 @@ FEATURES = (
     *(f"{leg}_depth" for leg in LEGS),  # 1 - log(rank)/log(101): slow over the whole list
     "cosine", "hint", "coverage", "run", "unit_fit", "tense", "english_coverage",
     "figure_lead", "english_clause", "sentence_coverage", "period_figure", "period_clause",
+    "sentence_cosine", "figure_sentence_cosine",
 )
 
 
@@ -53,6 +54,8 @@ def features(candidate) -> list[float]:
         candidate.sentence_coverage,
         candidate.period_figure,
         candidate.period_clause,
+        candidate.sentence_cosine,
+        candidate.figure_sentence_cosine,
     ]
 
 

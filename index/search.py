@@ -11,6 +11,7 @@ import numpy as np
 from archive.store import Archive, StoredChunk
 from archive.units import COUNT_UNITS
 from index.answer import AMOUNT_QUESTION, RATE_WORD, RATES
+from index.crosslingual import chinese_terms
 from index.candidates import LEG_NAMES, Candidate, gather_evidence, scores
 from index.grounding import Scope, national_default, scope
 from index.hints import Hint, figure_modes, find_hints, report_names
@@ -52,6 +53,7 @@ class Legs:
     lexicon: list[int] = field(default_factory=list)  # archive words near the English words
     scope: Scope | None = None  # the reports that match every place and year named
     query: Query | None = None  # the question, parsed once
+    vector: np.ndarray | None = None  # the question embedded (dense and hybrid)
 
     def __post_init__(self):
         if self.query is None:
@@ -79,6 +81,7 @@ class SearchResult:
     query: Query | None = None  # the question, parsed once (the answer reads it too)
     settings: SearchSettings = field(default_factory=SearchSettings)
     english_words: dict[str, float] | None = None  # an English question's words by gloss rarity
+    sentence_sims: dict[int, np.ndarray] | None = None  # hit chunk id -> cosine of each sentence
 
     def __post_init__(self):
         if self.query is None:
@@ -103,6 +106,7 @@ class Searcher:
         embed_many: Callable[[list[str]], np.ndarray] | None = None,
         lexicon: Lexicon | None = None,
         ranker: Ranker | None = None,
+        sentence_model: str | None = None,
     ):
         self.archive = archive
         self.embed_query = embed_query
@@ -111,6 +115,7 @@ class Searcher:
         self.settings = settings if settings is not None else SearchSettings()
         self.lexicon = lexicon
         self.ranker = shipped() if ranker is None else ranker
+        self.sentence_model = sentence_model  # whose sentence vectors to read (index/sentence_vectors.py)
         self.passages = Passages(archive)
         self._reports: tuple[int, list[dict]] | None = None
 
@@ -157,7 +162,7 @@ class Searcher:
         q = question if isinstance(question, Query) else Query.parse(question)
         s = self.settings
         english = q.english
-        weighted = q.terms
+        weighted = chinese_terms(q.text, held=self.passages.holds) if english else q.terms
         reports = self.reports()
         hints = find_hints(q.text, reports, asks=q.asked, settings=s) if use_hints else []
         hints = [h for h in hints if h.value not in ignore_hints and h.label not in ignore_hints]
@@ -186,7 +191,8 @@ class Searcher:
                 if national and "全国" not in ignore_hints:
                     legs.hints = hints = [*hints, national]
             if dense_ready:
-                legs.dense = self._dense(q.text, filters, vector)
+                legs.vector = self.embed_query(q.text) if vector is None else vector
+                legs.dense = self._dense(q.text, filters, legs.vector)
         if english and method in ("keyword", "hybrid"):
             legs.english_leg = [cid for cid, _ in english_search(
                 self.archive, q.words, filters=filters, limit=s.english_candidates,
@@ -223,7 +229,11 @@ class Searcher:
         if legs.english:
             glossed = english_coverage(self.archive, legs.query.words, ids, self.passages.english_holders)
             clauses = self._clause_shares(legs.query, ids)
-        return gather_evidence(legs.query, legs, self.passages.get(ids), glossed, self.settings, clauses)
+        sentences = {}
+        if legs.vector is not None and self.sentence_model:
+            sentences = self.passages.sentence_cosines(ids, legs.vector, self.sentence_model)
+        return gather_evidence(legs.query, legs, self.passages.get(ids), glossed, self.settings, clauses,
+                               sentences)
 
     def _clause_shares(self, query: Query, ids: list[int]) -> dict[int, float]:
         """rerank.clause_share of each chunk for an English question."""
@@ -258,8 +268,11 @@ class Searcher:
                                                legs.answer_units, s,
                                                legs.scope is not None and bool(legs.scope.places))
         english_words = (self.passages.english_weights(legs.query.words) or None) if legs.english else None
+        sims = None
+        if legs.vector is not None and self.sentence_model:
+            sims = self.passages.sentence_sims([h.chunk.id for h in hits], legs.vector, self.sentence_model)
         return SearchResult(legs.question, hits, legs.hints, legs.terms, legs.method, found,
-                            legs.answer_units or legs.units, legs.scope, legs.query, s, english_words)
+                            legs.answer_units or legs.units, legs.scope, legs.query, s, english_words, sims)
 
     def _period_reports(self, year: int, mode: str | None, at_least: int | None = None) -> set[int]:
         """Reports with stored figures about the year in the mode asked (archive/periods.py)."""

@@ -263,3 +263,29 @@ def test_migration_fills_the_english_field_of_an_older_archive(tmp_path):
     assert reopened.db.execute("SELECT count(*) FROM chunks_en").fetchone()[0] == chunks
     assert reopened.ensure_english() == 0  # filled by the current gloss table: nothing to redo
     reopened.close()
+
+
+def test_translations_the_archive_holds_go_first() -> None:
+    """"key" is 钥匙 in a dictionary, 重点 in a report: among a word's senses, those some passage
+    holds are kept, so the dictionary's favourite cannot crowd out the archive's own word."""
+    question = "How many key projects were completed?"
+    plain = [t for t, _ in chinese_terms(question)]
+    held = [t for t, _ in chinese_terms(question, held=lambda zh: zh in {"重点", "项目"})]
+    assert "重点" not in plain and "重点" in held
+    assert "钥匙" in plain and "钥匙" not in held
+    nothing = [t for t, _ in chinese_terms(question, held=lambda zh: False)]
+    assert "项目" in nothing  # an archive holding none of them keeps the dictionary's order
+
+
+def test_passages_know_which_words_the_archive_holds(tmp_path):
+    from archive.ingest import add_file
+    from archive.store import Archive
+    from index.passages import Passages
+
+    archive = Archive(tmp_path / "archive.db")
+    add_file(archive, SEED_REPORT, {})
+    passages = Passages(archive)
+    assert passages.holds("棚户区") and not passages.holds("钥匙")
+    assert passages.holds("棚户区改造")  # a term jieba splits needs every part in one passage
+    archive.remove(archive.reports()[0]["id"])
+    assert not passages.holds("棚户区")  # forgotten when the archive changes

@@ -244,3 +244,22 @@ def test_a_figure_is_quoted_with_the_unit_as_written(tmp_path):
     assert figure_of(town, chunk, figures, "完成工业设备更新多少台？") == "14.2万台（套）"
     assert figure_of(town, chunk, figures, "国家级高新技术企业有多少家？") == "突破3万家"  # more than
     town.close()
+
+
+@pytest.mark.parametrize(("question", "figure"), [
+    ("What was life expectancy by 2024?", "80.1岁"),  # an indicator named asks for its figure
+    ("What was the monthly minimum living allowance raised to?", "1167元"),  # a change's end
+])
+def test_naming_an_indicator_or_a_changes_end_asks_for_a_figure(tmp_path, question, figure):
+    town, chunk, figures = one_chunk(
+        tmp_path, "人均预期寿命从2020年的79.2岁提升至80.1岁。低保月标准从1100元提高到1167元。")
+    assert figure_of(town, chunk, figures, question) == figure
+    town.close()
+
+
+@pytest.mark.parametrize("question", [
+    "What is the capital of France?", "Who painted the Mona Lisa?", "What were the main tasks for 2025?"])
+def test_questions_naming_no_measure_ask_for_no_figure(question):
+    from index.answer import is_quantity_question
+
+    assert not is_quantity_question(question)

@@ -1,0 +1,56 @@
+"""Each passage's sentences as vectors, made when it is indexed, so ranking can ask how near the
+question the passage's nearest sentence is: a whole section's vector blurs the one line that
+answers, and an English question meets a Chinese sentence best one sentence at a time.
+
+Stored in the archive (`sentence_vectors`, float16, rows in archive.text.sentence_spans order)
+under the model that made them, so another model's rows are ignored, never mixed in.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from archive.text import sentence_spans
+from index.vectors.vector_index import Progress, bar
+
+if TYPE_CHECKING:
+    from archive.store import Archive
+    from index.embedder import Embedder
+
+CHUNKS_PER_BATCH = 200  # chunks read, embedded and written at a time
+
+
+def model_key(embedder: Embedder) -> str:
+    """The model a row was made by: its name and the fingerprint of its files."""
+    return f"{embedder.name}:{embedder.fingerprint}"
+
+
+def pack(vectors: np.ndarray) -> bytes:
+    return np.asarray(vectors, dtype=np.float16).tobytes()
+
+
+def unpack(blob: bytes, dimension: int) -> np.ndarray:
+    return np.frombuffer(blob, dtype=np.float16).reshape(-1, dimension).astype(np.float32)
+
+
+def fill(archive: Archive, embedder: Embedder, progress: Progress | None = None) -> int:
+    """Embed the sentences of every chunk this model has not embedded; return how many chunks.
+
+    Runs inside the caller's write transaction, before the vector index is saved."""
+    model = model_key(embedder)
+    ids = archive.chunks_without_sentence_vectors(model)
+    with bar(progress, "Embedding sentences", len(ids)) as shown:
+        for start in range(0, len(ids), CHUNKS_PER_BATCH):
+            chunks = archive.chunks(ids[start : start + CHUNKS_PER_BATCH])
+            spans = [sentence_spans(c.text) for c in chunks]
+            vectors = embedder.embed([c.text[a:b] for c, s in zip(chunks, spans, strict=True) for a, b in s],
+                                     batch_size=256)
+            rows, at = [], 0
+            for c, s in zip(chunks, spans, strict=True):
+                rows.append((c.id, pack(vectors[at : at + len(s)])))
+                at += len(s)
+            archive.put_sentence_vectors(model, rows)
+            shown.update(len(chunks))
+    return len(ids)

@@ -1,0 +1,118 @@
+"""Sentence vectors: each passage's sentences embedded at index time, read by ranking and answers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from archive.text import sentence_spans
+from index import sentence_vectors
+from index.answer import extract_answer
+from index.library import Library
+from index.weights import SearchSettings
+
+REPORT = """2024年城市管理工作报告
+一、公厕建设
+新建公厕20座。公厕保洁实现全覆盖，群众满意度明显提升。
+二、停车设施
+全年新增停车位1200个，缓解了老城区停车难。
+"""
+MORE = """2025年水利工作报告
+一、水库建设
+新建水库3座，加固水库12座。
+"""
+
+
+@pytest.fixture
+def library(tmp_path, tiny_model_dir):
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    (folder / "city.txt").write_text(REPORT, encoding="utf-8")
+    lib = Library.open(tmp_path / "home", model=tiny_model_dir)
+    lib.add([folder])  # the first add builds the index
+    yield lib
+    lib.close()
+
+
+def stored(lib) -> dict[int, np.ndarray]:
+    key = sentence_vectors.model_key(lib.embedder)
+    blobs = lib.archive.sentence_vectors(lib.archive.chunk_ids(), key)
+    return {cid: sentence_vectors.unpack(b, lib.embedder.dimension) for cid, b in blobs.items()}
+
+
+def test_indexing_embeds_every_sentence_of_every_chunk(library):
+    vectors = stored(library)
+    chunks = library.archive.chunks()
+    assert set(vectors) == {c.id for c in chunks}
+    for c in chunks:
+        spans = sentence_spans(c.text)
+        assert len(vectors[c.id]) == len(spans)
+        alone = library.embedder.embed([c.text[a:b] for a, b in spans])
+        assert np.allclose(vectors[c.id], alone, atol=2e-3)  # float16 of the same vectors
+
+
+def test_add_embeds_only_new_chunks_and_remove_drops_theirs(library, tmp_path):
+    before = stored(library)
+    (tmp_path / "more").mkdir()
+    (tmp_path / "more" / "water.txt").write_text(MORE, encoding="utf-8")
+    library.add([tmp_path / "more"])
+    after = stored(library)
+    assert set(before) < set(after)
+    assert all(np.array_equal(before[c], after[c]) for c in before)  # kept, not re-embedded
+    with library.writing("x"):
+        assert sentence_vectors.fill(library.archive, library.embedder) == 0  # nothing left to do
+    water = next(r["id"] for r in library.archive.reports() if "水利" in r["title"])
+    library.remove(water)
+    assert set(stored(library)) == set(before)
+    orphans = library.archive.db.execute(
+        "SELECT count(*) FROM sentence_vectors WHERE chunk_id NOT IN (SELECT id FROM chunks)").fetchone()[0]
+    assert orphans == 0
+
+
+def test_another_models_vectors_are_never_read(library):
+    ids = library.archive.chunk_ids()
+    vector = library.embedder.embed(["新增停车位"])[0]
+    searcher = library.searcher()
+    assert searcher.passages.sentence_sims(ids, vector, searcher.sentence_model)
+    assert searcher.passages.sentence_sims(ids, vector, "another-model:0") == {}
+    assert library.archive.chunks_without_sentence_vectors("another-model:0") == ids
+
+
+def test_nearest_sentence_and_nearest_figure_sentence_are_features(library):
+    searcher = library.searcher()
+    parking = next(c for c in library.archive.chunks() if "停车位" in c.text)
+    toilets = next(c for c in library.archive.chunks() if "公厕" in c.text)
+    question = "公厕保洁实现全覆盖，群众满意度明显提升。"  # the toilets passage's sentence without a figure
+    legs = searcher.gather(question)
+    pool = {c.chunk.id: c for c in searcher.candidates(legs)}
+    assert pool[toilets.id].sentence_cosine == pytest.approx(1.0, abs=2e-3)
+    assert pool[toilets.id].figure_sentence_cosine < 0.999  # its figure sits in the other sentence
+    assert parking.id not in pool or pool[parking.id].sentence_cosine < 0.999
+
+
+def test_archive_without_sentence_vectors_ranks_without_them(library):
+    library.archive.db.execute("DELETE FROM sentence_vectors")
+    legs = library.searcher().gather("新增停车位多少个")
+    assert all(c.sentence_cosine == 0.0 for c in library.searcher().candidates(legs))
+
+
+class _Passage:
+    def __init__(self, text: str):
+        self.id, self.report_id, self.char_start, self.text = 1, 1, 0, text
+
+
+def test_the_figure_in_the_sentence_nearest_the_question_answers():
+    """Two counts in one passage, the clause words alike: the sentence the question is nearest
+    in meaning picks the figure, once the setting gives that nearness a weight."""
+    text = "新建公园12个。新建口袋公园30个。"
+    passage = _Passage(text)
+    figures = {1: [
+        {"raw": "12个", "value": 12, "unit": "个", "char_start": 4, "char_end": 7, "context": "新建公园12个"},
+        {"raw": "30个", "value": 30, "unit": "个", "char_start": 14, "char_end": 17, "context": "新建口袋公园30个"},
+    ]}
+    sims = {1: np.array([0.2, 0.6])}
+    off = extract_answer("新建了多少个", [passage], figures, settings=SearchSettings(figure_sentence=0.0),
+                         sentence_sims=sims)
+    on = extract_answer("新建了多少个", [passage], figures, settings=SearchSettings(figure_sentence=2.0),
+                        sentence_sims=sims)
+    assert off.figure == "12个" and on.figure == "30个"
