@@ -36,8 +36,9 @@ SPAN_WORDS = re.compile(
 # What kind of figure a question about a year wants: a result, or a target set for it (预期寿命,
 # life expectancy, is no target).
 TARGET_WORDS = re.compile(
-    r"目标|预期(?!寿命)|计划|拟|安排|定为|定在|控制在|力争|年(?:要|将)(?![素求点近])|\b(target(ed|s)?|plan(ned|s|ning)?|goals?|"
-    r"aim(s|ed|ing)?|set for|set\b|expected to|budgeted|earmark(ed|s)?|slated|allocat(e|ed|es)|"
+    r"目标|预期(?!寿命)|计划|拟|安排|定为|定在|控制在|力争|年(?:要|将)(?![素求点近])|\b(target(ed|s|ing)?|plan(ned|s|ning)?|goals?|"
+    r"aim(s|ed|ing)?|set for|set\b|expected to|budget(ed|s|ing)? for|budgeted|earmark(ed|s)?|slated|allocat(e|ed|es)|"
+    r"lin(e|es|ed|ing) up|(set|lay|lays|laid|map|maps|mapped) out|(is|are) to be|(is|are) to (?!date)|"
     r"commit(s|ted|ting)?|intend(s|ed)?|projected|scheduled|will|call(s|ed)? for|seek(s|ing)? to|"
     r"pledg(e|es|ed|ing)|promis(e|es|ed|ing)|vow(s|ed)?|envisag(e|es|ed|ing))\b", re.I)
 # A forecast asked for ("2024年高校毕业生预计有多少人", "how many graduates were expected"): the

@@ -136,7 +136,8 @@ PAST_QUESTION = re.compile(
     r"去年|上年|上一年|过去|回顾|以来|累计|一共|共有|完成了|实现了|达到了|摆脱了|"
     r"\b(last year|previous year|past|preceding|over the years|cumulative(ly)?)\b", re.I)
 PLAN_QUESTION = re.compile(
-    r"目标|计划|预期(?!寿命)|安排|拟|定在|\b(target|plan(ned)?|aim|goal|set for)\b", re.I)
+    r"目标|计划|预期(?!寿命)|安排|拟|定在|\b(target(s|ed|ing)?|plan(ned|s)?|aim(s|ed|ing)?|goals?|set for|"
+    r"budget(ed|s|ing)? for|lin(e|es|ed) up|(is|are) to be|(is|are) to (?!date))\b", re.I)
 # A plan's name is no target: "during the 14th Five-Year Plan period" asks what those years achieved.
 PLAN_NAME = re.compile(r"\b(?:five|5)[- ]year plans?\b", re.I)
 PAST_SECTION = re.compile(r"回顾|过去|总结|成绩|成就|主要工作")

@@ -64,6 +64,12 @@ def library(built_home, tiny_model_dir):
     ("2024年福建人均预期寿命是多少岁？", (2024,), None, "actual"),  # life expectancy is no target
     ("How many college graduates were expected in 2024?", (2024,), None, "estimate"),
     ("What growth is the economy expected to reach in 2025?", (2025,), None, "target"),
+    # a plan in any verb form: targeting, budget for, line up, are to be
+    ("What GDP growth rate is the province targeting for 2026?", (2026,), None, "target"),
+    ("How much did the country budget for 2018?", (2018,), None, "target"),
+    ("How many key projects did the district line up for 2014?", (2014,), None, "target"),
+    ("How many old buildings are to be repaired in 2026?", (2026,), None, "target"),
+    ("How many projects were finished in 2026?", (2026,), None, "actual"),
 ])
 def test_asked_reads_the_year_a_figure_is_about_and_the_mode(question, years, report_year, mode):
     a = asked(question)
