@@ -26,13 +26,16 @@ _ANY_YEAR = re.compile(r"(?<![\d.])([12]\d{3}|3\d{3})(?![\d.%％])(?=年|[^\u4e0
 # A year that names a report rather than a period: 2025年政府工作报告, "the 2020 government work report".
 _REPORT_YEAR = re.compile(
     r"(\d{4})年(?:的)?[\u4e00-\u9fff]{0,8}?(?:政府工作报告|工作报告|统计公报|报告)"
-    r"|(\d{4})\s+(?:[a-z]+\s+){0,3}(?:reports?|bulletin|communiqu[eé])\b", re.I)
+    r"|(\d{4})\s+(?:[a-z]+\s+){0,5}(?:reports?|bulletin|communiqu[eé])\b", re.I)
 # The year a span starts: 1989年以来, "since 1989".
 _SINCE = re.compile(r"(\d{4})年?以来|\bsince (\d{4})\b", re.I)
 # A question about several years together: their sum or average answers it, not one year's result.
 SPAN_WORDS = re.compile(
     r"[五十]年来|过去[五十]年|[五十]年间|累计|期间|\b(cumulative(ly)?|in total|altogether|combined)\b|"
-    r"\b(over|in|during) the (past|previous|last|preceding) (\d+|two|three|four|five|ten) years\b", re.I)
+    r"\b(over|in|during) the (past|previous|last|preceding) (\d+|two|three|four|five|ten) years\b|"
+    r"\b(\d+|two|three|four|five|ten) years (up to|to|through|until|ending in|ended)\b", re.I)
+# The year before the report's own, named by a report-year question ("the 2012 report ... last year").
+PREVIOUS_YEAR = re.compile(r"去年|上年|上一年|\b(last year|the previous year|the year before|the preceding year)\b", re.I)
 # What kind of figure a question about a year wants: a result, or a target set for it (预期寿命,
 # life expectancy, is no target).
 TARGET_WORDS = re.compile(
@@ -104,7 +107,7 @@ def own_names(report: dict) -> set[str]:
         return set()
     names = {m.group(1)}
     if congress := _CONGRESS.match(m.group(1)):
-        names.add(f"{_ordinal(_chinese_int(congress.group(1)))} party congress")
+        names |= congress_names(_chinese_int(congress.group(1)))
     return names
 
 
@@ -125,7 +128,7 @@ def _names(full_issuer: str, title: str) -> tuple[set[str], set[str]]:
     for name in list(zh):
         en.update(n.lower() for n in gazetteer.get(name, ()))
         if m := _CONGRESS.match(name):
-            en.add(f"{_ordinal(_chinese_int(m.group(1)))} party congress")
+            en |= congress_names(_chinese_int(m.group(1)))
         elif name not in gazetteer and re.fullmatch(r"[\u4e00-\u9fff]{2,4}", name):
             en.add("".join(lazy_pinyin(name)))  # 海拉尔 -> hailaer, fuzzy-matched to "Hailar"
     for zh_name, names in gazetteer.items():
@@ -161,7 +164,9 @@ def asked(question: str) -> Asked:
     if not years and report_year is None:
         return Asked((), None, None, span)
     target = TARGET_WORDS.search(PLAN_NAME.sub(" ", question))
-    if not years:  # "海拉尔区2014年政府工作报告定的地区生产总值目标": the report's own targets
+    if not years and PREVIOUS_YEAR.search(question):  # "the 2012 report ... the year before": 2011
+        years = (report_year - 1,)
+    elif not years:  # "海拉尔区2014年政府工作报告定的地区生产总值目标": the report's own targets
         return Asked((), report_year, "target" if target else None, span)
     mode = "estimate" if ESTIMATE_WORDS.search(question) else "target" if target else "actual"
     return Asked(years, report_year, mode, span)
@@ -214,13 +219,18 @@ def find_hints(question: str, reports: list[dict], *, asks: Asked | None = None,
             hints.append(Hint("year", str(ry), label, frozenset(ids), s.year_hint))
         if not covering:  # shown all the same: it is why the answer is refused, and switching it
             hints.append(Hint("year", str(year), f"year {year}", frozenset(), s.year_hint))  # off asks without it
-    places: dict[str, set[int]] = {}
+    best: dict[int, str] = {}  # report id -> the longest of its names the question holds
     for r in reports:
         zh, en = report_names(r)
         matched = [n for n in zh if n in question]
         matched += [n for n in en if _english_match(n, lowered, words)]
         if matched:
-            places.setdefault(max(matched, key=len), set()).add(r["id"])
+            best[r["id"]] = max(matched, key=len)
+    places: dict[str, set[int]] = {}
+    for rid, name in best.items():
+        # "party congress" inside "the 20th party congress" names the 20th, not every congress
+        if not any(name != other and name in other for other in best.values()):
+            places.setdefault(name, set()).add(rid)
     for name, ids in places.items():
         hints.append(Hint("place", name, name, frozenset(ids), s.place_hint))
     for kind, phrases in KIND_WORDS.items():
@@ -237,6 +247,14 @@ def _english_match(name: str, lowered: str, words: list[str]) -> bool:
     if len(name) < 5:
         return name in words
     return any(fuzz.ratio(name, w) >= 85 for w in words if abs(len(w) - len(name)) <= 2)
+
+
+def congress_names(n: int) -> set[str]:
+    """English names of the nth party congress: "the 20th Party Congress", "the 20th CPC National
+    Congress", "the CPC's 20th National Congress"."""
+    ordinal = _ordinal(n)
+    return {f"{ordinal} party congress", f"{ordinal} national congress", f"{ordinal} cpc national congress",
+            f"{ordinal} cpc congress"}
 
 
 def _chinese_int(numeral: str) -> int:

@@ -362,3 +362,34 @@ def test_a_change_after_a_list_comma_is_the_change_of_the_item_before_it():
     leads = figure_leads(chunk, [{"unit": "%", "char_start": text.index("5%")},
                                  {"unit": "家", "char_start": text.index("3家")}])
     assert leads == [("%", "国内生产总值达到134.9万亿元、增长"), ("家", "医院")]
+
+
+@pytest.mark.parametrize("question", [
+    "In the 20th Party Congress report, what did R&D spending grow to?",
+    "According to the 20th CPC National Congress report, how many members does the party have?",
+    "According to the report to the CPC's 20th National Congress, what was life expectancy?",
+])
+def test_a_congress_named_by_its_number_is_that_congress_alone(question):
+    """"party congress" inside "the 20th party congress" names the 20th, not the 16th as well."""
+    from index.hints import find_hints
+
+    reports = [
+        {"id": 1, "kind": "other", "year": 2002, "issuer": "中国共产党全国代表大会", "title": "全面建设小康社会 (十六大)"},
+        {"id": 2, "kind": "other", "year": 2022, "issuer": "中国共产党全国代表大会", "title": "团结奋斗 (二十大)"},
+    ]
+    places = [h for h in find_hints(question, reports) if h.kind == "place"]
+    assert [set(h.report_ids) for h in places] == [{2}]
+    both = [h for h in find_hints("What did the party congress reports say?", reports) if h.kind == "place"]
+    assert [set(h.report_ids) for h in both] == [{1, 2}]
+
+
+@pytest.mark.parametrize(("question", "years", "report_year", "span"), [
+    ("How many rural roads were built in the five years up to 2012?", (2012,), None, True),
+    ("In the 2012 Hailar District government work report, how much land was fenced the year before?",
+     (2011,), 2012, False),
+    ("海拉尔区2014年政府工作报告里，上一年新增就业多少人？", (2013,), 2014, False),
+    ("In the 2014 Hailar District government work report, how many jobs were planned?", (), 2014, False),
+])
+def test_a_reports_year_and_the_years_before_it(question, years, report_year, span):
+    a = asked(question)
+    assert (a.years, a.report_year, a.span) == (years, report_year, span)
