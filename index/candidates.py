@@ -47,6 +47,8 @@ class Candidate:
     period_clause: float = 0.0  # the question's terms in the clause of such a figure
     sentence_cosine: float = 0.0  # cosine of the question and the passage's nearest sentence
     figure_sentence_cosine: float = 0.0  # ... of its nearest sentence holding a figure
+    report_votes: float = 0.0  # share of all the legs' evidence (1/rank) found in its report
+    report_lead: float = 0.0  # its report's evidence over the best report's (1.0: the best)
 
     def rank(self, leg: str) -> int | None:
         return getattr(self, f"{leg}_rank")
@@ -133,7 +135,21 @@ def gather_evidence(query: Query, legs, passages: dict[int, Passage], glossed: d
             sentence_cosine=(sentences or {}).get(cid, (0.0, 0.0))[0],
             figure_sentence_cosine=(sentences or {}).get(cid, (0.0, 0.0))[1],
         ))
+    vote_by_report(out)
     return out
+
+
+def vote_by_report(pool: list[Candidate]) -> None:
+    """Each candidate's report_votes and report_lead: a question with no place or year named still
+    points at one report when most of what the legs found sits there."""
+    votes: dict[int, float] = {}
+    for c in pool:
+        votes[c.chunk.report_id] = votes.get(c.chunk.report_id, 0.0) + sum(
+            1.0 / r for r in c.ranks().values())
+    total, best = sum(votes.values()), max(votes.values(), default=0.0)
+    for c in pool:
+        c.report_votes = votes[c.chunk.report_id] / total if total else 0.0
+        c.report_lead = votes[c.chunk.report_id] / best if best else 0.0
 
 
 def period_clause(p: Passage, asked, units: list[str], weighted: list[tuple[str, float]], total: float) -> float:

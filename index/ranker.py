@@ -22,7 +22,7 @@ FEATURES = (
     *(f"{leg}_depth" for leg in LEGS),  # 1 - log(rank)/log(101): slow over the whole list
     "cosine", "hint", "coverage", "run", "unit_fit", "tense", "english_coverage",
     "figure_lead", "english_clause", "sentence_coverage", "period_figure", "period_clause",
-    "sentence_cosine", "figure_sentence_cosine",
+    "sentence_cosine", "figure_sentence_cosine", "report_votes", "report_lead",
 )
 
 
@@ -56,6 +56,8 @@ def features(candidate) -> list[float]:
         candidate.period_clause,
         candidate.sentence_cosine,
         candidate.figure_sentence_cosine,
+        candidate.report_votes,
+        candidate.report_lead,
     ]
 
 

@@ -101,3 +101,21 @@ def test_candidates_carry_every_feature(library):
     assert any(c.english_coverage > 0.5 for c in pool)
     for c in pool[:5]:
         assert isinstance(c, Candidate) and len(features(c)) == len(FEATURES)
+
+
+def test_the_report_most_of_the_evidence_sits_in_gets_the_votes():
+    """With no place or year named, a report most legs keep finding is likelier the one asked about."""
+    from archive.models import StoredChunk
+    from index.candidates import vote_by_report
+
+    def candidate(cid, report, **ranks):
+        chunk = StoredChunk(cid, report, None, [], "", 0, 0, "", None, None, None, None)
+        return Candidate(chunk, ranks.get("dense"), ranks.get("keyword"), 0.0, 0.0, 0.0, False,
+                         english_rank=ranks.get("english"))
+
+    pool = [candidate(1, 10, keyword=1), candidate(2, 20, dense=1, keyword=2, english=1), candidate(3, 20, dense=2)]
+    vote_by_report(pool)
+    assert pool[1].report_lead == pool[2].report_lead == 1.0 > pool[0].report_lead
+    assert pool[1].report_votes == pytest.approx(3.0 / 4.0)  # 1 + 1/2 + 1 + 1/2 of 4 in all
+    assert pool[0].report_votes == pytest.approx(1.0 / 4.0)
+    assert [features(c)[FEATURES.index("report_lead")] for c in pool] == [c.report_lead for c in pool]
