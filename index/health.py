@@ -16,6 +16,7 @@ from pathlib import Path
 from archive.home import Home
 from archive.integrity import Problem
 from archive.settings import Settings
+from index import sentence_vectors
 from index.embedder import ModelError
 from index.library import Library, Progress
 from index.vectors import upkeep
@@ -51,7 +52,17 @@ def check(library: Library, *, sample: int = upkeep.SAMPLE) -> list[Problem]:
         state = upkeep.inspect(library.vectors, sample=sample, leftovers=not busy)
     except ModelError as e:
         return [*problems, Problem("index", f"cannot load the embedding model: {e}", False)]
-    return problems + [Problem("index", line) for line in state.lines()]
+    problems += [Problem("index", line) for line in state.lines()]
+    if not state:
+        try:
+            unembedded = library.archive.chunks_without_sentence_vectors(
+                sentence_vectors.model_key(library.embedder))
+        except sqlite3.OperationalError:  # a read-only archive from before sentence vectors
+            unembedded = library.archive.chunk_ids()
+        if unembedded:
+            problems.append(Problem("index", f"{len(unembedded)} chunk(s) have no sentence vectors "
+                                             "(added before them, or by another model): repair embeds them"))
+    return problems
 
 
 def repair(library: Library, progress: Progress | None = None) -> list[str]:

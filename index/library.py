@@ -217,7 +217,10 @@ class Library:
         """`check --repair`'s part for the vectors, inside `writing()`: see index/vectors/upkeep.py."""
         from index.vectors import upkeep
 
-        return upkeep.repair(self.vectors, lambda: self._rebuild_locked(progress), progress)
+        actions = upkeep.repair(self.vectors, lambda: self._rebuild_locked(progress), progress)
+        if embedded := sentence_vectors.fill(self.archive, self.embedder, progress):
+            actions.append(f"embedded the sentences of {embedded} chunk(s)")
+        return actions
 
     def _mine_lexicon(self) -> None:
         """The archive's frequent words, embedded (only the new ones) and saved in the home."""

@@ -79,7 +79,7 @@ class SearchSettings:
     figure_rank_english: float = 3.0  # ... and this much for an English question (loose translations)
     figure_not_count: float = 2.0  # less this for a rate or money answering "how many", a count "how much"
     figure_change_start: float = 3.0  # less this for where a change started (由21%提升至74%)
-    figure_english_lead: float = 0.5  # times the rarity-weighted share of an English question's
+    figure_english_lead: float = 1.0  # times the rarity-weighted share of an English question's
     # words among the glosses just before the figure (a tie-breaker between fitting figures)
     figure_sentence: float = 2.0  # times the question's cosine with the sentence holding the figure
     period_target: float = 1.0  # a target asked, a target found

@@ -116,3 +116,15 @@ def test_the_figure_in_the_sentence_nearest_the_question_answers():
     on = extract_answer("新建了多少个", [passage], figures, settings=SearchSettings(figure_sentence=2.0),
                         sentence_sims=sims)
     assert off.figure == "12个" and on.figure == "30个"
+
+
+def test_check_reports_chunks_without_sentence_vectors_and_repair_embeds_them(library):
+    from index.health import check, repair
+
+    assert check(library) == []
+    library.archive.db.execute("DELETE FROM sentence_vectors WHERE chunk_id = ?", [library.archive.chunk_ids()[0]])
+    problems = check(library)
+    assert [p.message for p in problems] == [
+        "1 chunk(s) have no sentence vectors (added before them, or by another model): repair embeds them"]
+    assert "embedded the sentences of 1 chunk(s)" in repair(library)
+    assert check(library) == []
