@@ -282,6 +282,24 @@ def _number_terms(tok: str) -> list[tuple[str, float]]:
     return [(digits, 0.3)]
 
 
+def framing(question: str) -> set[int]:
+    """Positions (in `words(question)`) of the words the glossary mutes: "according to the 2026
+    government work report" names the source, not what is asked about."""
+    t = tables()
+    lem = [t.lemma(w) for w in words(question)]
+    muted: set[int] = set()
+    i = 0
+    while i < len(lem):
+        for n in range(min(t.longest, len(lem) - i), 1, -1):
+            entry = t.glossary.get(tuple(lem[i : i + n]))
+            if entry is not None and not entry[0]:
+                muted.update(range(i, i + n))
+                i += n - 1
+                break
+        i += 1
+    return muted
+
+
 def chinese_terms(question: str, *, limit: int = 24, held=None) -> list[tuple[str, float]]:
     """Weighted Chinese keywords for the Latin-script words of a question (glossary first)."""
     t = tables()

@@ -21,7 +21,7 @@ import numpy as np
 
 from archive.store import Archive
 from archive.tokens import tokens
-from index.crosslingual import _QUIET, IRREGULAR, tables, words
+from index.crosslingual import _QUIET, IRREGULAR, framing, tables, words
 from index.keyword import STOP_WORDS
 from index.weights import SearchSettings
 
@@ -135,8 +135,9 @@ def content_words(question: str) -> list[str]:
     """The English words of a question worth looking up: no stop words, numbers or vague words."""
     lemma = tables().lemma
     out = []
-    for w in words(question):
-        if w.isalpha() and len(w) > 2 and w not in _QUIET and lemma(w) not in _QUIET:
+    muted = framing(question)
+    for i, w in enumerate(words(question)):
+        if i not in muted and w.isalpha() and len(w) > 2 and w not in _QUIET and lemma(w) not in _QUIET:
             out.append(IRREGULAR.get(w, w))  # built -> build: the stemmer knows no irregular verbs
     return list(dict.fromkeys(out))
 

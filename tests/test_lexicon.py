@@ -105,6 +105,14 @@ def test_content_words_drop_stop_and_vague_words():
     assert content_words("How many pigs were slaughtered in 2024 last year?") == ["pigs", "slaughtered"]
 
 
+def test_content_words_drop_the_name_of_the_source():
+    """"the 2026 government work report" says where to look, not what: its words are not looked up
+    in the lexicon (work -> 工作量, report -> 报表), while a report that is the thing asked about is."""
+    assert content_words("According to the 2026 government work report, how many pigs were raised?") == [
+        "pigs", "raised"]
+    assert content_words("How many research reports were written?") == ["research", "reports", "write"]
+
+
 def test_mined_measure_words_pick_the_figure_but_do_not_rank_passages(library):
     """停车位 is followed by 个 in this archive: a fine guess for the answer's unit, too loose a
     signal to lift every passage holding some 个 above the others."""
