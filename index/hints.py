@@ -26,7 +26,10 @@ _ANY_YEAR = re.compile(r"(?<![\d.])([12]\d{3}|3\d{3})(?![\d.%％])(?=年|[^\u4e0
 # A year that names a report rather than a period: 2025年政府工作报告, "the 2020 government work report".
 _REPORT_YEAR = re.compile(
     r"(\d{4})年(?:的)?[\u4e00-\u9fff]{0,8}?(?:政府工作报告|工作报告|统计公报|报告)"
-    r"|(\d{4})\s+(?:[a-z]+\s+){0,5}(?:reports?|bulletin|communiqu[eé])\b", re.I)
+    r"|(\d{4})\s+(?:[a-z]+\s+){0,5}(?:reports?|bulletin|communiqu[eé])\b"
+    # the year a plan or statement was made: 1955年提出的一五计划, "presented in 1955"
+    r"|(\d{4})年(?:提出|发布|公布|作出|通过)|\b(?:presented|proposed|published|released|delivered|adopted) in (\d{4})\b",
+    re.I)
 # The year a span starts: 1989年以来, "since 1989".
 _SINCE = re.compile(r"(\d{4})年?以来|\bsince (\d{4})\b", re.I)
 # A question about several years together: their sum or average answers it, not one year's result.
@@ -153,7 +156,7 @@ def asked(question: str) -> Asked:
     """Read the question the way a reader does: a named year is the year the figure is about."""
     report_year = None
     if m := _REPORT_YEAR.search(question):
-        report_year = int(m.group(1) or m.group(2))
+        report_year = int(next(g for g in m.groups() if g))
     since = {int(m.group(1) or m.group(2)) for m in _SINCE.finditer(question)}  # no figure's year
     years = tuple(dict.fromkeys(
         int(m.group(1)) for m in _ANY_YEAR.finditer(question)

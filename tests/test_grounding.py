@@ -389,6 +389,9 @@ def test_a_congress_named_by_its_number_is_that_congress_alone(question):
      (2011,), 2012, False),
     ("海拉尔区2014年政府工作报告里，上一年新增就业多少人？", (2013,), 2014, False),
     ("In the 2014 Hailar District government work report, how many jobs were planned?", (), 2014, False),
+    # the year a plan was made is the report's, not the figure's: 1955年提出的一五计划 sets 1957's
+    ("1955年提出的一五计划中，第一汽车制造厂一年能造多少辆卡车？", (), 1955, False),
+    ("Under the First Five-Year Plan presented in 1955, how many trucks a year were to be built?", (), 1955, False),
 ])
 def test_a_reports_year_and_the_years_before_it(question, years, report_year, span):
     a = asked(question)
