@@ -263,3 +263,10 @@ def test_questions_naming_no_measure_ask_for_no_figure(question):
     from index.answer import is_quantity_question
 
     assert not is_quantity_question(question)
+
+
+def test_how_much_money_asks_for_yuan(tmp_path):
+    """多少钱 is the plain Chinese of "how much money" (money -> 元 is in the same table)."""
+    town, chunk, figures = one_chunk(tmp_path, "城乡低保标准提高8.5%，每人每月提高到1167元。")
+    assert figure_of(town, chunk, figures, "低保标准每人每月提高到了多少钱？") == "1167元"
+    town.close()
