@@ -68,6 +68,25 @@ KIND_WORDS = {
 }
 
 
+# A place named only by its level: "the district", 全区, 区里 (自治区 say 全区 too), "the province".
+LEVEL_WORDS = {
+    ("区", "自治区"): re.compile(r"全区|区里|本区|我区|该区|副区长|区政府"),
+    ("区",): re.compile(r"\b(?:the|this|that) district\b|\bdistrict(?:'s|-level| head| deputy)\b"
+                        r"|\bdeputy district\b", re.I),
+    ("自治区",): re.compile(r"\b(?:the|this|that) (?:autonomous )?region\b", re.I),
+    ("省",): re.compile(r"全省|省里|本省|我省|该省|\b(?:the|this|that) province\b", re.I),
+    ("县",): re.compile(r"全县|县里|本县|我县|该县|\b(?:the|this|that) county\b", re.I),
+}
+
+
+def issuer_level(issuer: str) -> str | None:
+    """The level of the issuer's most specific unit: 区 for 呼伦贝尔市海拉尔区, 自治区, 省, 市, 县 …"""
+    name = issuer.replace("人民政府", "")
+    units = _ADMIN_UNIT.findall(name) or [name]  # 区人民政府: a district left unnamed
+    suffix = _ADMIN_SUFFIX.search(units[-1])
+    return suffix.group().removeprefix("壮族").removeprefix("回族").removeprefix("维吾尔") if suffix else None
+
+
 @dataclass(frozen=True)
 class Hint:
     """One thing the question named, the reports it points to, and how strongly."""
@@ -236,6 +255,12 @@ def find_hints(question: str, reports: list[dict], *, asks: Asked | None = None,
             places.setdefault(name, set()).add(rid)
     for name, ids in places.items():
         hints.append(Hint("place", name, name, frozenset(ids), s.place_hint))
+    if not places:  # "the district" with no name: a weak pull towards district reports
+        for level, pattern in LEVEL_WORDS.items():
+            if pattern.search(question):
+                ids = frozenset(r["id"] for r in reports if issuer_level(r.get("issuer") or "") in level)
+                if ids:
+                    hints.append(Hint("level", level[0], f"{level[0]} level", ids, s.level_hint))
     for kind, phrases in KIND_WORDS.items():
         if any(p in lowered for p in phrases):
             ids = frozenset(r["id"] for r in reports if r.get("kind") == kind)

@@ -44,6 +44,7 @@ class SearchSettings:
     year_hint: float = 1.0  # a year named, or the report year it points to
     place_hint: float = 1.0  # a place or body named
     kind_hint: float = 0.3  # a kind of report named (government work report, bulletin)
+    level_hint: float = 0.3  # a place named only by its level ("the district", 全区), no place named
     national_hint: float = 0.5  # a year with no place: the country's reports
     period_figures: int = 10  # a report covers a year when it gives this many figures about it
     # -- candidate evidence (ranker features: change only with a refit) ----------------------

@@ -396,3 +396,25 @@ def test_a_congress_named_by_its_number_is_that_congress_alone(question):
 def test_a_reports_year_and_the_years_before_it(question, years, report_year, span):
     a = asked(question)
     assert (a.years, a.report_year, a.span) == (years, report_year, span)
+
+
+def test_a_place_named_only_by_its_level_pulls_towards_reports_of_that_level():
+    """"the district" with no name leans to district reports (a weak hint, not a scope); 全区 is
+    said by districts and autonomous regions alike; a named place leaves levels alone."""
+    from index.hints import find_hints, issuer_level
+
+    reports = [
+        {"id": 1, "issuer": "区人民政府", "title": "区政府副区长年度述职述廉报告"},
+        {"id": 2, "issuer": "呼伦贝尔市海拉尔区人民政府", "title": "2014年海拉尔区政府工作报告", "year": 2014},
+        {"id": 3, "issuer": "内蒙古自治区人民政府", "title": "2026年内蒙古自治区政府工作报告", "year": 2026},
+        {"id": 4, "issuer": "上海市人民政府", "title": "2026年上海市政府工作报告", "year": 2026},
+    ]
+    assert [issuer_level(r["issuer"]) for r in reports] == ["区", "区", "自治区", "市"]
+
+    def levels(question):
+        return [set(h.report_ids) for h in find_hints(question, reports) if h.kind == "level"]
+
+    assert levels("How many tourist visits did the district receive?") == [{1, 2}]
+    assert levels("全区接待游客多少人次？") == [{1, 2, 3}]
+    assert levels("How many tourist visits did Hailar District receive in 2013?") == []
+    assert levels("How many tourist visits were there in 2025?") == []
