@@ -351,7 +351,7 @@ class Archive:
     def put_sentence_vectors(self, model: str, rows: Iterable[tuple[int, bytes]]) -> None:
         """Store (chunk id, packed vectors) made by this model, replacing any older ones."""
         self.db.conn.executemany("INSERT OR REPLACE INTO sentence_vectors VALUES (?, ?, ?)",
-                            [(cid, model, blob) for cid, blob in rows])
+                                 [(cid, model, blob) for cid, blob in rows])
 
     def sentence_vectors(self, chunk_ids: Iterable[int], model: str) -> dict[int, bytes]:
         """Packed sentence vectors of these chunks, where this model made them."""

@@ -127,7 +127,7 @@ class Passages:
                 blobs = {}
             for cid in missing:
                 kept[cid] = unpack(blobs[cid], len(vector)) if cid in blobs else None
-        return {cid: kept[cid] @ vector for cid in ids if kept.get(cid) is not None}
+        return {cid: kept[cid].astype(np.float32) @ vector for cid in ids if kept.get(cid) is not None}
 
     def sentence_cosines(self, ids: list[int], vector: np.ndarray, model: str) -> dict[int, tuple[float, float]]:
         """Chunk id -> (best cosine of its sentences, best of those holding a figure)."""
@@ -180,7 +180,7 @@ class Passages:
         """Forget everything when the archive has changed since it was read."""
         state = tuple(self.archive.db.execute(
             "SELECT key, value FROM state WHERE key IN ('generation', 'glosses') ORDER BY key").fetchall())
-        if state != self._generation or max(len(self._kept), len(self._clauses)) > MAX_KEPT:
+        if state != self._generation or max(len(self._kept), len(self._clauses), len(self._sentences)) > MAX_KEPT:
             self._generation, self._kept, self._holders, self._held = state, {}, {}, 0
             self._clauses, self._terms, self._sentences = {}, {}, {}
             self._glossed = None

@@ -11,8 +11,8 @@ import numpy as np
 from archive.store import Archive, StoredChunk
 from archive.units import COUNT_UNITS
 from index.answer import AMOUNT_QUESTION, RATE_WORD, RATES
-from index.crosslingual import chinese_terms
 from index.candidates import LEG_NAMES, Candidate, gather_evidence, scores
+from index.crosslingual import chinese_terms
 from index.grounding import Scope, national_default, scope
 from index.hints import Hint, figure_modes, find_hints, report_names
 from index.keyword import (
