@@ -33,10 +33,14 @@ class Query:
     def english(self) -> bool:
         return is_english(self.text)
 
+    def terms(self, held=None) -> list[tuple[str, float]]:
+        """Weighted Chinese keywords: dictionary translations for English (those the archive holds
+        first, when `held(zh)` says which), content tokens otherwise."""
+        return chinese_terms(self.text, held=held) if self.english else self._tokens_weighted
+
     @cached_property
-    def terms(self) -> list[tuple[str, float]]:
-        """Weighted Chinese keywords: dictionary translations for English, content tokens otherwise."""
-        return chinese_terms(self.text) if self.english else [(t, 1.0) for t in query_terms(self.text)]
+    def _tokens_weighted(self) -> list[tuple[str, float]]:
+        return [(t, 1.0) for t in query_terms(self.text)]
 
     @cached_property
     def words(self) -> list[str]:

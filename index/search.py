@@ -12,7 +12,6 @@ from archive.store import Archive, StoredChunk
 from archive.units import COUNT_UNITS
 from index.answer import AMOUNT_QUESTION, RATE_WORD, RATES
 from index.candidates import LEG_NAMES, Candidate, gather_evidence, scores
-from index.crosslingual import chinese_terms
 from index.grounding import Scope, national_default, scope
 from index.hints import Hint, figure_modes, find_hints, report_names
 from index.keyword import (
@@ -162,7 +161,7 @@ class Searcher:
         q = question if isinstance(question, Query) else Query.parse(question)
         s = self.settings
         english = q.english
-        weighted = chinese_terms(q.text, held=self.passages.holds) if english else q.terms
+        weighted = q.terms(held=self.passages.holds)
         reports = self.reports()
         hints = find_hints(q.text, reports, asks=q.asked, settings=s) if use_hints else []
         hints = [h for h in hints if h.value not in ignore_hints and h.label not in ignore_hints]
