@@ -73,3 +73,13 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of each sentence (。！？； or a line ends one); the whole text when it has none."""
     spans = [(m.start(), m.end()) for m in SENTENCE.finditer(text) if m.group().strip()]
     return spans or [(0, len(text))]
+
+
+CLAUSE_BREAK = re.compile(r"[，,；;。！？\n：:]")
+
+
+def clause_span(text: str, at: int) -> tuple[int, int]:
+    """(start, end) of the clause holding position `at`: between commas, colons or sentence ends."""
+    start = max((m.end() for m in CLAUSE_BREAK.finditer(text, 0, at)), default=0)
+    end = CLAUSE_BREAK.search(text, at)
+    return start, end.start() if end else len(text)

@@ -9,7 +9,7 @@ from importlib import resources
 
 from archive.chinese_script import to_simplified
 from archive.figures import UNITS
-from archive.text import sentence_spans
+from archive.text import CLAUSE_BREAK, sentence_spans
 from archive.tokens import tokens
 from archive.units import COUNT_UNITS, DURATION_UNITS, SAME_DIMENSION
 from index.crosslingual import is_english
@@ -42,6 +42,10 @@ UNIT_NAMED_EN = re.compile(r"\b(" + "|".join(sorted(
     (re.escape(f) for unit, forms in UNITS.items() if unit not in COUNT_UNITS
      for f in forms if f.isascii() and f[0].isalpha()),
     key=len, reverse=True)) + r")\b", re.IGNORECASE)
+# "yield per mu", "cars per 100 urban households", "energy use per unit of GDP": the unit after
+# per / every / each divides the figure; it is not the unit asked for (but "per cent" is a rate)
+DENOMINATOR = re.compile(r"\b(?:per|every|each)\s+(?!cent\b)(?:[\d,.]+\s+|hundred\s+|thousand\s+)?"
+                         r"(?:unit\s+of\s+)?(?:([a-z-]+)\s+)?([a-z-]+)", re.IGNORECASE)
 # Money is asked for by what it is: 优抚金, 经费, 拨款, 总额, 收入, 投资 ...
 MONEY_WORD = re.compile(r"[\u4e00-\u9fff](?:金|费|款|额|税)(?![\u4e00-\u9fff]*[率比])|收入|支出|投入|投资|预算|产值|总值")
 STARTED = re.compile(r"原来|原先|起初|之前|提高前|from what|start(ed)? (at|from)", re.I)
@@ -58,7 +62,7 @@ LIST_VERB = re.compile(r"完成|实施|发放|新建|建成|改造|淘汰|投入
                        r"建设|推进|组织|举办|落实|拨付|筹集|争取|化解|压减|关闭|治理|整治|修复|提升")
 NOUN_ENDS = re.compile(r"进行|实现|得到|的|和|及|与|等")  # 1.2万平方米人行道|进行了维修改造
 LEAD = re.compile(r"[，,；;。！？、\n：:]")
-CLAUSE = re.compile(r"[，,；;。！？\n：:]")
+CLAUSE = CLAUSE_BREAK
 # Words around a figure that belong to its meaning: 超35亿吨, 突破3万家, 4%左右, 7%以上, 6800多万.
 QUALIFIER_BEFORE = re.compile(r"(?:超过|超|突破|近|约|不少于|不低于|不超过|逾|高于|低于)$")
 QUALIFIER_AFTER = re.compile(r"^(?:左右|以上|以下|以内|多|余|上下|（[\u4e00-\u9fff]）)")  # 14.2万台（套）
@@ -109,8 +113,9 @@ def wanted_units(question: str) -> list[str]:
     A unit named right after 多少/几 wins; then rates when the question asks for one; then
     units implied by its words (money words, the bundled word table).
     """
+    asked = _without_denominators(question)
     explicit = [_CANONICAL[m.group(1).lower()]
-                for pattern in (UNIT_AFTER_ASK, UNIT_NAMED_EN) for m in pattern.finditer(question)]
+                for pattern in (UNIT_AFTER_ASK, UNIT_NAMED_EN) for m in pattern.finditer(asked)]
     implied: list[str] = []
     if RATE_WORD.search(question):
         implied += ["%", "个百分点"]
@@ -119,7 +124,7 @@ def wanted_units(question: str) -> list[str]:
     if MONEY_WORD.search(question) and not GROWTH_WORD.search(question):
         implied.append("元")  # "GDP grew by how much" asks for a rate, not the total
     table = unit_words()
-    for word in re.findall(r"[a-z]+", question.lower()):
+    for word in re.findall(r"[a-z]+", asked.lower()):
         implied += table.get(word, ())
     for word, fits in table.items():
         if not word.isascii() and word in question:
@@ -135,6 +140,21 @@ def wanted_units(question: str) -> list[str]:
         kinds = {unit_kind(u) for u in explicit}
         implied = [u for u in implied if unit_kind(u) in kinds]
     return list(dict.fromkeys(explicit + implied))
+
+
+def _without_denominators(question: str) -> str:
+    """The question with the unit word after per / every / each blanked ("per 100 urban households")."""
+    table = unit_words()
+
+    def names_unit(word: str | None) -> bool:
+        return bool(word) and (word.lower() in table or bool(UNIT_NAMED_EN.fullmatch(word)))
+
+    def blank(m: re.Match) -> str:
+        group = 1 if names_unit(m.group(1)) else 2  # "per mu go up": mu; "per 100 urban households"
+        a, b = m.span(group)
+        return m.group()[: a - m.start()] + " " * (b - a) + m.group()[b - m.start():]
+
+    return DENOMINATOR.sub(blank, question)
 
 
 def unit_kind(unit: str) -> str:
@@ -180,6 +200,7 @@ def extract_answer(
     query=None,
     english_words: dict[str, float] | None = None,
     sentence_sims: dict | None = None,
+    clause_sims: dict[tuple[int, int], float] | None = None,
 ) -> Answer | None:
     """Pick the answer from the top passages (StoredChunk-like, best first).
 
@@ -210,6 +231,7 @@ def extract_answer(
         # question names a period, whose figures (a result, not the target) may sit further down
         period = asked is not None and asked.mode is not None
         step = s.figure_rank_english if english and not period else s.figure_rank
+        by_clause = s.figure_clause_cosine_english if english else s.figure_clause_cosine
         best = None
         for rank, passage in enumerate(passages[: s.answer_passages]):
             for f in figures_by_chunk.get(passage.id, []):
@@ -225,6 +247,8 @@ def extract_answer(
                     score += s.figure_english_lead * english_lead(f, passage, english_words)
                 if sentence_sims and passage.id in sentence_sims:
                     score += s.figure_sentence * _sentence_sim(f, passage, sentence_sims[passage.id])
+                if clause_sims:
+                    score += by_clause * clause_sims.get((passage.id, f["char_start"]), 0.0)
                 if best is None or score > best[0]:
                     best = (score, passage, f)
         if best is not None:

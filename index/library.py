@@ -316,7 +316,8 @@ def answer_dict(archive: Archive, result: SearchResult) -> dict:
     answer = (
         extract_answer(result.question, eligible, figures, extra_terms=result.terms, asked=asked,
                        units=result.units, english_words=english, settings=result.settings,
-                       query=result.query, sentence_sims=result.sentence_sims)
+                       query=result.query, sentence_sims=result.sentence_sims,
+                       clause_sims=result.clause_sims)
         if result.found
         else None
     )

@@ -11,13 +11,14 @@ from __future__ import annotations
 import math
 import re
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
 import numpy as np
 
 from archive.store import Archive, StoredChunk
-from archive.text import sentence_spans
+from archive.text import clause_span, sentence_spans
 from index.rerank import figure_leads, normalise, passage_tense
 
 SENTENCE_END = re.compile(r"[。！？；!?;\n]")
@@ -70,6 +71,7 @@ class Passages:
         self._terms: dict[str, bool] = {}  # Chinese term -> some passage holds it
         self._sentences: dict[int, np.ndarray | None] = {}  # chunk id -> its sentence vectors
         self._sentences_model: str | None = None
+        self._figure_clauses: dict[int, dict[int, np.ndarray]] = {}  # chunk id -> figure start -> vector
 
     def get(self, ids: list[int]) -> dict[int, Passage]:
         """The passages of these chunk ids that still exist, read from SQLite only when new."""
@@ -141,6 +143,27 @@ class Passages:
             out[cid] = (float(sims.max()), float(figured.max()) if len(figured) else 0.0)
         return out
 
+    def figure_clause_sims(self, ids: list[int], vector: np.ndarray,
+                           embed: Callable[[list[str]], np.ndarray]) -> dict[tuple[int, int], float]:
+        """(chunk id, figure start) -> the cosine of the vector and the clause holding that figure.
+
+        A sentence often lists several figures (新增就业5万人，失业率3%): the clause says which one a
+        question means. Embedded on first use (a passage holds a few figures) and kept per generation.
+        """
+        passages = self.get(ids)
+        kept = self._figure_clauses  # one dict throughout, whatever another thread starts meanwhile
+        missing = [cid for cid in ids if cid in passages and cid not in kept]
+        spans = {cid: {f["char_start"]: clause_span(passages[cid].chunk.text,
+                                                    f["char_start"] - passages[cid].chunk.char_start)
+                       for f in passages[cid].figures} for cid in missing}
+        texts = list(dict.fromkeys(passages[cid].chunk.text[a:b] for cid in missing for a, b in spans[cid].values()))
+        row = dict(zip(texts, np.asarray(embed(texts), dtype=np.float16), strict=True)) if texts else {}
+        for cid in missing:
+            text = passages[cid].chunk.text
+            kept[cid] = {start: row[text[a:b]] for start, (a, b) in spans[cid].items()}
+        return {(cid, start): float(v.astype(np.float32) @ vector)
+                for cid in ids for start, v in kept.get(cid, {}).items()}
+
     def english_clauses(self, ids: list[int]) -> dict[int, tuple[tuple[bool, frozenset[str]], ...]]:
         """Each chunk's glossed clauses as (holds a figure, lemmas of its gloss words)."""
         self._same_generation()
@@ -180,9 +203,10 @@ class Passages:
         """Forget everything when the archive has changed since it was read."""
         state = tuple(self.archive.db.execute(
             "SELECT key, value FROM state WHERE key IN ('generation', 'glosses') ORDER BY key").fetchall())
-        if state != self._generation or max(len(self._kept), len(self._clauses), len(self._sentences)) > MAX_KEPT:
+        kept = (self._kept, self._clauses, self._sentences, self._figure_clauses)
+        if state != self._generation or max(map(len, kept)) > MAX_KEPT:
             self._generation, self._kept, self._holders, self._held = state, {}, {}, 0
-            self._clauses, self._terms, self._sentences = {}, {}, {}
+            self._clauses, self._terms, self._sentences, self._figure_clauses = {}, {}, {}, {}
             self._glossed = None
 
     def _figures(self, chunk_ids: list[int]) -> dict[int, list[dict]]:

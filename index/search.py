@@ -81,6 +81,7 @@ class SearchResult:
     settings: SearchSettings = field(default_factory=SearchSettings)
     english_words: dict[str, float] | None = None  # an English question's words by gloss rarity
     sentence_sims: dict[int, np.ndarray] | None = None  # hit chunk id -> cosine of each sentence
+    clause_sims: dict[tuple[int, int], float] | None = None  # (chunk id, figure start) -> its clause's cosine
 
     def __post_init__(self):
         if self.query is None:
@@ -270,8 +271,15 @@ class Searcher:
         sims = None
         if legs.vector is not None and self.sentence_model:
             sims = self.passages.sentence_sims([h.chunk.id for h in hits], legs.vector, self.sentence_model)
+        clause_sims = None
+        weight = s.figure_clause_cosine_english if legs.english else s.figure_clause_cosine
+        if found and weight and legs.vector is not None and self.embed_many and (
+                legs.query.quantity or legs.units):  # only an answer with a figure reads them
+            clause_sims = self.passages.figure_clause_sims(
+                [c.chunk.id for c in eligible[: s.answer_passages]], legs.vector, self.embed_many)
         return SearchResult(legs.question, hits, legs.hints, legs.terms, legs.method, found,
-                            legs.answer_units or legs.units, legs.scope, legs.query, s, english_words, sims)
+                            legs.answer_units or legs.units, legs.scope, legs.query, s, english_words, sims,
+                            clause_sims)
 
     def _period_reports(self, year: int, mode: str | None, at_least: int | None = None) -> set[int]:
         """Reports with stored figures about the year in the mode asked (archive/periods.py)."""

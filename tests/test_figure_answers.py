@@ -227,6 +227,17 @@ def test_how_long_asks_for_a_duration_and_what_was_for_an_amount(tmp_path):
     town.close()
 
 
+def test_the_unit_after_per_divides_and_is_not_the_one_asked(tmp_path):
+    """"Yield per mu" is counted in 斤, not 亩; "yuan per mu" still asks for 元; "per cent" is a rate."""
+    town, chunk, figures = one_chunk(tmp_path, "全年粮食播种面积1.2万亩，粮食单产每亩提高10.1斤。")
+    assert figure_of(town, chunk, figures, "By how much did grain yield per mu go up?") == "10.1斤"
+    assert wanted_units("How much grain was harvested per mu?") == []
+    assert wanted_units("How many yuan per mu was the subsidy?") == ["元"]
+    assert wanted_units("What was the energy use per unit of GDP?") == []
+    assert wanted_units("By how many per cent did it grow?")[0] == "%"
+    town.close()
+
+
 def test_a_range_is_quoted_whole(tmp_path):
     """A target of 4.5%—5% is not its lower bound; 由21%至74% is a change, whose end answers."""
     town, chunk, figures = one_chunk(tmp_path, "今年地区生产总值增长4.5%—5%。森林覆盖率由21%至74%。")

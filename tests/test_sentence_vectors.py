@@ -1,4 +1,5 @@
-"""Sentence vectors: each passage's sentences embedded at index time, read by ranking and answers."""
+"""Sentence vectors: each passage's sentences embedded at index time, read by ranking and answers;
+and the clause holding each figure, embedded when an answer first reads it."""
 
 from __future__ import annotations
 
@@ -116,6 +117,48 @@ def test_the_figure_in_the_sentence_nearest_the_question_answers():
     on = extract_answer("新建了多少个", [passage], figures, settings=SearchSettings(figure_sentence=2.0),
                         sentence_sims=sims)
     assert off.figure == "12个" and on.figure == "30个"
+
+
+def test_each_figure_is_read_by_the_clause_that_holds_it(library):
+    """Two figures of one sentence: the question written as one figure's clause is nearest that
+    figure; the clause vectors are embedded once and kept until the archive changes."""
+    searcher = library.searcher()
+    parking = next(c for c in library.archive.chunks() if "停车位" in c.text)
+    starts = [f["char_start"] for f in searcher.passages.get([parking.id])[parking.id].figures]
+    calls = []
+
+    def embed(texts):
+        calls.append(list(texts))
+        return library.embedder.embed(texts)
+
+    question = library.embedder.embed(["全年新增停车位1200个"])[0]
+    sims = searcher.passages.figure_clause_sims([parking.id], question, embed)
+    assert set(sims) == {(parking.id, s) for s in starts}
+    assert max(sims.values()) == pytest.approx(1.0, abs=2e-3)
+    searcher.passages.figure_clause_sims([parking.id], question, embed)
+    assert len(calls) == 1  # kept: not embedded again
+
+
+def test_the_figure_whose_clause_is_nearest_the_question_answers():
+    """One sentence, two counts, no words to tell them by: the clause nearest in meaning picks the figure."""
+    text = "新建公园12个，口袋公园30个。"
+    passage = _Passage(text)
+    figures = {1: [
+        {"raw": "12个", "value": 12, "unit": "个", "char_start": 4, "char_end": 7, "context": text},
+        {"raw": "30个", "value": 30, "unit": "个", "char_start": 12, "char_end": 15, "context": text},
+    ]}
+    clauses = {(1, 4): 0.2, (1, 12): 0.7}
+    off = extract_answer("有多少个", [passage], figures, clause_sims=clauses,
+                         settings=SearchSettings(figure_clause_cosine=0.0))
+    on = extract_answer("有多少个", [passage], figures, clause_sims=clauses)
+    assert off.figure == "12个" and on.figure == "30个"
+
+
+def test_a_search_for_a_figure_reads_the_clauses_of_the_answering_passages(library):
+    result = library.searcher().search("新增停车位多少个")
+    assert result.found and result.clause_sims
+    assert {cid for cid, _ in result.clause_sims} <= {h.chunk.id for h in result.hits}
+    assert library.searcher().search("公厕保洁情况怎么样").clause_sims is None  # no figure asked
 
 
 def test_check_reports_chunks_without_sentence_vectors_and_repair_embeds_them(library):
