@@ -297,3 +297,11 @@ def m017_sentence_vectors(db: sqlite_utils.Database) -> None:
         )
         """
     )
+
+
+@migration
+def m018_clause_vectors(db: sqlite_utils.Database) -> None:
+    # Beside each chunk's sentence vectors, the clauses holding its figures (archive.text
+    # figure_clauses order). Rows from before have none: the next `add`, `rebuild` or
+    # `check --repair` embeds those chunks again.
+    db.execute("ALTER TABLE sentence_vectors ADD COLUMN clauses BLOB")

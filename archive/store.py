@@ -346,19 +346,24 @@ class Archive:
         """Chunks whose sentences this model has not embedded (new, or embedded by another)."""
         return [r[0] for r in self.db.execute(
             "SELECT c.id FROM chunks c LEFT JOIN sentence_vectors v ON v.chunk_id = c.id"
-            " AND v.model = ? WHERE v.chunk_id IS NULL ORDER BY c.id", [model])]
+            " AND v.model = ? WHERE v.chunk_id IS NULL OR v.clauses IS NULL ORDER BY c.id", [model])]
 
-    def put_sentence_vectors(self, model: str, rows: Iterable[tuple[int, bytes]]) -> None:
-        """Store (chunk id, packed vectors) made by this model, replacing any older ones."""
-        self.db.conn.executemany("INSERT OR REPLACE INTO sentence_vectors VALUES (?, ?, ?)",
-                                 [(cid, model, blob) for cid, blob in rows])
+    def put_sentence_vectors(self, model: str, rows: Iterable[tuple[int, bytes, bytes]]) -> None:
+        """Store (chunk id, packed sentence vectors, packed figure-clause vectors) made by this
+        model, replacing any older ones."""
+        self.db.conn.executemany(
+            "INSERT OR REPLACE INTO sentence_vectors (chunk_id, model, vectors, clauses) VALUES (?, ?, ?, ?)",
+            [(cid, model, sentences, clauses) for cid, sentences, clauses in rows])
 
-    def sentence_vectors(self, chunk_ids: Iterable[int], model: str) -> dict[int, bytes]:
-        """Packed sentence vectors of these chunks, where this model made them."""
+    def sentence_vectors(self, chunk_ids: Iterable[int], model: str, column: str = "vectors") -> dict[int, bytes]:
+        """Packed sentence vectors of these chunks, where this model made them (column "clauses":
+        the vectors of the clauses holding their figures)."""
+        if column not in ("vectors", "clauses"):
+            raise ValueError(column)
         out: dict[int, bytes] = {}
         for batch in _batches(list(chunk_ids), 500):
             out.update(self.db.execute(
-                f"SELECT chunk_id, vectors FROM sentence_vectors WHERE model = ?"
+                f"SELECT chunk_id, {column} FROM sentence_vectors WHERE model = ? AND {column} IS NOT NULL"
                 f" AND chunk_id IN ({','.join('?' * len(batch))})", [model, *batch]).fetchall())
         return out
 

@@ -83,3 +83,9 @@ def clause_span(text: str, at: int) -> tuple[int, int]:
     start = max((m.end() for m in CLAUSE_BREAK.finditer(text, 0, at)), default=0)
     end = CLAUSE_BREAK.search(text, at)
     return start, end.start() if end else len(text)
+
+
+def figure_clauses(text: str, offsets: Iterable[int]) -> list[tuple[int, int]]:
+    """The distinct clauses holding figures at these offsets, in text order: what a passage's
+    clause vectors are rows of."""
+    return sorted({clause_span(text, at) for at in offsets})

@@ -201,6 +201,7 @@ def extract_answer(
     english_words: dict[str, float] | None = None,
     sentence_sims: dict | None = None,
     clause_sims: dict[tuple[int, int], float] | None = None,
+    term_groups: list[tuple[float, frozenset[str]]] | None = None,
 ) -> Answer | None:
     """Pick the answer from the top passages (StoredChunk-like, best first).
 
@@ -216,6 +217,9 @@ def extract_answer(
     # figure's share of its translated terms, leaving the unit to decide
     own = () if english and extra_terms else (query.tokens if query is not None else tokens(question))
     terms = set(own) | set(extra_terms)
+    # an English word counts once, by whichever of its translations a clause holds; a Chinese
+    # question's words weigh by their length
+    groups = term_groups if english and term_groups else [(len(t), frozenset([t])) for t in terms]
     named = list(query.units) if query is not None else wanted_units(question)  # the question's own
     units = units or named  # search's units also know the archive's measure words
     quantity = query.quantity if query is not None else is_quantity_question(question)
@@ -235,7 +239,7 @@ def extract_answer(
         best = None
         for rank, passage in enumerate(passages[: s.answer_passages]):
             for f in figures_by_chunk.get(passage.id, []):
-                score = _figure_score(f, units, terms, rank, passage, question, s, step)
+                score = _figure_score(f, units, groups, rank, passage, question, s, step)
                 if not named and _unit_index(f["unit"], units) is not None:
                     score -= s.figure_unit - s.figure_mined_unit  # the archive's guess, not the question's word
                 score += period_fit(f, passage, asked, s)
@@ -255,7 +259,7 @@ def extract_answer(
             _, passage, f = best
             return _figure_answer(passage, f, _quote_whole(f, figures_by_chunk[passage.id], units))
     passage = passages[0]
-    start, end = max(_sentences(passage), key=lambda s: _overlap(passage.text[s[0] : s[1]], terms))
+    start, end = max(_sentences(passage), key=lambda s: _overlap(passage.text[s[0] : s[1]], groups))
     return Answer(
         None,
         None,
@@ -315,11 +319,11 @@ def _unit_index(unit: str, units: list[str]) -> int | None:
     return next((i + 1 for i, u in enumerate(units) if u in same), None)  # 吨 for 斤, a step behind
 
 
-def _figure_score(f: dict, units: list[str], terms: set[str], rank: int, passage,
-                  question_text: str = "", s: SearchSettings | None = None,
+def _figure_score(f: dict, units: list[str], groups: list[tuple[float, frozenset[str]]], rank: int,
+                  passage, question_text: str = "", s: SearchSettings | None = None,
                   step: float | None = None) -> float:
-    """Unit fit, then the words of its clause, then the words just before it, then passage rank
-    (less `step` per rank: s.figure_rank unless given)."""
+    """Unit fit, then the question's words in its clause, then just before it, then passage rank
+    (less `step` per rank: s.figure_rank unless given). `groups`: (weight, the forms of one word)."""
     s = s or SearchSettings()
     step = s.figure_rank if step is None else step
     start = f["char_start"] - passage.char_start
@@ -335,18 +339,18 @@ def _figure_score(f: dict, units: list[str], terms: set[str], rank: int, passage
         unit_fit = s.figure_unit - s.figure_unit_step * fits[0] if fits else s.figure_bare_unit
     lead = to_simplified(LEAD.split(passage.text[max(0, start - 24) : start])[-1])  # 鋼 is 钢
     named = to_simplified(naming_words(f, passage))  # 新改建公厕20座, 786所县医院
-    lead_overlap = sum(len(t) for t in terms if t in named) / max(1, sum(len(t) for t in terms))
+    lead_overlap = _share(groups, lambda t: t in named)
     # 从三万九千八百元增加到八万一千元: "reached / 增长到" asks for the figure after 到
     reached = s.figure_reached if REACH.search(question_text) and lead.endswith(("到", "至", "达")) else 0.0
     # "grew by how much" asks for the figure right after 增长: 国内生产总值增长2.3%, not 失业率降到5.2%
     grew = 0.0
     if GROWTH_WORD.search(question_text) and lead.endswith(GROWTH_LEADS):
         clause = CLAUSE.split(passage.text[max(0, start - 30) : start])[-1]  # 国内生产总值达到…、增长
-        named = any(len(t) >= 2 and t in clause and t not in GROWTH_LEADS for t in terms)
+        named = any(len(t) >= 2 and t in clause and t not in GROWTH_LEADS for _, forms in groups for t in forms)
         grew = s.figure_grew_named if named else s.figure_grew
     # 由21%提升至74%: the figure a change started from answers only a question about the start
     start_of_change = f.get("role") == "from" and not STARTED.search(question_text)
-    return (unit_fit + s.figure_clause * _overlap(f["context"], terms) + s.figure_lead * lead_overlap
+    return (unit_fit + s.figure_clause * _overlap(f["context"], groups) + s.figure_lead * lead_overlap
             + reached + grew - step * rank - s.figure_change_start * start_of_change)
 
 
@@ -392,11 +396,16 @@ def _words(text: str) -> frozenset[str]:
     return frozenset(tokens(text))
 
 
-def _overlap(text: str, terms: set[str]) -> float:
-    if not terms:
-        return 0.0
+def _overlap(text: str, groups: list[tuple[float, frozenset[str]]]) -> float:
+    """Weighted share of the question's words among the text's segmented words."""
     words = _words(text)
-    return sum(len(t) for t in terms if t in words) / sum(len(t) for t in terms)
+    return _share(groups, words.__contains__)
+
+
+def _share(groups: list[tuple[float, frozenset[str]]], holds) -> float:
+    """Weighted share of the groups one of whose forms `holds`."""
+    total = sum(w for w, _ in groups)
+    return sum(w for w, forms in groups if any(map(holds, forms))) / total if total else 0.0
 
 
 def _sentences(passage) -> list[tuple[int, int]]:

@@ -47,6 +47,7 @@ class Candidate:
     period_clause: float = 0.0  # the question's terms in the clause of such a figure
     sentence_cosine: float = 0.0  # cosine of the question and the passage's nearest sentence
     figure_sentence_cosine: float = 0.0  # ... of its nearest sentence holding a figure
+    figure_clause_cosine: float = 0.0  # ... of its nearest clause holding a figure
     report_votes: float = 0.0  # share of all the legs' evidence (1/rank) found in its report
     report_lead: float = 0.0  # its report's evidence over the best report's (1.0: the best)
 
@@ -96,7 +97,8 @@ def scores(pool: list[Candidate], s: SearchSettings, english: bool, method: str,
 
 def gather_evidence(query: Query, legs, passages: dict[int, Passage], glossed: dict[int, float],
                     s: SearchSettings, clauses: dict[int, float] | None = None,
-                    sentences: dict[int, tuple[float, float]] | None = None) -> list[Candidate]:
+                    sentences: dict[int, tuple[float, float]] | None = None,
+                    figure_clauses: dict[int, float] | None = None) -> list[Candidate]:
     """Candidates in the order the legs found them (dense, keyword, English, lexicon)."""
     ids = list(dict.fromkeys([*legs.dense, *legs.keyword, *legs.english_leg, *legs.lexicon]))
     boosts = report_boosts(legs.hints)
@@ -134,6 +136,7 @@ def gather_evidence(query: Query, legs, passages: dict[int, Passage], glossed: d
             period_clause=period_clause(p, query.asked, units, weighted, total),
             sentence_cosine=(sentences or {}).get(cid, (0.0, 0.0))[0],
             figure_sentence_cosine=(sentences or {}).get(cid, (0.0, 0.0))[1],
+            figure_clause_cosine=(figure_clauses or {}).get(cid, 0.0),
         ))
     vote_by_report(out)
     return out

@@ -302,10 +302,20 @@ def framing(question: str) -> set[int]:
 
 def chinese_terms(question: str, *, limit: int = 24, held=None) -> list[tuple[str, float]]:
     """Weighted Chinese keywords for the Latin-script words of a question (glossary first)."""
+    merged: dict[str, float] = {}
+    for group in term_groups(question, held=held):
+        for zh, w in group:
+            merged[zh] = max(merged.get(zh, 0.0), round(w, 3))
+    return sorted(merged.items(), key=lambda kv: -kv[1])[:limit]
+
+
+def term_groups(question: str, *, held=None) -> list[list[tuple[str, float]]]:
+    """The weighted translations of each English word or phrase of a question, one list per word:
+    a word is matched once, by whichever of its senses a text holds."""
     t = tables()
     toks = words(question)
     lem = [t.lemma(w) for w in toks]
-    found: list[tuple[str, float]] = []
+    found: list[list[tuple[str, float]]] = []
     i = 0
     while i < len(toks):
         step, terms = 1, []
@@ -323,9 +333,7 @@ def chinese_terms(question: str, *, limit: int = 24, held=None) -> list[tuple[st
                 terms = _number_terms(toks[i])
             elif not {toks[i], lem[i]} & _QUIET and lem[i] in t.words:
                 terms = _split(t.words[lem[i]], WORD_BUDGET, held)
-        found += terms
+        if terms:
+            found.append(terms)
         i += step
-    merged: dict[str, float] = {}
-    for zh, w in found:
-        merged[zh] = max(merged.get(zh, 0.0), round(w, 3))
-    return sorted(merged.items(), key=lambda kv: -kv[1])[:limit]
+    return found

@@ -145,13 +145,25 @@ def content_words(question: str) -> list[str]:
 def lexicon_terms(words_: list[str], word_vectors: np.ndarray, lexicon: Lexicon | None,
                   *, settings: SearchSettings | None = None) -> list[tuple[str, float]]:
     """Weighted Chinese keywords for the question words: cosine above the floor scales the weight."""
+    return best_first(lexicon_groups(words_, word_vectors, lexicon, settings=settings))
+
+
+def best_first(groups: list[list[tuple[str, float]]]) -> list[tuple[str, float]]:
+    """Each term of the groups once, at its best weight, best first."""
+    found: dict[str, float] = {}
+    for group in groups:
+        for term, w in group:
+            found[term] = max(found.get(term, 0.0), w)
+    return sorted(found.items(), key=lambda kv: -kv[1])
+
+
+def lexicon_groups(words_: list[str], word_vectors: np.ndarray, lexicon: Lexicon | None,
+                   *, settings: SearchSettings | None = None) -> list[list[tuple[str, float]]]:
+    """`lexicon_terms` one list per question word (a word is matched once, by any of its terms)."""
     s = settings or SearchSettings()
     if lexicon is None or not words_:
         return []
-    found: dict[str, float] = {}
-    for matches in lexicon.match(word_vectors, floor=s.lexicon_similarity, margin=s.lexicon_margin,
-                                 per_word=s.lexicon_per_word):
-        for term, cosine in matches:
-            w = round(s.lexicon_weight * min(1.0, (cosine - s.lexicon_similarity) / s.lexicon_ramp + 0.5), 3)
-            found[term] = max(found.get(term, 0.0), w)
-    return sorted(found.items(), key=lambda kv: -kv[1])
+    return [[(term, round(s.lexicon_weight * min(1.0, (cosine - s.lexicon_similarity) / s.lexicon_ramp + 0.5), 3))
+             for term, cosine in matches]
+            for matches in lexicon.match(word_vectors, floor=s.lexicon_similarity, margin=s.lexicon_margin,
+                                         per_word=s.lexicon_per_word) if matches]

@@ -317,7 +317,7 @@ def answer_dict(archive: Archive, result: SearchResult) -> dict:
         extract_answer(result.question, eligible, figures, extra_terms=result.terms, asked=asked,
                        units=result.units, english_words=english, settings=result.settings,
                        query=result.query, sentence_sims=result.sentence_sims,
-                       clause_sims=result.clause_sims)
+                       clause_sims=result.clause_sims, term_groups=result.word_groups)
         if result.found
         else None
     )

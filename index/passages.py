@@ -144,11 +144,13 @@ class Passages:
         return out
 
     def figure_clause_sims(self, ids: list[int], vector: np.ndarray,
-                           embed: Callable[[list[str]], np.ndarray]) -> dict[tuple[int, int], float]:
+                           embed: Callable[[list[str]], np.ndarray] | None = None,
+                           model: str | None = None) -> dict[tuple[int, int], float]:
         """(chunk id, figure start) -> the cosine of the vector and the clause holding that figure.
 
         A sentence often lists several figures (新增就业5万人，失业率3%): the clause says which one a
-        question means. Embedded on first use (a passage holds a few figures) and kept per generation.
+        question means. Read from the archive where this model stored them at index time (index/
+        sentence_vectors.py), else embedded here when `embed` is given; kept per generation.
         """
         passages = self.get(ids)
         kept = self._figure_clauses  # one dict throughout, whatever another thread starts meanwhile
@@ -156,13 +158,37 @@ class Passages:
         spans = {cid: {f["char_start"]: clause_span(passages[cid].chunk.text,
                                                     f["char_start"] - passages[cid].chunk.char_start)
                        for f in passages[cid].figures} for cid in missing}
-        texts = list(dict.fromkeys(passages[cid].chunk.text[a:b] for cid in missing for a, b in spans[cid].values()))
-        row = dict(zip(texts, np.asarray(embed(texts), dtype=np.float16), strict=True)) if texts else {}
+        stored = self._stored_clauses(missing, model, len(vector)) if model and missing else {}
         for cid in missing:
+            rows = stored.get(cid)
+            distinct = sorted(set(spans[cid].values()))
+            if rows is not None and len(rows) == len(distinct):
+                row = dict(zip(distinct, rows, strict=True))
+                kept[cid] = {start: row[span] for start, span in spans[cid].items()}
+        unread = [cid for cid in missing if cid not in kept] if embed is not None else []
+        texts = list(dict.fromkeys(passages[cid].chunk.text[a:b] for cid in unread for a, b in spans[cid].values()))
+        row = dict(zip(texts, np.asarray(embed(texts), dtype=np.float16), strict=True)) if texts else {}
+        for cid in unread:
             text = passages[cid].chunk.text
             kept[cid] = {start: row[text[a:b]] for start, (a, b) in spans[cid].items()}
         return {(cid, start): float(v.astype(np.float32) @ vector)
                 for cid in ids for start, v in kept.get(cid, {}).items()}
+
+    def figure_clause_cosines(self, ids: list[int], vector: np.ndarray, model: str) -> dict[int, float]:
+        """Chunk id -> the best cosine of the clauses holding its figures, where they are stored."""
+        best: dict[int, float] = {}
+        for (cid, _), sim in self.figure_clause_sims(ids, vector, model=model).items():
+            best[cid] = max(sim, best.get(cid, -1.0))
+        return best
+
+    def _stored_clauses(self, ids: list[int], model: str, dimension: int) -> dict[int, np.ndarray]:
+        from index.sentence_vectors import unpack
+
+        try:
+            blobs = self.archive.sentence_vectors(ids, model, column="clauses")
+        except sqlite3.OperationalError:  # an archive from before clause vectors
+            return {}
+        return {cid: unpack(blob, dimension) for cid, blob in blobs.items()}
 
     def english_clauses(self, ids: list[int]) -> dict[int, tuple[tuple[bool, frozenset[str]], ...]]:
         """Each chunk's glossed clauses as (holds a figure, lemmas of its gloss words)."""

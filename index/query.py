@@ -11,7 +11,7 @@ from functools import cached_property
 
 from archive.tokens import tokens
 from index.answer import asks_figure, wanted_units
-from index.crosslingual import chinese_terms, is_english
+from index.crosslingual import chinese_terms, is_english, term_groups
 from index.hints import Asked, asked
 from index.keyword import query_terms
 from index.lexicon import content_words
@@ -37,6 +37,10 @@ class Query:
         """Weighted Chinese keywords: dictionary translations for English (those the archive holds
         first, when `held(zh)` says which), content tokens otherwise."""
         return chinese_terms(self.text, held=held) if self.english else self._tokens_weighted
+
+    def term_groups(self, held=None) -> list[list[tuple[str, float]]]:
+        """An English question's translations, one list per word or phrase (crosslingual.term_groups)."""
+        return term_groups(self.text, held=held) if self.english else []
 
     @cached_property
     def _tokens_weighted(self) -> list[tuple[str, float]]:

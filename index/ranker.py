@@ -22,7 +22,7 @@ FEATURES = (
     *(f"{leg}_depth" for leg in LEGS),  # 1 - log(rank)/log(101): slow over the whole list
     "cosine", "hint", "coverage", "run", "unit_fit", "tense", "english_coverage",
     "figure_lead", "english_clause", "sentence_coverage", "period_figure", "period_clause",
-    "sentence_cosine", "figure_sentence_cosine", "report_votes", "report_lead",
+    "sentence_cosine", "figure_sentence_cosine", "report_votes", "report_lead", "figure_clause_cosine",
 )
 
 
@@ -58,6 +58,7 @@ def features(candidate) -> list[float]:
         candidate.figure_sentence_cosine,
         candidate.report_votes,
         candidate.report_lead,
+        candidate.figure_clause_cosine,
     ]
 
 

@@ -21,7 +21,7 @@ from index.keyword import (
     english_search,
     keyword_search,
 )
-from index.lexicon import Lexicon, lexicon_terms
+from index.lexicon import Lexicon, best_first, lexicon_groups
 from index.passages import Passages
 from index.query import Query
 from index.ranker import Ranker, shipped
@@ -53,6 +53,7 @@ class Legs:
     scope: Scope | None = None  # the reports that match every place and year named
     query: Query | None = None  # the question, parsed once
     vector: np.ndarray | None = None  # the question embedded (dense and hybrid)
+    word_groups: list[tuple[float, frozenset[str]]] | None = None  # English: (weight, forms) per word
 
     def __post_init__(self):
         if self.query is None:
@@ -82,6 +83,7 @@ class SearchResult:
     english_words: dict[str, float] | None = None  # an English question's words by gloss rarity
     sentence_sims: dict[int, np.ndarray] | None = None  # hit chunk id -> cosine of each sentence
     clause_sims: dict[tuple[int, int], float] | None = None  # (chunk id, figure start) -> its clause's cosine
+    word_groups: list[tuple[float, frozenset[str]]] | None = None  # Legs.word_groups
 
     def __post_init__(self):
         if self.query is None:
@@ -168,21 +170,25 @@ class Searcher:
         hints = [h for h in hints if h.value not in ignore_hints and h.label not in ignore_hints]
         weighted = _without_place_names(weighted, hints, reports)
         dense_ready = method in ("dense", "hybrid") and self.store is not None and self.embed_query
-        vector, mined = None, []
+        vector, mined, mined_groups = None, [], []
         with one_blas_thread():
             if english and method == "hybrid" and self.lexicon is not None and self.embed_many:
                 looked_up = q.words
                 vectors = self.embed_many([q.text, *looked_up])
                 vector = vectors[0]
                 known = {t for t, _ in weighted}
-                mined = [(t, w) for t, w in lexicon_terms(looked_up, vectors[1:], self.lexicon, settings=s)
-                         if t not in known]
+                mined_groups = lexicon_groups(looked_up, vectors[1:], self.lexicon, settings=s)
+                mined = [(t, w) for t, w in best_first(mined_groups) if t not in known]
                 mined = _without_place_names(mined, hints, reports) if mined else []
             terms = [t for t, _ in weighted + mined]
             # the measure words mined for an English question's terms pick its figure, but are too
             # loose to rank passages by: only the units its own words name do that
             legs = Legs(q.text, method, english, terms, hints, weighted + mined, list(q.units),
                         _units(q, weighted + mined, english, self.lexicon, s), query=q)
+            if english:
+                legs.word_groups = _word_groups(
+                    [(sum(w for _, w in g), g) for g in q.term_groups(held=self.passages.holds)]
+                    + [(max(w for _, w in g), g) for g in mined_groups], weighted + mined)
             if use_hints:
                 mentioned = (lambda name: english_mentions(self.archive, name)) if english else None
                 legs.scope = scope(q.text, reports, hints, ignore_hints, self._period_reports,
@@ -229,11 +235,12 @@ class Searcher:
         if legs.english:
             glossed = english_coverage(self.archive, legs.query.words, ids, self.passages.english_holders)
             clauses = self._clause_shares(legs.query, ids)
-        sentences = {}
+        sentences, figure_clauses = {}, {}
         if legs.vector is not None and self.sentence_model:
             sentences = self.passages.sentence_cosines(ids, legs.vector, self.sentence_model)
+            figure_clauses = self.passages.figure_clause_cosines(ids, legs.vector, self.sentence_model)
         return gather_evidence(legs.query, legs, self.passages.get(ids), glossed, self.settings, clauses,
-                               sentences)
+                               sentences, figure_clauses)
 
     def _clause_shares(self, query: Query, ids: list[int]) -> dict[int, float]:
         """rerank.clause_share of each chunk for an English question."""
@@ -276,10 +283,11 @@ class Searcher:
         if found and weight and legs.vector is not None and self.embed_many and (
                 legs.query.quantity or legs.units):  # only an answer with a figure reads them
             clause_sims = self.passages.figure_clause_sims(
-                [c.chunk.id for c in eligible[: s.answer_passages]], legs.vector, self.embed_many)
+                [c.chunk.id for c in eligible[: s.answer_passages]], legs.vector, self.embed_many,
+                self.sentence_model)
         return SearchResult(legs.question, hits, legs.hints, legs.terms, legs.method, found,
                             legs.answer_units or legs.units, legs.scope, legs.query, s, english_words, sims,
-                            clause_sims)
+                            clause_sims, legs.word_groups)
 
     def _period_reports(self, year: int, mode: str | None, at_least: int | None = None) -> set[int]:
         """Reports with stored figures about the year in the mode asked (archive/periods.py)."""
@@ -387,6 +395,21 @@ def _units(query: Query, terms: list[tuple[str, float]], english: bool,
 def _hinted_reports(hints: list[Hint]) -> set[int]:
     place = [h for h in hints if h.kind == "place"]
     return set().union(*(h.report_ids for h in place)) if place else set()
+
+
+def _word_groups(groups: list[tuple[float, list[tuple[str, float]]]],
+                 weighted: list[tuple[str, float]]) -> list[tuple[float, frozenset[str]]]:
+    """(weight, forms) of each English word or phrase -- a dictionary word weighs what its senses
+    share, a mined word its best match -- with the forms among the terms kept; then any other term."""
+    kept = {t for t, _ in weighted}
+    out, covered = [], set()
+    for weight, senses in groups:
+        forms = frozenset(zh for zh, _ in senses if zh in kept)
+        if forms:
+            out.append((weight, forms))
+            covered |= forms
+    return out + [(w, frozenset([t])) for t, w in weighted if t not in covered]
+
 
 
 def _without_place_names(

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from archive.text import sentence_spans
+from archive.text import figure_clauses, sentence_spans
 from index.vectors.vector_index import Progress, bar
 
 if TYPE_CHECKING:
@@ -45,13 +45,23 @@ def fill(archive: Archive, embedder: Embedder, progress: Progress | None = None)
     with bar(progress, "Embedding sentences", len(ids)) as shown:
         for start in range(0, len(ids), CHUNKS_PER_BATCH):
             chunks = archive.chunks(ids[start : start + CHUNKS_PER_BATCH])
-            spans = [sentence_spans(c.text) for c in chunks]
+            starts: dict[int, list[int]] = {}
+            for f in archive.figures([c.id for c in chunks], columns="f.char_start"):
+                starts.setdefault(f["chunk_id"], []).append(f["char_start"])
+            # each chunk's sentences, then the clauses holding its figures, in one encoder call
+            spans = [sentence_spans(c.text) + clause_spans(c, starts.get(c.id, ())) for c in chunks]
             vectors = embedder.embed([c.text[a:b] for c, s in zip(chunks, spans, strict=True) for a, b in s],
                                      batch_size=256)
             rows, at = [], 0
             for c, s in zip(chunks, spans, strict=True):
-                rows.append((c.id, pack(vectors[at : at + len(s)])))
+                n = len(sentence_spans(c.text))
+                rows.append((c.id, pack(vectors[at : at + n]), pack(vectors[at + n : at + len(s)])))
                 at += len(s)
             archive.put_sentence_vectors(model, rows)
             shown.update(len(chunks))
     return len(ids)
+
+
+def clause_spans(chunk, figure_starts) -> list[tuple[int, int]]:
+    """The clauses of a chunk holding its figures (archive.text.figure_clauses), chunk-relative."""
+    return figure_clauses(chunk.text, [at - chunk.char_start for at in figure_starts])

@@ -289,3 +289,15 @@ def test_passages_know_which_words_the_archive_holds(tmp_path):
     assert passages.holds("棚户区改造")  # a term jieba splits needs every part in one passage
     archive.remove(archive.reports()[0]["id"])
     assert not passages.holds("棚户区")  # forgotten when the archive changes
+
+
+def test_each_english_word_keeps_its_translations_together() -> None:
+    """term_groups: one list per English word or phrase; chinese_terms is their union, each term at
+    its best weight."""
+    question = "How many elevators were added to old residential buildings?"
+    groups = crosslingual.term_groups(question)
+    assert any({"电梯"} <= {zh for zh, _ in g} for g in groups)
+    assert all(len({zh for zh, _ in g}) == len(g) for g in groups)
+    flat = dict(chinese_terms(question, limit=100))
+    assert set(flat) == {zh for g in groups for zh, _ in g}
+    assert all(flat[zh] == max(round(w, 3) for g in groups for z, w in g if z == zh) for zh in flat)

@@ -152,3 +152,36 @@ def test_an_english_field_of_an_older_gloss_format_is_reported_and_repaired(coun
     bodies = [r[0] for r in county.db.execute("SELECT body FROM chunks_en")]
     assert "investment" not in bodies
     assert any(" # " in b and b.endswith(" .") for b in bodies)
+
+
+def test_an_english_word_counts_once_however_many_of_its_senses_a_clause_holds():
+    """"old" is 老旧, 旧, 老 and 一老 in the dictionary and the mined lexicon: a clause holding all of
+    them is not four words nearer than one holding "elevators" and "old" once each."""
+    text = "改造完工老旧小区300个以上，实施老楼加装电梯800台。"
+
+    class Passage:
+        id, report_id, char_start = 1, 1, 0
+
+    Passage.text = text
+    figures = {1: [
+        {"raw": "300个", "value": 300, "unit": "个", "char_start": 8, "char_end": 12, "context": "改造完工老旧小区300个以上"},
+        {"raw": "800台", "value": 800, "unit": "台", "char_start": 23, "char_end": 27, "context": "实施老楼加装电梯800台"},
+    ]}
+    question = "How many elevators were added to old residential buildings?"
+    terms = ["电梯", "新增", "加进", "增添", "老旧", "一老", "旧", "老", "古", "住宅楼", "居住", "住宅"]
+    groups = [(0.6, frozenset({"电梯"})), (0.6, frozenset({"新增", "加进", "增添"})),
+              (0.5, frozenset({"老旧", "一老", "旧", "老", "古"})), (0.8, frozenset({"住宅楼", "居住", "住宅"}))]
+    flat = extract_answer(question, [Passage()], figures, extra_terms=terms, units=["个"])
+    grouped = extract_answer(question, [Passage()], figures, extra_terms=terms, units=["个"], term_groups=groups)
+    assert flat.figure == "300个以上"  # four senses of "old" outweighed "elevators"
+    assert grouped.figure == "800台"
+
+
+def test_a_search_groups_an_english_questions_terms_by_word(county):
+    from index.search import Searcher
+
+    searcher = Searcher(county)
+    legs = searcher.gather("How many garbage transfer stations were built?", method="keyword")
+    assert legs.word_groups and {t for _, forms in legs.word_groups for t in forms} == set(legs.terms)
+    assert any(len(forms) > 1 for _, forms in legs.word_groups)
+    assert searcher.gather("新建了多少座垃圾转运站", method="keyword").word_groups is None

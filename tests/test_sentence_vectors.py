@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from archive.text import sentence_spans
+from archive.text import figure_clauses, sentence_spans
 from index import sentence_vectors
 from index.answer import extract_answer
 from index.library import Library
@@ -41,15 +41,27 @@ def stored(lib) -> dict[int, np.ndarray]:
     return {cid: sentence_vectors.unpack(b, lib.embedder.dimension) for cid, b in blobs.items()}
 
 
-def test_indexing_embeds_every_sentence_of_every_chunk(library):
-    vectors = stored(library)
+def stored_clauses(lib) -> dict[int, np.ndarray]:
+    key = sentence_vectors.model_key(lib.embedder)
+    blobs = lib.archive.sentence_vectors(lib.archive.chunk_ids(), key, column="clauses")
+    return {cid: sentence_vectors.unpack(b, lib.embedder.dimension) for cid, b in blobs.items()}
+
+
+def test_indexing_embeds_every_sentence_and_figure_clause_of_every_chunk(library):
+    vectors, clauses = stored(library), stored_clauses(library)
     chunks = library.archive.chunks()
-    assert set(vectors) == {c.id for c in chunks}
+    assert set(vectors) == set(clauses) == {c.id for c in chunks}
     for c in chunks:
         spans = sentence_spans(c.text)
         assert len(vectors[c.id]) == len(spans)
         alone = library.embedder.embed([c.text[a:b] for a, b in spans])
         assert np.allclose(vectors[c.id], alone, atol=2e-3)  # float16 of the same vectors
+        starts = [f["char_start"] - c.char_start for f in library.archive.figures([c.id])]
+        held = figure_clauses(c.text, starts)
+        assert len(clauses[c.id]) == len(held) == len(set(held))
+        if held:
+            assert np.allclose(clauses[c.id], library.embedder.embed([c.text[a:b] for a, b in held]), atol=2e-3)
+    assert sum(map(len, clauses.values())) == 2  # 公厕20座, 停车位1200个
 
 
 def test_add_embeds_only_new_chunks_and_remove_drops_theirs(library, tmp_path):
@@ -132,11 +144,16 @@ def test_each_figure_is_read_by_the_clause_that_holds_it(library):
         return library.embedder.embed(texts)
 
     question = library.embedder.embed(["全年新增停车位1200个"])[0]
-    sims = searcher.passages.figure_clause_sims([parking.id], question, embed)
+    sims = searcher.passages.figure_clause_sims([parking.id], question, embed)  # no model: embedded here
     assert set(sims) == {(parking.id, s) for s in starts}
     assert max(sims.values()) == pytest.approx(1.0, abs=2e-3)
     searcher.passages.figure_clause_sims([parking.id], question, embed)
     assert len(calls) == 1  # kept: not embedded again
+    fresh = library.searcher()  # with the model: read as indexing stored them, nothing embedded
+    assert fresh.passages.figure_clause_sims([parking.id], question, embed, fresh.sentence_model) == pytest.approx(sims, abs=2e-3)
+    assert len(calls) == 1
+    pool = {c.chunk.id: c for c in fresh.candidates(fresh.gather("全年新增停车位1200个"))}
+    assert pool[parking.id].figure_clause_cosine == pytest.approx(1.0, abs=2e-3)  # a ranking feature too
 
 
 def test_the_figure_whose_clause_is_nearest_the_question_answers():
@@ -159,6 +176,19 @@ def test_a_search_for_a_figure_reads_the_clauses_of_the_answering_passages(libra
     assert result.found and result.clause_sims
     assert {cid for cid, _ in result.clause_sims} <= {h.chunk.id for h in result.hits}
     assert library.searcher().search("公厕保洁情况怎么样").clause_sims is None  # no figure asked
+
+
+def test_a_row_from_before_clause_vectors_is_embedded_again(library):
+    """Homes indexed before clause vectors (migration m018 leaves their column empty) get them on
+    the next fill, sentences and clauses together."""
+    first = library.archive.chunk_ids()[0]
+    library.archive.db.execute("UPDATE sentence_vectors SET clauses = NULL WHERE chunk_id = ?", [first])
+    model = sentence_vectors.model_key(library.embedder)
+    assert library.archive.chunks_without_sentence_vectors(model) == [first]
+    assert first not in stored_clauses(library)
+    with library.writing("x"):
+        assert sentence_vectors.fill(library.archive, library.embedder) == 1
+    assert first in stored_clauses(library)
 
 
 def test_check_reports_chunks_without_sentence_vectors_and_repair_embeds_them(library):
