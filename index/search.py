@@ -411,7 +411,6 @@ def _word_groups(groups: list[tuple[float, list[tuple[str, float]]]],
     return out + [(w, frozenset([t])) for t, w in weighted if t not in covered]
 
 
-
 def _without_place_names(
     terms: list[tuple[str, float]], hints: list[Hint], reports: list[dict]
 ) -> list[tuple[str, float]]:
