@@ -46,6 +46,11 @@ UNIT_NAMED_EN = re.compile(r"\b(" + "|".join(sorted(
 # per / every / each divides the figure; it is not the unit asked for (but "per cent" is a rate)
 DENOMINATOR = re.compile(r"\b(?:per|every|each)\s+(?!cent\b)(?:[\d,.]+\s+|hundred\s+|thousand\s+)?"
                          r"(?:unit\s+of\s+)?(?:([a-z-]+)\s+)?([a-z-]+)", re.IGNORECASE)
+# "grew to what level", "had risen to": the end of a change is a level, not a rate
+LEVEL_AFTER_CHANGE = re.compile(
+    r"\b(?:grew|grown|rose|risen|increased|climbed|expanded|gone up|went up)\s+to\b", re.IGNORECASE)
+# "what share / percentage / proportion / rate" asks for a rate and for nothing else
+RATE_ASKED = re.compile(r"\bwhat (?:share|percentage|proportion|rate)\b|\bby what percentage\b", re.IGNORECASE)
 # Money is asked for by what it is: 优抚金, 经费, 拨款, 总额, 收入, 投资 ...
 MONEY_WORD = re.compile(r"[\u4e00-\u9fff](?:金|费|款|额|税)(?![\u4e00-\u9fff]*[率比])|收入|支出|投入|投资|预算|产值|总值")
 STARTED = re.compile(r"原来|原先|起初|之前|提高前|from what|start(ed)? (at|from)", re.I)
@@ -113,15 +118,15 @@ def wanted_units(question: str) -> list[str]:
     A unit named right after 多少/几 wins; then rates when the question asks for one; then
     units implied by its words (money words, the bundled word table).
     """
-    asked = _without_denominators(question)
+    asked = _asked(question)
     explicit = [_CANONICAL[m.group(1).lower()]
                 for pattern in (UNIT_AFTER_ASK, UNIT_NAMED_EN) for m in pattern.finditer(asked)]
     implied: list[str] = []
-    if RATE_WORD.search(question):
+    if RATE_WORD.search(asked):
         implied += ["%", "个百分点"]
     if DURATION_ASK.search(question):
         implied += DURATION_UNITS
-    if MONEY_WORD.search(question) and not GROWTH_WORD.search(question):
+    if MONEY_WORD.search(question) and not GROWTH_WORD.search(asked):
         implied.append("元")  # "GDP grew by how much" asks for a rate, not the total
     table = unit_words()
     for word in re.findall(r"[a-z]+", asked.lower()):
@@ -129,8 +134,10 @@ def wanted_units(question: str) -> list[str]:
     for word, fits in table.items():
         if not word.isascii() and word in question:
             implied += fits
-    if GROWTH_WORD.search(question) and not explicit:
+    if GROWTH_WORD.search(asked) and not explicit:
         implied = [u for u in implied if u != "元"]  # growth is a rate, whatever the indicator's unit
+    if RATE_ASKED.search(asked) and not explicit:
+        implied = [u for u in implied if u in RATES] or implied  # what share of spending: not 元
     if AMOUNT_QUESTION.search(question):
         implied = [u for u in implied if u not in COUNT_UNITS]  # how much allowance did recipients get
     if AMOUNT_OR_LEVEL.search(question) and not COUNT_QUESTION.search(question):
@@ -140,6 +147,12 @@ def wanted_units(question: str) -> list[str]:
         kinds = {unit_kind(u) for u in explicit}
         implied = [u for u in implied if unit_kind(u) in kinds]
     return list(dict.fromkeys(explicit + implied))
+
+
+@lru_cache(maxsize=1024)
+def _asked(question: str) -> str:
+    """The question as its units are read: a divisor blanked ("per mu"), a change's end a level."""
+    return LEVEL_AFTER_CHANGE.sub("reached", _without_denominators(question))
 
 
 def _without_denominators(question: str) -> str:
@@ -344,7 +357,7 @@ def _figure_score(f: dict, units: list[str], groups: list[tuple[float, frozenset
     reached = s.figure_reached if REACH.search(question_text) and lead.endswith(("到", "至", "达")) else 0.0
     # "grew by how much" asks for the figure right after 增长: 国内生产总值增长2.3%, not 失业率降到5.2%
     grew = 0.0
-    if GROWTH_WORD.search(question_text) and lead.endswith(GROWTH_LEADS):
+    if GROWTH_WORD.search(_asked(question_text)) and lead.endswith(GROWTH_LEADS):
         clause = CLAUSE.split(passage.text[max(0, start - 30) : start])[-1]  # 国内生产总值达到…、增长
         named = any(len(t) >= 2 and t in clause and t not in GROWTH_LEADS for _, forms in groups for t in forms)
         grew = s.figure_grew_named if named else s.figure_grew

@@ -60,7 +60,7 @@ def check(library: Library, *, sample: int = upkeep.SAMPLE) -> list[Problem]:
         except sqlite3.OperationalError:  # a read-only archive from before sentence vectors
             unembedded = library.archive.chunk_ids()
         if unembedded:
-            problems.append(Problem("index", f"{len(unembedded)} chunk(s) have no sentence vectors "
+            problems.append(Problem("index", f"{len(unembedded)} chunk(s) have no sentence or clause vectors "
                                              "(added before them, or by another model): repair embeds them"))
     return problems
 

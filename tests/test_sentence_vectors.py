@@ -198,6 +198,6 @@ def test_check_reports_chunks_without_sentence_vectors_and_repair_embeds_them(li
     library.archive.db.execute("DELETE FROM sentence_vectors WHERE chunk_id = ?", [library.archive.chunk_ids()[0]])
     problems = check(library)
     assert [p.message for p in problems] == [
-        "1 chunk(s) have no sentence vectors (added before them, or by another model): repair embeds them"]
+        "1 chunk(s) have no sentence or clause vectors (added before them, or by another model): repair embeds them"]
     assert "embedded the sentences of 1 chunk(s)" in repair(library)
     assert check(library) == []
