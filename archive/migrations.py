@@ -305,3 +305,11 @@ def m018_clause_vectors(db: sqlite_utils.Database) -> None:
     # figure_clauses order). Rows from before have none: the next `add`, `rebuild` or
     # `check --repair` embeds those chunks again.
     db.execute("ALTER TABLE sentence_vectors ADD COLUMN clauses BLOB")
+
+
+@migration
+def m019_clause_vectors_named(db: sqlite_utils.Database) -> None:
+    # A figure led only by words of change (同比增长10.1%) is now embedded with the clause before
+    # it, which names it (archive.text.figure_clause): clause vectors made before are dropped, and
+    # the next `add`, `rebuild` or `check --repair` embeds them again.
+    db.execute("UPDATE sentence_vectors SET clauses = NULL")

@@ -85,7 +85,21 @@ def clause_span(text: str, at: int) -> tuple[int, int]:
     return start, end.start() if end else len(text)
 
 
+# 同比增长10.1%, 比上年下降到, 年均: words of change alone, which name no figure themselves
+CHANGE_ONLY = re.compile(r"(?:同比|比上年|比去年|较上年|较去年|年均|分别|累计)?"
+                         r"(?:增长|增加|提高|上升|下降|减少|降低|回落|扩大|缩小|达到|达|为|完成|实现)?(?:了|到|至)?")
+
+
+def figure_clause(text: str, at: int) -> tuple[int, int]:
+    """The clause holding the figure at `at`; when only words of change lead it (地区生产总值完成
+    253.7亿元，同比增长10.1%) the clause before it in the same sentence too, which names it."""
+    start, end = clause_span(text, at)
+    if start > 1 and text[start - 1] in "，,；;：:" and CHANGE_ONLY.fullmatch(text[start:at].strip()):
+        start = clause_span(text, start - 2)[0]
+    return start, end
+
+
 def figure_clauses(text: str, offsets: Iterable[int]) -> list[tuple[int, int]]:
     """The distinct clauses holding figures at these offsets, in text order: what a passage's
     clause vectors are rows of."""
-    return sorted({clause_span(text, at) for at in offsets})
+    return sorted({figure_clause(text, at) for at in offsets})

@@ -18,7 +18,7 @@ from functools import cached_property, lru_cache
 import numpy as np
 
 from archive.store import Archive, StoredChunk
-from archive.text import clause_span, sentence_spans
+from archive.text import figure_clause, sentence_spans
 from index.rerank import figure_leads, normalise, passage_tense
 
 SENTENCE_END = re.compile(r"[。！？；!?;\n]")
@@ -155,8 +155,8 @@ class Passages:
         passages = self.get(ids)
         kept = self._figure_clauses  # one dict throughout, whatever another thread starts meanwhile
         missing = [cid for cid in ids if cid in passages and cid not in kept]
-        spans = {cid: {f["char_start"]: clause_span(passages[cid].chunk.text,
-                                                    f["char_start"] - passages[cid].chunk.char_start)
+        spans = {cid: {f["char_start"]: figure_clause(passages[cid].chunk.text,
+                                                      f["char_start"] - passages[cid].chunk.char_start)
                        for f in passages[cid].figures} for cid in missing}
         stored = self._stored_clauses(missing, model, len(vector)) if model and missing else {}
         for cid in missing:
