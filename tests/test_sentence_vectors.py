@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from archive.text import figure_clauses, sentence_spans
+from archive.text import figure_clause, figure_clauses, sentence_spans
 from index import sentence_vectors
 from index.answer import extract_answer
 from index.library import Library
@@ -154,6 +154,27 @@ def test_each_figure_is_read_by_the_clause_that_holds_it(library):
     assert len(calls) == 1
     pool = {c.chunk.id: c for c in fresh.candidates(fresh.gather("全年新增停车位1200个"))}
     assert pool[parking.id].figure_clause_cosine == pytest.approx(1.0, abs=2e-3)  # a ranking feature too
+
+
+def test_a_figure_led_only_by_words_of_change_takes_the_clause_that_names_it():
+    """同比增长10.1% says what grew only in the clause before it; 失业率3% names itself; a sentence
+    end is never crossed."""
+    text = "全年地区生产总值完成253.7亿元，同比增长10.1%；新增就业5万人，失业率3%。增长2%。"
+
+    def clause(figure: str) -> str:
+        a, b = figure_clause(text, text.index(figure))
+        return text[a:b]
+
+    assert clause("10.1%") == "全年地区生产总值完成253.7亿元，同比增长10.1%"
+    assert clause("5万人") == "新增就业5万人"
+    assert clause("3%") == "失业率3%"
+    assert clause("2%") == "增长2%"
+    listed = "城镇新增就业1256万人、城镇调查失业率平均为5.1%。"
+    assert [listed[a:b] for a, b in figure_clauses(listed, [listed.index("1256"), listed.index("5.1")])] == [
+        "城镇新增就业1256万人", "城镇调查失业率平均为5.1%"]  # the items of a list are read apart
+    comma, semicolon = text.index("，"), text.index("；")
+    assert figure_clauses(text, [text.index("10.1%"), text.index("253.7"), text.index("10.1%")]) == [
+        (0, comma), (0, semicolon)]  # one row per distinct clause, in text order
 
 
 def test_the_figure_whose_clause_is_nearest_the_question_answers():
