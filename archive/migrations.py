@@ -309,7 +309,7 @@ def m018_clause_vectors(db: sqlite_utils.Database) -> None:
 
 @migration
 def m019_clause_vectors_named(db: sqlite_utils.Database) -> None:
-    # A figure is now embedded with its list item (就业1256万人、失业率5.1% are two), and one led
+    # A figure is now embedded with its item of a list of figures (就业1256万人、失业率5.1%), and one led
     # only by words of change (同比增长10.1%) with the clause before it, which names it
     # (archive.text.figure_clause): clause vectors made before are dropped, and the next `add`,
     # `rebuild` or `check --repair` embeds them again.

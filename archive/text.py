@@ -78,10 +78,10 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
 CLAUSE_BREAK = re.compile(r"[，,；;。！？\n：:]")
 
 
-def clause_span(text: str, at: int, breaks: re.Pattern[str] = CLAUSE_BREAK) -> tuple[int, int]:
+def clause_span(text: str, at: int) -> tuple[int, int]:
     """(start, end) of the clause holding position `at`: between commas, colons or sentence ends."""
-    start = max((m.end() for m in breaks.finditer(text, 0, at)), default=0)
-    end = breaks.search(text, at)
+    start = max((m.end() for m in CLAUSE_BREAK.finditer(text, 0, at)), default=0)
+    end = CLAUSE_BREAK.search(text, at)
     return start, end.start() if end else len(text)
 
 
@@ -90,16 +90,27 @@ CHANGE_ONLY = re.compile(r"(?:同比|比上年|比去年|较上年|较去年|年
                          r"(?:增长|增加|提高|上升|下降|减少|降低|回落|扩大|缩小|达到|达|为|完成|实现)?(?:了|到|至)?")
 
 
-ITEM_BREAK = re.compile(r"[，,；;。！？\n：:、]")  # clauses, and the items of a list (就业1256万人、失业率5.1%)
+DIGIT = re.compile(r"[0-9０-９]")
 
 
 def figure_clause(text: str, at: int) -> tuple[int, int]:
-    """The clause or list item holding the figure at `at`; when only words of change lead it
-    (地区生产总值完成253.7亿元，同比增长10.1%) the one before it in the same sentence too, which names it."""
-    start, end = clause_span(text, at, ITEM_BREAK)
-    if start > 1 and text[start - 1] in "，,；;：:、" and CHANGE_ONLY.fullmatch(text[start:at].strip()):
-        start = clause_span(text, start - 2, ITEM_BREAK)[0]
-    return start, end
+    """The clause holding the figure at `at` -- its own item when the clause lists figures
+    (就业1256万人、失业率5.1%; not the nouns of 棚户区、城中村改造2206户) -- and, when only words of
+    change lead it (地区生产总值完成253.7亿元，同比增长10.1%), the item or clause before it too, which names it."""
+    start, end = clause_span(text, at)
+    items = [start]  # where the items of a list of figures start
+    for mark in re.finditer("、", text[start:end]):
+        if DIGIT.search(text, items[-1], start + mark.start()):
+            items.append(start + mark.end())
+    ends = [b - 1 for b in items[1:]] + [end]
+    k = max(i for i, b in enumerate(items) if b <= at)
+    item_start, item_end = items[k], ends[k]
+    if CHANGE_ONLY.fullmatch(text[item_start:at].strip()):
+        if k:
+            item_start = items[k - 1]
+        elif start > 1 and text[start - 1] in "，,；;：:":
+            item_start = clause_span(text, start - 2)[0]
+    return item_start, item_end
 
 
 def figure_clauses(text: str, offsets: Iterable[int]) -> list[tuple[int, int]]:

@@ -172,6 +172,8 @@ def test_a_figure_led_only_by_words_of_change_takes_the_clause_that_names_it():
     listed = "城镇新增就业1256万人、城镇调查失业率平均为5.1%。"
     assert [listed[a:b] for a, b in figure_clauses(listed, [listed.index("1256"), listed.index("5.1")])] == [
         "城镇新增就业1256万人", "城镇调查失业率平均为5.1%"]  # the items of a list are read apart
+    nouns = "实施棚户区、城中村改造项目17个2206户。"  # but a list of nouns is one clause
+    assert figure_clauses(nouns, [nouns.index("2206")]) == [(0, nouns.index("。"))]
     comma, semicolon = text.index("，"), text.index("；")
     assert figure_clauses(text, [text.index("10.1%"), text.index("253.7"), text.index("10.1%")]) == [
         (0, comma), (0, semicolon)]  # one row per distinct clause, in text order
