@@ -248,7 +248,6 @@ def extract_answer(
         # question names a period, whose figures (a result, not the target) may sit further down
         period = asked is not None and asked.mode is not None
         step = s.figure_rank_english if english and not period else s.figure_rank
-        by_clause = s.figure_clause_cosine_english if english else s.figure_clause_cosine
         best = None
         for rank, passage in enumerate(passages[: s.answer_passages]):
             for f in figures_by_chunk.get(passage.id, []):
@@ -265,7 +264,7 @@ def extract_answer(
                 if sentence_sims and passage.id in sentence_sims:
                     score += s.figure_sentence * _sentence_sim(f, passage, sentence_sims[passage.id])
                 if clause_sims:
-                    score += by_clause * clause_sims.get((passage.id, f["char_start"]), 0.0)
+                    score += s.figure_clause_cosine * clause_sims.get((passage.id, f["char_start"]), 0.0)
                 if best is None or score > best[0]:
                     best = (score, passage, f)
         if best is not None:

@@ -279,8 +279,7 @@ class Searcher:
         if legs.vector is not None and self.sentence_model:
             sims = self.passages.sentence_sims([h.chunk.id for h in hits], legs.vector, self.sentence_model)
         clause_sims = None
-        weight = s.figure_clause_cosine_english if legs.english else s.figure_clause_cosine
-        if found and weight and legs.vector is not None and self.embed_many and (
+        if found and s.figure_clause_cosine and legs.vector is not None and self.embed_many and (
                 legs.query.quantity or legs.units):  # only an answer with a figure reads them
             clause_sims = self.passages.figure_clause_sims(
                 [c.chunk.id for c in eligible[: s.answer_passages]], legs.vector, self.embed_many,

@@ -83,8 +83,7 @@ class SearchSettings:
     figure_english_lead: float = 1.0  # times the rarity-weighted share of an English question's
     # words among the glosses just before the figure (a tie-breaker between fitting figures)
     figure_sentence: float = 0.75  # times the question's cosine with the sentence holding the figure
-    figure_clause_cosine: float = 2.0  # times the question's cosine with the clause holding it ...
-    figure_clause_cosine_english: float = 0.5  # ... for an English question (its sentence weighs more)
+    figure_clause_cosine: float = 0.5  # times the question's cosine with the clause holding it
     period_target: float = 1.0  # a target asked, a target found
     period_not_target: float = -0.5  # a target asked, something else found
     period_actual: float = 0.5  # a result asked, a result found
