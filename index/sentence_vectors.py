@@ -2,8 +2,12 @@
 question the passage's nearest sentence is: a whole section's vector blurs the one line that
 answers, and an English question meets a Chinese sentence best one sentence at a time.
 
-Stored in the archive (`sentence_vectors`, float16, rows in archive.text.sentence_spans order)
-under the model that made them, so another model's rows are ignored, never mixed in.
+Beside them, the clauses holding the passage's figures (archive.text.figure_clauses): which figure
+of a sentence a question means is a clause's business (新增就业5万人，失业率3%).
+
+Stored in the archive (`sentence_vectors`: `vectors` in archive.text.sentence_spans order, `clauses`
+in figure_clauses order, float16) under the model that made them, so another model's rows are
+ignored, never mixed in.
 """
 
 from __future__ import annotations
