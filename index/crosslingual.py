@@ -302,11 +302,21 @@ def framing(question: str) -> set[int]:
 
 def chinese_terms(question: str, *, limit: int = 24, held=None) -> list[tuple[str, float]]:
     """Weighted Chinese keywords for the Latin-script words of a question (glossary first)."""
-    merged: dict[str, float] = {}
-    for group in term_groups(question, held=held):
-        for zh, w in group:
-            merged[zh] = max(merged.get(zh, 0.0), round(w, 3))
-    return sorted(merged.items(), key=lambda kv: -kv[1])[:limit]
+    return merged_terms(term_groups(question, held=held), limit)
+
+
+def merged_terms(groups: list[list[tuple[str, float]]], limit: int = 24) -> list[tuple[str, float]]:
+    """The terms of `term_groups`, each once at its best weight (to 3 places), best first."""
+    return best_first([[(zh, round(w, 3)) for zh, w in group] for group in groups])[:limit]
+
+
+def best_first(groups: list[list[tuple[str, float]]]) -> list[tuple[str, float]]:
+    """Each term of the groups once, at its best weight, best first."""
+    found: dict[str, float] = {}
+    for group in groups:
+        for term, w in group:
+            found[term] = max(found.get(term, 0.0), w)
+    return sorted(found.items(), key=lambda kv: -kv[1])
 
 
 def term_groups(question: str, *, held=None) -> list[list[tuple[str, float]]]:

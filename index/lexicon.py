@@ -21,7 +21,7 @@ import numpy as np
 
 from archive.store import Archive
 from archive.tokens import tokens
-from index.crosslingual import _QUIET, IRREGULAR, framing, tables, words
+from index.crosslingual import _QUIET, IRREGULAR, best_first, framing, tables, words
 from index.keyword import STOP_WORDS
 from index.weights import SearchSettings
 
@@ -146,15 +146,6 @@ def lexicon_terms(words_: list[str], word_vectors: np.ndarray, lexicon: Lexicon 
                   *, settings: SearchSettings | None = None) -> list[tuple[str, float]]:
     """Weighted Chinese keywords for the question words: cosine above the floor scales the weight."""
     return best_first(lexicon_groups(words_, word_vectors, lexicon, settings=settings))
-
-
-def best_first(groups: list[list[tuple[str, float]]]) -> list[tuple[str, float]]:
-    """Each term of the groups once, at its best weight, best first."""
-    found: dict[str, float] = {}
-    for group in groups:
-        for term, w in group:
-            found[term] = max(found.get(term, 0.0), w)
-    return sorted(found.items(), key=lambda kv: -kv[1])
 
 
 def lexicon_groups(words_: list[str], word_vectors: np.ndarray, lexicon: Lexicon | None,

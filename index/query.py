@@ -11,7 +11,7 @@ from functools import cached_property
 
 from archive.tokens import tokens
 from index.answer import asks_figure, wanted_units
-from index.crosslingual import chinese_terms, is_english, term_groups
+from index.crosslingual import is_english, merged_terms, term_groups
 from index.hints import Asked, asked
 from index.keyword import query_terms
 from index.lexicon import content_words
@@ -24,6 +24,7 @@ class Query:
 
     text: str
     _tense: dict = field(default_factory=dict, repr=False, compare=False)
+    _groups: dict = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def parse(cls, question: str) -> Query:
@@ -36,11 +37,16 @@ class Query:
     def terms(self, held=None) -> list[tuple[str, float]]:
         """Weighted Chinese keywords: dictionary translations for English (those the archive holds
         first, when `held(zh)` says which), content tokens otherwise."""
-        return chinese_terms(self.text, held=held) if self.english else self._tokens_weighted
+        return merged_terms(self.term_groups(held)) if self.english else self._tokens_weighted
 
     def term_groups(self, held=None) -> list[list[tuple[str, float]]]:
-        """An English question's translations, one list per word or phrase (crosslingual.term_groups)."""
-        return term_groups(self.text, held=held) if self.english else []
+        """An English question's translations, one list per word or phrase (crosslingual.term_groups),
+        looked up once per `held`."""
+        if not self.english:
+            return []
+        if held not in self._groups:
+            self._groups[held] = term_groups(self.text, held=held)
+        return self._groups[held]
 
     @cached_property
     def _tokens_weighted(self) -> list[tuple[str, float]]:

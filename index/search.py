@@ -12,6 +12,7 @@ from archive.store import Archive, StoredChunk
 from archive.units import COUNT_UNITS
 from index.answer import AMOUNT_QUESTION, RATE_WORD, RATES
 from index.candidates import LEG_NAMES, Candidate, gather_evidence, scores
+from index.crosslingual import best_first
 from index.grounding import Scope, national_default, scope
 from index.hints import Hint, figure_modes, find_hints, report_names
 from index.keyword import (
@@ -21,7 +22,7 @@ from index.keyword import (
     english_search,
     keyword_search,
 )
-from index.lexicon import Lexicon, best_first, lexicon_groups
+from index.lexicon import Lexicon, lexicon_groups
 from index.passages import Passages
 from index.query import Query
 from index.ranker import Ranker, shipped
