@@ -53,12 +53,13 @@ def fill(archive: Archive, embedder: Embedder, progress: Progress | None = None)
             for f in archive.figures([c.id for c in chunks], columns="f.char_start"):
                 starts.setdefault(f["chunk_id"], []).append(f["char_start"])
             # each chunk's sentences, then the clauses holding its figures, in one encoder call
-            spans = [sentence_spans(c.text) + clause_spans(c, starts.get(c.id, ())) for c in chunks]
+            sentences = [sentence_spans(c.text) for c in chunks]
+            spans = [s + clause_spans(c, starts.get(c.id, ())) for c, s in zip(chunks, sentences, strict=True)]
             vectors = embedder.embed([c.text[a:b] for c, s in zip(chunks, spans, strict=True) for a, b in s],
                                      batch_size=256)
             rows, at = [], 0
-            for c, s in zip(chunks, spans, strict=True):
-                n = len(sentence_spans(c.text))
+            for c, sent, s in zip(chunks, sentences, spans, strict=True):
+                n = len(sent)
                 rows.append((c.id, pack(vectors[at : at + n]), pack(vectors[at + n : at + len(s)])))
                 at += len(s)
             archive.put_sentence_vectors(model, rows)
