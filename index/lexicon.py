@@ -21,7 +21,7 @@ import numpy as np
 
 from archive.store import Archive
 from archive.tokens import tokens
-from index.crosslingual import _QUIET, IRREGULAR, best_first, framing, tables, words
+from index.crosslingual import _QUIET, IRREGULAR, framing, tables, words
 from index.keyword import STOP_WORDS
 from index.weights import SearchSettings
 
@@ -142,15 +142,10 @@ def content_words(question: str) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def lexicon_terms(words_: list[str], word_vectors: np.ndarray, lexicon: Lexicon | None,
-                  *, settings: SearchSettings | None = None) -> list[tuple[str, float]]:
-    """Weighted Chinese keywords for the question words: cosine above the floor scales the weight."""
-    return best_first(lexicon_groups(words_, word_vectors, lexicon, settings=settings))
-
-
 def lexicon_groups(words_: list[str], word_vectors: np.ndarray, lexicon: Lexicon | None,
                    *, settings: SearchSettings | None = None) -> list[list[tuple[str, float]]]:
-    """`lexicon_terms` one list per question word (a word is matched once, by any of its terms)."""
+    """Weighted Chinese keywords for each question word (cosine above the floor scales the weight),
+    one list per word: a word is matched once, by any of its terms (crosslingual.best_first merges them)."""
     s = settings or SearchSettings()
     if lexicon is None or not words_:
         return []

@@ -5,7 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from index.lexicon import FILE, Lexicon, content_words, frequent_terms, lexicon_terms, measure_words
+from index.crosslingual import best_first
+from index.lexicon import (
+    FILE,
+    Lexicon,
+    content_words,
+    frequent_terms,
+    lexicon_groups,
+    measure_words,
+)
 from index.library import Library
 
 REPORT_A = """2024年城市管理工作报告
@@ -91,7 +99,7 @@ def test_match_keeps_near_words_above_the_floor():
     matches = lexicon.match(query)
     assert [t for t, _ in matches[0]] == ["生猪"]
     assert matches[1] == []  # nothing near enough
-    terms = lexicon_terms(["pigs", "nothing"], query, lexicon)
+    terms = best_first(lexicon_groups(["pigs", "nothing"], query, lexicon))
     assert [t for t, _ in terms] == ["生猪"] and 0 < terms[0][1] <= 0.8
 
 
