@@ -46,6 +46,11 @@ UNIT_NAMED_EN = re.compile(r"\b(" + "|".join(sorted(
 # per / every / each divides the figure; it is not the unit asked for (but "per cent" is a rate)
 DENOMINATOR = re.compile(r"\b(?:per|every|each)\s+(?!cent\b)(?:[\d,.]+\s+|hundred\s+|thousand\s+)?"
                          r"(?:unit\s+of\s+)?(?:([a-z-]+)\s+)?([a-z-]+)", re.IGNORECASE)
+# "in the urban area", "key areas", "the Greater Bay Area" name places, not the dimension asked for
+AREA_WORD = re.compile(r"\b(?:(in|across|within|throughout|around|to|into)\s+(?:(?:the|this|that|its|their)\s+)?"
+                       r"(?:[A-Za-z'-]+\s+){0,2})?(areas|Area|area)\b")
+# "how long is the metro network", "how far": a length (a duration is asked by "how long did it take")
+LENGTH_ASK = re.compile(r"\bhow long\s+(?:is|was|are|were)\b|\bhow far\b|多长(?!时间)|多远", re.I)
 # "grew to what level", "had risen to": the end of a change is a level, not a rate
 LEVEL_AFTER_CHANGE = re.compile(
     r"\b(?:grew|grown|rose|risen|increased|climbed|expanded|gone up|went up)\s+to\b", re.IGNORECASE)
@@ -126,6 +131,8 @@ def wanted_units(question: str) -> list[str]:
         implied += ["%", "个百分点"]
     if DURATION_ASK.search(question):
         implied += DURATION_UNITS
+    elif LENGTH_ASK.search(question):
+        implied += ["公里", "米"]
     if MONEY_WORD.search(question) and not GROWTH_WORD.search(asked):
         implied.append("元")  # "GDP grew by how much" asks for a rate, not the total
     table = unit_words()
@@ -151,8 +158,20 @@ def wanted_units(question: str) -> list[str]:
 
 @lru_cache(maxsize=1024)
 def _asked(question: str) -> str:
-    """The question as its units are read: a divisor blanked ("per mu"), a change's end a level."""
-    return LEVEL_AFTER_CHANGE.sub("reached", _without_denominators(question))
+    """The question as its units are read: a divisor blanked ("per mu"), a place's "area" blanked,
+    a change's end a level."""
+    return LEVEL_AFTER_CHANGE.sub("reached", _without_place_areas(_without_denominators(question)))
+
+
+def _without_place_areas(question: str) -> str:
+    """The question with "area" blanked where it names a place ("in the urban area", "key areas")."""
+
+    def blank(m: re.Match) -> str:
+        if not m.group(1) and m.group(2) == "area":
+            return m.group()  # "what area", "the green area": the dimension asked for
+        return m.group()[: m.start(2) - m.start()] + " " * len(m.group(2))
+
+    return AREA_WORD.sub(blank, question)
 
 
 def _without_denominators(question: str) -> str:

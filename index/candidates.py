@@ -16,7 +16,7 @@ from index.hints import Hint, figure_modes
 from index.passages import Passage
 from index.query import Query
 from index.ranker import LinearModel, Ranker, features
-from index.rerank import coverage_share, lead_share, longest_shared_run, weigh
+from index.rerank import Weighed, lead_share, longest_shared_run, weigh
 from index.weights import SearchSettings
 
 LEG_NAMES = ("dense", "keyword", "english", "lexicon")
@@ -107,7 +107,8 @@ def gather_evidence(query: Query, legs, passages: dict[int, Passage], glossed: d
     english_rank = {cid: r for r, cid in enumerate(legs.english_leg, start=1)}
     lexicon_rank = {cid: r for r, cid in enumerate(legs.lexicon, start=1)}
     units = legs.units
-    weighted, total = weigh(legs.weighted_terms)  # the question's side of coverage and figure_lead
+    # the question's side of coverage and figure_lead; an English word's senses count once
+    weighed = weigh(legs.weighted_terms, [forms for _, forms in legs.word_groups or ()] if legs.english else None)
     out = []
     for cid in ids:
         p = passages.get(cid)
@@ -119,7 +120,7 @@ def gather_evidence(query: Query, legs, passages: dict[int, Passage], glossed: d
             dense_rank=dense_rank.get(cid),
             keyword_rank=keyword_rank.get(cid),
             hint=boosts.get(chunk.report_id, 0.0),
-            coverage=coverage_share(weighted, total, p.normalised),
+            coverage=weighed.share(p.normalised),
             run=0.0 if legs.english else longest_shared_run(
                 query.normalised, p.normalised, cap=s.run_cap) / s.run_cap,
             unit_fit=any(f["unit"] in units for f in p.figures),
@@ -128,12 +129,12 @@ def gather_evidence(query: Query, legs, passages: dict[int, Passage], glossed: d
             lexicon_rank=lexicon_rank.get(cid),
             cosine=legs.dense.get(cid, 0.0),
             english_coverage=glossed.get(cid, 0.0),
-            figure_lead=lead_share(p.leads(s.lead_width), weighted, total, units),
+            figure_lead=lead_share(p.leads(s.lead_width), weighed, units),
             english_clause=(clauses or {}).get(cid, 0.0),
-            sentence_coverage=max((coverage_share(weighted, total, text) for figure, text in p.sentences
+            sentence_coverage=max((weighed.share(text) for figure, text in p.sentences
                                    if figure or not query.quantity), default=0.0),
             period_figure=float(any(of_period(f, query.asked, units) for f in p.figures)),
-            period_clause=period_clause(p, query.asked, units, weighted, total),
+            period_clause=period_clause(p, query.asked, units, weighed),
             sentence_cosine=(sentences or {}).get(cid, (0.0, 0.0))[0],
             figure_sentence_cosine=(sentences or {}).get(cid, (0.0, 0.0))[1],
             figure_clause_cosine=(figure_clauses or {}).get(cid, 0.0),
@@ -155,16 +156,16 @@ def vote_by_report(pool: list[Candidate]) -> None:
         c.report_lead = votes[c.chunk.report_id] / best if best else 0.0
 
 
-def period_clause(p: Passage, asked, units: list[str], weighted: list[tuple[str, float]], total: float) -> float:
+def period_clause(p: Passage, asked, units: list[str], weighed: Weighed) -> float:
     """Best share of the question's terms in the clause of a figure of the year and kind asked:
     "2024年国内生产总值增长了多少" is answered where 国内生产总值达到…、增长5% is 2024's result, not by
     制造业投资增长9.2% of the same year, nor by 2025's target 国内生产总值增长5%左右."""
     best = 0.0
-    for f in p.figures if total else ():
+    for f in p.figures if weighed.total else ():
         if of_period(f, asked, units):
             at = f["char_start"] - p.chunk.char_start
             clause = PERIOD_CLAUSE.split(p.chunk.text[max(0, at - CLAUSE_WIDTH) : at])[-1]
-            best = max(best, sum(w for t, w in weighted if t in clause) / total)
+            best = max(best, weighed.share(clause))
     return best
 
 

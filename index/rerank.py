@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 
 from archive.chinese_script import to_simplified
 from archive.text import YEAR as _YEAR
@@ -38,20 +39,37 @@ def longest_shared_run(question: str, passage: str, *, cap: int = 8) -> int:
 
 def term_coverage(terms: list[tuple[str, float]], passage: str) -> float:
     """Weighted share of the terms the passage contains (longer terms weigh more)."""
-    return coverage_share(*weigh(terms), passage)
+    return weigh(terms).share(passage)
 
 
-def weigh(terms: list[tuple[str, float]]) -> tuple[list[tuple[str, float]], float]:
-    """Each term with its weight times its length, and their total: once per question."""
-    weighted = [(t, w * len(t)) for t, w in terms]
-    return weighted, sum(w for _, w in weighted)
+@dataclass(frozen=True)
+class Weighed:
+    """The question's terms, each weighing its weight times its length, in groups of which a text
+    counts the best one it holds: the senses of one English word (权力, 力量, 电力 for "power") are
+    one word of the question, however many of them a passage repeats. A Chinese term is its own group."""
+
+    groups: tuple[tuple[tuple[str, float], ...], ...]
+    total: float
+
+    def share(self, text: str) -> float:
+        """Weighted share of the groups the text holds (0 when the question has no terms)."""
+        if not self.total:
+            return 0.0
+        return sum(max((w for t, w in group if t in text), default=0.0) for group in self.groups) / self.total
 
 
-def coverage_share(weighted: list[tuple[str, float]], total: float, passage: str) -> float:
-    """term_coverage with the question's side worked out already (`weigh`)."""
-    if not total:
-        return 0.0
-    return sum(w for t, w in weighted if t in passage) / total
+def weigh(terms: list[tuple[str, float]], groups: list[frozenset[str]] | None = None) -> Weighed:
+    """Each term with its weight times its length, grouped by `groups` (each other term alone):
+    once per question."""
+    weights = {t: w * len(t) for t, w in terms}
+    grouped, seen = [], set()
+    for forms in groups or ():
+        group = tuple((t, weights[t]) for t in sorted(forms) if t in weights and t not in seen)
+        if group:
+            grouped.append(group)
+            seen.update(t for t, _ in group)
+    grouped += [((t, w),) for t, w in weights.items() if t not in seen]
+    return Weighed(tuple(grouped), sum(max(w for _, w in g) for g in grouped))
 
 
 _CLAUSE = re.compile(r"[，,；;。！？、：:\n]")
@@ -63,7 +81,7 @@ def figure_lead(chunk, figures: list[dict], terms: list[tuple[str, float]], unit
                 *, width: int = 16) -> float:
     """Best share of the question's terms in the clause just before one of the passage's figures
     (新改建公厕20座: 公厕 leads 20座); a figure in an unwanted unit counts half."""
-    return lead_share(figure_leads(chunk, figures, width=width), *weigh(terms), units)
+    return lead_share(figure_leads(chunk, figures, width=width), weigh(terms), units)
 
 
 def figure_leads(chunk, figures: list[dict], *, width: int = 16) -> list[tuple[str, str]]:
@@ -82,14 +100,11 @@ def figure_leads(chunk, figures: list[dict], *, width: int = 16) -> list[tuple[s
     return out
 
 
-def lead_share(leads: list[tuple[str, str]], weighted: list[tuple[str, float]], total: float,
-               units: list[str]) -> float:
+def lead_share(leads: list[tuple[str, str]], weighed: Weighed, units: list[str]) -> float:
     """figure_lead from the figures' leads and the weighed terms."""
-    if not total:
-        return 0.0
     best = 0.0
     for unit, lead in leads:
-        share = sum(w for t, w in weighted if t in lead) / total
+        share = weighed.share(lead)
         if units and unit not in units:
             share /= 2
         best = max(best, share)

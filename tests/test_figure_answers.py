@@ -227,6 +227,20 @@ def test_how_long_asks_for_a_duration_and_what_was_for_an_amount(tmp_path):
     town.close()
 
 
+def test_a_dimension_named_asks_for_its_units(tmp_path):
+    """"What area" is answered in 平方米 or 亩, "how long is the road" in 公里; "in the urban area" is a
+    place, so a count asked there stays a count."""
+    town, chunk, figures = one_chunk(
+        tmp_path, "新建城市道路5条，全长12公里，维修破损路面2.7万平方米；城区新植苗木15万株。")
+    assert figure_of(town, chunk, figures, "What area of damaged road surface was repaired?") == "2.7万平方米"
+    assert figure_of(town, chunk, figures, "What length of new city roads was built?") == "12公里"
+    assert figure_of(town, chunk, figures, "How long are the new city roads?") == "12公里"
+    assert figure_of(town, chunk, figures, "How many seedlings were planted in the urban area?") == "15万株"
+    assert figure_of(town, chunk, figures, "新建城市道路总长度是多少？") == "12公里"
+    assert wanted_units("How many trees were planted in the Greater Bay Area?") == ["株"]
+    town.close()
+
+
 def test_the_unit_after_per_divides_and_is_not_the_one_asked(tmp_path):
     """"Yield per mu" is counted in 斤, not 亩; "yuan per mu" still asks for 元; "per cent" is a rate."""
     town, chunk, figures = one_chunk(tmp_path, "全年粮食播种面积1.2万亩，粮食单产每亩提高10.1斤。")

@@ -343,10 +343,10 @@ def test_a_figure_of_the_year_asked_counts_where_its_clause_speaks_of_what_is_as
             {"unit": "%", "char_start": text.index(raw), "period": period, "mode": mode},))
 
     question = asked("2024年国内生产总值增长了多少？")
-    weighted, total = weigh([("国内", 1.0), ("生产总值", 1.0), ("增长", 1.0)])
-    result = period_clause(passage("5%。", 2024, "actual"), question, ["%"], weighted, total)
-    other = period_clause(passage("9.2%", 2024, "actual"), question, ["%"], weighted, total)
-    target = period_clause(passage("5%左右", 2025, "target"), question, ["%"], weighted, total)
+    weighed = weigh([("国内", 1.0), ("生产总值", 1.0), ("增长", 1.0)])
+    result = period_clause(passage("5%。", 2024, "actual"), question, ["%"], weighed)
+    other = period_clause(passage("9.2%", 2024, "actual"), question, ["%"], weighed)
+    target = period_clause(passage("5%左右", 2025, "target"), question, ["%"], weighed)
     assert result == 1.0 and 0 < other < result and target == 0.0
 
 
