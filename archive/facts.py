@@ -300,3 +300,13 @@ def measure_counts(db, indicator: str) -> dict[str, int]:
         "SELECT measure, count(*) FROM facts WHERE indicator = ? GROUP BY measure", [indicator]
     ).fetchall()
     return dict(rows)
+
+
+
+def level_units(db, indicator: str, limit: int = 2) -> list[str]:
+    """The units of an indicator's stored levels and counts, commonest first (粮食产量: 斤, 吨):
+    what a question naming it, but no unit, asks its figure in."""
+    rows = db.execute(
+        "SELECT unit FROM facts WHERE indicator = ? AND measure IN ('level', 'count') AND unit != ''"
+        " GROUP BY unit ORDER BY count(*) DESC, unit LIMIT ?", [indicator, limit]).fetchall()
+    return [u for (u,) in rows]

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from archive.store import Archive, StoredChunk
+from archive.facts import level_units
 from archive.units import COUNT_UNITS
 from index.answer import AMOUNT_QUESTION, RATE_WORD, RATES
 from index.candidates import LEG_NAMES, Candidate, gather_evidence, scores
@@ -28,6 +29,7 @@ from index.query import Query
 from index.ranker import Ranker, shipped
 from index.rerank import clause_share, english_figure_lead
 from index.threads import one_blas_thread
+from index.trend_question import indicator_named
 from index.vectors.factory import store_filter
 from index.weights import SearchSettings
 
@@ -185,7 +187,7 @@ class Searcher:
             # the measure words mined for an English question's terms pick its figure, but are too
             # loose to rank passages by: only the units its own words name do that
             legs = Legs(q.text, method, english, terms, hints, weighted + mined, list(q.units),
-                        _units(q, weighted + mined, english, self.lexicon, s), query=q)
+                        _units(q, weighted + mined, english, self.lexicon, s, self.archive), query=q)
             if english:
                 legs.word_groups = _word_groups(
                     [(sum(w for _, w in g), g) for g in q.term_groups(held=self.passages.holds)]
@@ -374,10 +376,13 @@ class Searcher:
 
 
 def _units(query: Query, terms: list[tuple[str, float]], english: bool,
-           lexicon: Lexicon | None, s: SearchSettings) -> list[str]:
+           lexicon: Lexicon | None, s: SearchSettings, archive: Archive | None = None) -> list[str]:
     """Units a fitting answer carries; an English question also takes the measure words the
     archive writes after its surest Chinese terms (toilets -> 公厕 -> 座; lexicon.measure_words)."""
     units = list(query.units)  # words that name a unit ("households", "yuan") come first
+    if not units and archive is not None and not RATE_WORD.search(query.text):
+        named = indicator_named(query.text)  # grain output: in the 斤 or 吨 the archive's facts are in
+        units = level_units(archive.db, named.name) if named is not None else []
     if english and not units and lexicon is not None and terms and query.quantity:
         sure = max(w for _, w in terms) * s.mined_unit_share
         extra: list[str] = []

@@ -116,6 +116,11 @@ def parse_question(text: str, places: dict[str, list[str]]) -> TrendQuestion:
     return q
 
 
+def indicator_named(text: str) -> Indicator | None:
+    """The indicator a question names (its longest name or alias), if any."""
+    return _indicator(text, text.lower())[0]
+
+
 def _indicator(text: str, lowered: str) -> tuple[Indicator | None, str]:
     """The indicator with the longest name or alias in the question."""
     best: tuple[int, Indicator | None, str] = (0, None, "")
