@@ -8,6 +8,7 @@ from archive.facts import extract_facts, indicators, place_of
 from archive.figures import extract_figures
 from archive.ingest import parse_file
 from archive.store import Archive
+from index.answer import extract_answer
 
 
 def facts_of(text: str, place="全国"):
@@ -147,5 +148,31 @@ def test_rebuild_recomputes_the_figures_periods_and_facts_the_rules_derive(tmp_p
         assert db.execute("SELECT count(*) FROM facts").fetchone()[0] == before
         assert db.execute("SELECT count(*) FROM figures WHERE period IS NOT NULL").fetchone()[0] == periods
         assert sorted(db.execute(f"SELECT {columns} FROM figures").fetchall()) == figures  # as added
+    finally:
+        library.close()
+
+
+
+def test_a_question_naming_an_indicator_asks_in_the_units_its_levels_are_stored_in(tmp_path, tiny_model_dir):
+    """"What is the grain output target" names no unit: the archive's own 粮食产量 levels are in 吨, so
+    the answer is 1285万吨, not the 3320万亩 of sown area its clause leads with; growth asks for a rate."""
+    from index.library import Library
+
+    report = tmp_path / "province.txt"
+    report.write_text("2026年某省政府工作报告\n一、过去一年工作回顾\n全省粮食产量1273万吨，增长1.2%。\n"
+                      "二、今年工作安排\n推广水稻合理密植，实现粮食播种面积3320万亩、产量1285万吨以上。\n",
+                      encoding="utf-8")
+    library = Library.open(tmp_path / "home", model=str(tiny_model_dir))
+    try:
+        library.add([report])
+        searcher = library.searcher("keyword")
+        for question in ("今年粮食产量的目标是多少？", "What is the grain output target for this year?"):
+            assert searcher.gather(question, method="keyword").answer_units == ["吨"], question
+        assert "吨" not in searcher.gather("粮食产量增长了多少？", method="keyword").answer_units
+        passage = library.archive.chunks([cid for (cid,) in library.archive.db.execute(
+            "SELECT id FROM chunks WHERE text LIKE '%3320%'")])
+        figures = {passage[0].id: library.archive.figures([passage[0].id])}
+        assert extract_answer("今年粮食产量的目标是多少？", passage, figures, units=["吨"]).figure == "1285万吨以上"
+        assert extract_answer("今年粮食产量的目标是多少？", passage, figures).figure == "3320万亩"
     finally:
         library.close()

@@ -119,3 +119,18 @@ def test_the_report_most_of_the_evidence_sits_in_gets_the_votes():
     assert pool[1].report_votes == pytest.approx(3.0 / 4.0)  # 1 + 1/2 + 1 + 1/2 of 4 in all
     assert pool[0].report_votes == pytest.approx(1.0 / 4.0)
     assert [features(c)[FEATURES.index("report_lead")] for c in pool] == [c.report_lead for c in pool]
+
+
+def test_an_english_words_senses_count_once_in_coverage():
+    """"power" reads as 权力, 力量 and 电力: a passage repeating all three senses holds one word of
+    "installed power capacity", a passage with 电力 and 装机容量 holds all three."""
+    from index.rerank import weigh
+
+    terms = [("权力", 1.0), ("力量", 1.0), ("电力", 1.0), ("装机", 1.0), ("容量", 1.0)]
+    senses = weigh(terms, [frozenset({"权力", "力量", "电力"}), frozenset({"装机"}), frozenset({"容量"})])
+    politics = "规范权力运行，凝聚奋进力量，保障电力供应。"
+    power = "新能源装机容量突破1亿千瓦，电力外送能力增强。"
+    assert senses.share(power) == 1.0
+    assert senses.share(politics) == pytest.approx(1 / 3)
+    flat = weigh(terms)  # a Chinese question's terms: each its own word
+    assert flat.share(politics) == flat.share(power) == pytest.approx(0.6)
