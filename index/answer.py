@@ -9,7 +9,7 @@ from importlib import resources
 
 from archive.chinese_script import to_simplified
 from archive.figures import UNITS
-from archive.text import CLAUSE_BREAK, sentence_spans
+from archive.text import CLAUSE_BREAK, clause_span, sentence_spans
 from archive.tokens import tokens
 from archive.units import COUNT_UNITS, DURATION_UNITS, SAME_DIMENSION
 from index.crosslingual import is_english
@@ -72,6 +72,9 @@ LIST_VERB = re.compile(r"完成|实施|发放|新建|建成|改造|淘汰|投入
                        r"建设|推进|组织|举办|落实|拨付|筹集|争取|化解|压减|关闭|治理|整治|修复|提升")
 NOUN_ENDS = re.compile(r"进行|实现|得到|的|和|及|与|等")  # 1.2万平方米人行道|进行了维修改造
 LEAD = re.compile(r"[，,；;。！？、\n：:]")
+# 同比增长10.1%, 提高7.2个百分点: a lead that only says how something changed names nothing itself
+CHANGE_LEAD = re.compile(r"(?:同比|比上年|比去年|较上年|较去年|年均|累计)?"
+                         r"(?:增长|增加|提高|上升|下降|减少|降低|回落|扩大|缩小)了?(?:到|至)?")
 CLAUSE = CLAUSE_BREAK
 # Words around a figure that belong to its meaning: 超35亿吨, 突破3万家, 4%左右, 7%以上, 6800多万.
 QUALIFIER_BEFORE = re.compile(r"(?:超过|超|突破|近|约|不少于|不低于|不超过|逾|高于|低于)$")
@@ -337,7 +340,26 @@ def naming_words(f: dict, passage) -> str:
         return noun  # 新建 before a list of such figures is the whole list's, not this one's
     if not noun and ITEM_FOLLOWS.match(passage.text, end):  # 完成工业设备更新14.2万台、电梯更新10025台
         lead = LIST_VERB.split(lead)[-1] or lead  # 完成 is every item's: the head keeps 工业设备更新
+    lead = _named_before(f, passage)[-24:] + lead  # 比重达18.5%，提高7.2个百分点: the share's change
     return f"{lead}，{noun}" if noun else lead
+
+
+def _clause_named(f: dict, passage) -> str:
+    """The figure's clause; with the clause before it when only a change leads it
+    (比重达18.5%，提高7.2个百分点: the 7.2 points are the share's)."""
+    before = _named_before(f, passage)
+    return before + f["context"] if before else f["context"]
+
+
+def _named_before(f: dict, passage) -> str:
+    """The clause before the figure's own when only words of change lead it, else ""."""
+    start = f["char_start"] - passage.char_start
+    if not 0 < start < len(passage.text):
+        return ""
+    own, _ = clause_span(passage.text, start)
+    if own < 2 or passage.text[own - 1] not in "，,；;" or not CHANGE_LEAD.fullmatch(passage.text[own:start].strip()):
+        return ""
+    return passage.text[clause_span(passage.text, own - 2)[0] : own]
 
 
 def _unit_index(unit: str, units: list[str]) -> int | None:
@@ -381,7 +403,7 @@ def _figure_score(f: dict, units: list[str], groups: list[tuple[float, frozenset
         grew = s.figure_grew_named if named else s.figure_grew
     # 由21%提升至74%: the figure a change started from answers only a question about the start
     start_of_change = f.get("role") == "from" and not STARTED.search(question_text)
-    return (unit_fit + s.figure_clause * _overlap(f["context"], groups) + s.figure_lead * lead_overlap
+    return (unit_fit + s.figure_clause * _overlap(_clause_named(f, passage), groups) + s.figure_lead * lead_overlap
             + reached + grew - step * rank - s.figure_change_start * start_of_change)
 
 

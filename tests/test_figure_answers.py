@@ -241,6 +241,22 @@ def test_a_dimension_named_asks_for_its_units(tmp_path):
     town.close()
 
 
+def test_a_change_that_follows_a_comma_is_the_change_of_what_the_clause_before_names(tmp_path):
+    """比重达18.5%，提高7.2个百分点: the 7.2 points are the share's rise; 为 (for) names nothing, so
+    为13710户居民发放医疗救助金 is not the households that got the 低保 before it."""
+    town, chunk, figures = one_chunk(
+        tmp_path, "城镇化率达到64.7%，提高11.6个百分点；我国经济总量占世界经济的比重达18.5%，提高7.2个百分点。")
+    for question in ("By how many percentage points did China's share of the world economy rise?",
+                     "我国经济占世界经济的比重提高了几个百分点？"):
+        assert figure_of(town, chunk, figures, question) == "7.2个百分点", question
+    town.close()
+    (tmp_path / "relief").mkdir()
+    town, chunk, figures = one_chunk(
+        tmp_path / "relief", "为10578户农村低保对象发放保障金3835万元；为13710户居民发放医疗救助金2176万元。")
+    assert figure_of(town, chunk, figures, "一共给多少户农村低保家庭发了保障金？") == "10578户"
+    town.close()
+
+
 def test_the_unit_after_per_divides_and_is_not_the_one_asked(tmp_path):
     """"Yield per mu" is counted in 斤, not 亩; "yuan per mu" still asks for 元; "per cent" is a rate."""
     town, chunk, figures = one_chunk(tmp_path, "全年粮食播种面积1.2万亩，粮食单产每亩提高10.1斤。")
