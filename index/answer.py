@@ -51,6 +51,8 @@ AREA_WORD = re.compile(r"\b(?:(in|across|within|throughout|around|to|into)\s+(?:
                        r"(?:[A-Za-z'-]+\s+){0,2})?(areas|Area|area)\b")
 # "how long is the metro network", "how far": a length (a duration is asked by "how long did it take")
 LENGTH_ASK = re.compile(r"\bhow long\s+(?:is|was|are|were)\b|\bhow far\b|多长(?!时间)|多远", re.I)
+# 多少纳税人, 多少名贫困人口: a count of people, though the unit is not written after 多少
+PEOPLE_ASKED = re.compile(r"多少(?:名|位)?[\u4e00-\u9fff]{0,4}人(?!次|均|民币)")
 # "grew to what level", "had risen to": the end of a change is a level, not a rate
 LEVEL_AFTER_CHANGE = re.compile(
     r"\b(?:grew|grown|rose|risen|increased|climbed|expanded|gone up|went up)\s+to\b", re.IGNORECASE)
@@ -60,8 +62,8 @@ RATE_ASKED = re.compile(r"\bwhat (?:share|percentage|proportion|rate)\b|\bby wha
 MONEY_WORD = re.compile(r"[\u4e00-\u9fff](?:金|费|款|额|税)(?![\u4e00-\u9fff]*[率比])|收入|支出|投入|投资|预算|产值|总值")
 STARTED = re.compile(r"原来|原先|起初|之前|提高前|from what|start(ed)? (at|from)", re.I)
 REACH = re.compile(r"到了?多少|达到|\breach(ed)?\b|\blevel\b", re.I)
-RATE_WORD = re.compile(r"(?<!利)率|比例|比重|占比|增速|强度|增长了?多少|降了?多少|下降了?多少|百分之|\b(rate|ratio|share|percent|percentage|proportion|fast|grow|grew|growth)\b", re.I)
-GROWTH_WORD = re.compile(r"增长了?多少|增速|增幅|增长率|增长目标|\bhow fast\b|\b(grow|grew|growth)\b", re.I)
+RATE_WORD = re.compile(r"(?<!利)率|比例|比重|占比|增速|强度|增长了?多少|降了?多少|下降了?多少|涨了?多少(?![钱元])|涨幅|百分之|\b(rate|ratio|share|percent|percentage|proportion|fast|grow|grew|growth)\b", re.I)
+GROWTH_WORD = re.compile(r"增长了?多少|涨了?多少(?![钱元])|增速|增幅|涨幅|增长率|增长目标|\bhow fast\b|\b(grow|grew|growth)\b", re.I)
 GROWTH_LEADS = ("增长", "增速", "增长了", "增幅", "增速为", "增长率")
 COUNTED_NOUN = re.compile(r"[\u4e00-\u9fff]{2,10}")
 ITEM = re.compile(r"[，,；;。！？、\n：:和及与]")  # 786所县医院和534所妇幼保健院: items of a list
@@ -132,6 +134,8 @@ def wanted_units(question: str) -> list[str]:
     implied: list[str] = []
     if RATE_WORD.search(asked):
         implied += ["%", "个百分点"]
+    if PEOPLE_ASKED.search(question):
+        implied += ["人"]
     if DURATION_ASK.search(question):
         implied += DURATION_UNITS
     elif LENGTH_ASK.search(question):

@@ -76,7 +76,8 @@ def test_hints_read_years_places_and_kinds(library):
     [("棚户区改造了多少户？", "户"), ("How many shantytown households were rebuilt?", "户"),
      ("城市绿化覆盖率达到了多少？", "%"), ("为优抚对象发放了多少优抚金？", "元"),
      ("浙江调低老房贷的利率，有多少户家庭因此受益？", "户"), ("接待游客多少人次？", "人次"),
-     ("What was the tourism revenue?", "元")],
+     ("What was the tourism revenue?", "元"), ("2024年全国居民消费价格涨了多少？", "%"),
+     ("基础养老金每月最低标准要涨多少钱？", "元"), ("提高专项附加扣除标准后，有多少纳税人受益？", "人")],
 )
 def test_wanted_units(question, first_unit):
     assert is_quantity_question(question)
