@@ -56,8 +56,9 @@ PEOPLE_ASKED = re.compile(r"多少(?:名|位)?[\u4e00-\u9fff]{0,4}人(?!次|均|
 # "grew to what level", "had risen to": the end of a change is a level, not a rate
 LEVEL_AFTER_CHANGE = re.compile(
     r"\b(?:grew|grown|rose|risen|increased|climbed|expanded|gone up|went up)\s+to\b", re.IGNORECASE)
-# "what share / percentage / proportion / rate" asks for a rate and for nothing else
-RATE_ASKED = re.compile(r"\bwhat (?:share|percentage|proportion|rate)\b|\bby what percentage\b", re.IGNORECASE)
+# "what share / percentage / proportion / rate", 比重, 占比 ask for a rate and for nothing else
+RATE_ASKED = re.compile(r"\bwhat (?:share|percentage|proportion|rate)\b|\bby what percentage\b|比重|占比|百分比|百分之几",
+                        re.IGNORECASE)
 # Money is asked for by what it is: 优抚金, 经费, 拨款, 总额, 收入, 投资 ...
 MONEY_WORD = re.compile(r"[\u4e00-\u9fff](?:金|费|款|额|税)(?![\u4e00-\u9fff]*[率比])|收入|支出|投入|投资|预算|产值|总值")
 STARTED = re.compile(r"原来|原先|起初|之前|提高前|from what|start(ed)? (at|from)", re.I)

@@ -270,13 +270,15 @@ def test_the_unit_after_per_divides_and_is_not_the_one_asked(tmp_path):
 
 def test_grew_to_asks_for_the_level_and_what_share_for_a_rate(tmp_path):
     """"GDP grew to what level" is the 121万亿元 it reached, not the 5.2% it grew by; "what share of
-    spending" is the 50.2%, not the spending's 9.7亿元."""
+    spending" (比重) is the 50.2%, not the spending's 9.7亿元."""
     town, chunk, figures = one_chunk(
         tmp_path, "国内生产总值增长5.2%，经济总量达到121万亿元。民生支出9.7亿元，占财政支出的50.2%。")
     assert figure_of(town, chunk, figures, "GDP grew to what level?") == "121万亿元"
     assert figure_of(town, chunk, figures, "By how much did GDP grow?") == "5.2%"
     assert figure_of(town, chunk, figures, "What share of spending went on people's livelihoods?") == "50.2%"
     assert wanted_units("What share of spending went on livelihoods?") == ["%", "个百分点"]
+    assert figure_of(town, chunk, figures, "民生支出占财政支出的比重是多少？") == "50.2%"
+    assert wanted_units("花在民生上的财政支出占全年支出的比重是多少？") == ["%", "个百分点"]
     assert "元" in wanted_units("How much was spent on livelihoods?")
     town.close()
 
