@@ -2,7 +2,7 @@
 
 Choices (documented because a reader cannot guess them):
 - Qualifiers outside the number stay out of `raw` (`4%左右` -> raw `4%`, `近万人` is skipped);
-  `多`/`余` between number and unit stay in (`6000多起` -> raw `6000多起`, value 6000).
+  `多`/`余` (`餘`) between number and unit stay in (`6000多起` -> raw `6000多起`, value 6000).
 - A range whose first number has no unit of its own is one figure: `2至3个` -> raw `2至3个`,
   value 2 (the lower bound). `5%-6%` is two figures sharing the range's span (group_*).
 - Years are not figures (`1998年`, `１９９６年`, `一九五三年`); other numbers before 年 are
@@ -62,7 +62,7 @@ _SPACED = (  # 1 9 9 7, 1 5 ．3: every digit its own token, as in some 1990s te
 _COMPACT = rf"{_D}+(?:,[0-9]{{3}}(?![0-9]))*(?:[.．]{_D}+)?"
 _CN = rf"[{_CN_CHARS}]+(?:[点點][{''.join(CN_DIGITS)}]+)?"
 _SCALE_CHAR = rf"(?!{_UNIT})[万萬亿億千百]"
-_TAIL = rf"(?: ?(?:[多余]|{_SCALE_CHAR}|{_D}+(?=[多余]?{_SCALE_CHAR})))*"  # 1万6千多, 3万多亿
+_TAIL = rf"(?: ?(?:[多余餘]|{_SCALE_CHAR}|{_D}+(?=[多余餘]?{_SCALE_CHAR})))*"  # 1万6千多, 3万多亿, 四百八十餘萬
 FIGURE_RE = re.compile(
     rf"(?P<pct>[百千]分之)(?P<pnum>{_COMPACT}|{_CN})"
     rf"|(?:(?P<ar>{_SPACED}|{_COMPACT})|(?P<cn>{_CN}))(?P<tail>{_TAIL})"
@@ -81,7 +81,7 @@ CONTEXT_CHARS = 120
 def parse_number(raw: str) -> float | None:
     """Turn a number as written (Arabic, full-width, spaced, Chinese, scaled) into a float."""
     s = unicodedata.normalize("NFKC", raw).strip().removeprefix("百分之").removeprefix("千分之")
-    s = re.sub(r"[多余\s]|(?<=\d),(?=\d{3}(?!\d))", "", s)
+    s = re.sub(r"[多余餘\s]|(?<=\d),(?=\d{3}(?!\d))", "", s)
     if m := re.fullmatch(r"(\d+(?:\.\d+)?)(thousand|million|billion|trillion)", s):
         return float(Decimal(m[1]) * int(SCALES[m[2]]))
     parts = re.findall(r"(\d+(?:\.\d+)?)([万萬亿億千百]*)", s)

@@ -98,6 +98,8 @@ def test_seed_has_no_unitless_figures(seed: tuple[str, list[Figure]]):
         ("gwr_1954_state_council.txt", "四點二倍", 4.2, "倍"),
         ("gwr_1954_state_council.txt", "三億二千三百八十萬九千六百八十四人", 323_809_684, "人"),
         ("gwr_1954_state_council.txt", "六萬萬人", 600_000_000, "人"),
+        ("gwr_1954_state_council.txt", "五千一百五十萬餘人", 51_500_000, "人"),  # 餘: 余 written traditional
+        ("gwr_1954_state_council.txt", "四百八十餘萬人", 4_800_000, "人"),
         ("gwr_1955_state_council.txt", "九千三百一十万吨", 93_100_000, "吨"),
         ("gwr_1955_state_council.txt", "六千三百五十三万吨", 63_530_000, "吨"),
         ("gwr_1955_state_council.txt", "百分之七十七点五", 77.5, "%"),
