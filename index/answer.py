@@ -80,7 +80,7 @@ CHANGE_LEAD = re.compile(r"(?:同比|比上年|比去年|较上年|较去年|年
                          r"(?:增长|增加|提高|上升|下降|减少|降低|回落|扩大|缩小)了?(?:到|至)?")
 CLAUSE = CLAUSE_BREAK
 # Words around a figure that belong to its meaning: 超35亿吨, 突破3万家, 4%左右, 7%以上, 6800多万.
-QUALIFIER_BEFORE = re.compile(r"(?:超过|超|突破|近|约|不少于|不低于|不超过|逾|高于|低于)$")
+QUALIFIER_BEFORE = re.compile(r"(?:超过|超|突破|接近|将近|近|约|不少于|不低于|不超过|逾|高于|低于)$")
 QUALIFIER_AFTER = re.compile(r"^(?:左右|以上|以下|以内|多|余|餘|上下|（[\u4e00-\u9fff]）)")  # 14.2万台（套）
 # How a figure reads: a target (预期目标…5%左右, 力争, 拟按), a multi-year average (年均), or a result.
 TARGET_CLAUSE = re.compile(r"目标|预期(?!寿命)|力争|拟按|拟|计划|安排|争取")

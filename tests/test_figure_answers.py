@@ -293,12 +293,14 @@ def test_a_range_is_quoted_whole(tmp_path):
 
 
 def test_a_figure_is_quoted_with_the_unit_as_written(tmp_path):
-    """辆次 is a unit of its own (vehicle trips); 台（套） keeps its alternative measure word; 突破 (more than) stays."""
+    """辆次 is a unit of its own (vehicle trips); 台（套） keeps its alternative measure word; 突破 (more
+    than) and 接近 (nearly) stay whole."""
     town, chunk, figures = one_chunk(tmp_path, "港车北上累计832万辆次。完成工业设备更新14.2万台（套）。"
-                                               "国家级高新技术企业突破3万家。")
+                                               "国家级高新技术企业突破3万家。非化石能源发电量占比接近40%。")
     assert figure_of(town, chunk, figures, "港车北上累计多少辆次？") == "832万辆次"
     assert figure_of(town, chunk, figures, "完成工业设备更新多少台？") == "14.2万台（套）"
     assert figure_of(town, chunk, figures, "国家级高新技术企业有多少家？") == "突破3万家"  # more than
+    assert figure_of(town, chunk, figures, "非化石能源发电量占比是多少？") == "接近40%"  # 接近, not 近
     town.close()
 
 
