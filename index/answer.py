@@ -17,7 +17,7 @@ from index.weights import SearchSettings
 
 QUANTITY = re.compile(
     r"多少|几|多大|多高|多快|多长|多远|多久|比例|比重|占比|增速|增长了|率是|是多少|什么(?:水平|目标|规模)|"
-    r"\bhow (many|much|fast|large|big|high|long|far|tall)\b|\bwhat (share|rate|ratio|percentage|proportion|level)\b|"
+    r"\bhow (many|much|fast|large|big|high|long|far|tall|often)\b|\bwhat (share|rate|ratio|percentage|proportion|level)\b|"
     r"\b(rate|ratio|percent|percentage|share|total|number|amount|target|gdp)\b|"
     # nouns that name a measured quantity: "what was the port's throughput" asks for a figure
     r"\b(volume|throughput|capacity|output|value|revenue|income|investment|area|length|"
@@ -53,6 +53,8 @@ AREA_WORD = re.compile(r"\b(?:(in|across|within|throughout|around|to|into)\s+(?:
 LENGTH_ASK = re.compile(r"\bhow long\s+(?:is|was|are|were)\b|\bhow far\b|多长(?!时间)|多远", re.I)
 # 多少纳税人, 多少名贫困人口: a count of people, though the unit is not written after 多少
 PEOPLE_ASKED = re.compile(r"多少(?:名|位)?[\u4e00-\u9fff]{0,4}人(?!次|均|民币)")
+# "how often": a number of times (次)
+HOW_OFTEN = re.compile(r"\bhow often\b", re.I)
 # "grew to what level", "had risen to": the end of a change is a level, not a rate
 LEVEL_AFTER_CHANGE = re.compile(
     r"\b(?:grew|grown|rose|risen|increased|climbed|expanded|gone up|went up)\s+to\b", re.IGNORECASE)
@@ -137,6 +139,8 @@ def wanted_units(question: str) -> list[str]:
         implied += ["%", "个百分点"]
     if PEOPLE_ASKED.search(question):
         implied += ["人"]
+    if HOW_OFTEN.search(question):
+        implied += ["次"]
     if DURATION_ASK.search(question):
         implied += DURATION_UNITS
     elif LENGTH_ASK.search(question):

@@ -257,6 +257,13 @@ def test_a_change_that_follows_a_comma_is_the_change_of_what_the_clause_before_n
     town.close()
 
 
+def test_how_often_asks_for_a_number_of_times(tmp_path):
+    """"How often" is answered by the 次 of the talks, not left as a sentence without a figure."""
+    town, chunk, figures = one_chunk(tmp_path, "平均每季度开展针对分管部门负责人的廉政谈话2次，新建公厕20座。")
+    assert figure_of(town, chunk, figures, "How often per quarter does the deputy head talk with department heads?") == "2次"
+    town.close()
+
+
 def test_the_unit_after_per_divides_and_is_not_the_one_asked(tmp_path):
     """"Yield per mu" is counted in 斤, not 亩; "yuan per mu" still asks for 元; "per cent" is a rate."""
     town, chunk, figures = one_chunk(tmp_path, "全年粮食播种面积1.2万亩，粮食单产每亩提高10.1斤。")
