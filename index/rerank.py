@@ -48,14 +48,18 @@ class Weighed:
     counts the best one it holds: the senses of one English word (权力, 力量, 电力 for "power") are
     one word of the question, however many of them a passage repeats. A Chinese term is its own group."""
 
-    groups: tuple[tuple[tuple[str, float], ...], ...]
+    singles: tuple[tuple[str, float], ...]  # terms that are a group of their own
+    groups: tuple[tuple[tuple[str, float], ...], ...]  # the senses of one word, two or more
     total: float
 
     def share(self, text: str) -> float:
         """Weighted share of the groups the text holds (0 when the question has no terms)."""
         if not self.total:
             return 0.0
-        return sum(max((w for t, w in group if t in text), default=0.0) for group in self.groups) / self.total
+        held = sum(w for t, w in self.singles if t in text)
+        for group in self.groups:
+            held += max((w for t, w in group if t in text), default=0.0)
+        return held / self.total
 
 
 def weigh(terms: list[tuple[str, float]], groups: list[frozenset[str]] | None = None) -> Weighed:
@@ -68,8 +72,9 @@ def weigh(terms: list[tuple[str, float]], groups: list[frozenset[str]] | None = 
         if group:
             grouped.append(group)
             seen.update(t for t, _ in group)
-    grouped += [((t, w),) for t, w in weights.items() if t not in seen]
-    return Weighed(tuple(grouped), sum(max(w for _, w in g) for g in grouped))
+    singles = [g[0] for g in grouped if len(g) == 1] + [(t, w) for t, w in weights.items() if t not in seen]
+    several = tuple(g for g in grouped if len(g) > 1)
+    return Weighed(tuple(singles), several, sum(w for _, w in singles) + sum(max(w for _, w in g) for g in several))
 
 
 _CLAUSE = re.compile(r"[，,；;。！？、：:\n]")
