@@ -302,7 +302,6 @@ def measure_counts(db, indicator: str) -> dict[str, int]:
     return dict(rows)
 
 
-
 def level_units(db, indicator: str, limit: int = 2) -> list[str]:
     """The units of an indicator's stored levels and counts, commonest first (粮食产量: 斤, 吨):
     what a question naming it, but no unit, asks its figure in."""
