@@ -82,6 +82,7 @@ class SearchSettings:
     figure_change_start: float = 3.0  # less this for where a change started (由21%提升至74%)
     figure_english_lead: float = 1.0  # times the rarity-weighted share of an English question's
     # words among the glosses just before the figure (a tie-breaker between fitting figures)
+    figure_english_clause: float = 2.0  # ... and the same share among the glosses of its whole clause
     figure_sentence: float = 0.75  # times the question's cosine with the sentence holding the figure
     figure_clause_cosine: float = 0.5  # times the question's cosine with the clause holding it
     period_target: float = 1.0  # a target asked, a target found

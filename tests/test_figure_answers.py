@@ -7,7 +7,7 @@ from conftest import text_archive
 
 from archive.ingest import add_file
 from archive.store import Archive
-from index.answer import extract_answer, wanted_units
+from index.answer import _unit_index, english_clause, english_lead, extract_answer, wanted_units
 from index.library import answer_dict, english_question_words
 from index.search import Candidate, Searcher
 
@@ -255,6 +255,23 @@ def test_a_change_that_follows_a_comma_is_the_change_of_what_the_clause_before_n
         tmp_path / "relief", "为10578户农村低保对象发放保障金3835万元；为13710户居民发放医疗救助金2176万元。")
     assert figure_of(town, chunk, figures, "一共给多少户农村低保家庭发了保障金？") == "10578户"
     town.close()
+
+
+def test_an_english_question_reads_the_glosses_of_a_figures_whole_clause(tmp_path):
+    """"Tourist arrivals rose by what percentage": 22.5% is the rise of 接待游客743万人次 in the clause
+    before it, the 27.6% the rise of tourism revenue; and 平方米 is no 米 when a length is asked."""
+    town, chunk, figures = one_chunk(
+        tmp_path, "全年接待游客743万人次，同比增长22.5%；实现旅游收入57亿元，增长27.6%。")
+    assert figure_of(town, chunk, figures, "By what percentage did tourist arrivals rise year on year?") == "22.5%"
+    assert figure_of(town, chunk, figures, "By what percentage did tourism revenue grow?") == "27.6%"
+    town.close()
+    (tmp_path / "aid").mkdir()
+    town, chunk, figures = one_chunk(tmp_path / "aid", "发放城市困难群众和农村特困人员救助金2176万元。")
+    aid = figures[chunk.id][0]  # its lead is the list's last item; its clause names the city too
+    assert english_lead(aid, chunk, {"city": 1.0, "aid": 1.0}) == 0.5
+    assert english_clause(aid, chunk, {"city": 1.0, "aid": 1.0}) == 1.0
+    town.close()
+    assert _unit_index("平方米", ["公里", "米"]) is None and _unit_index("人次", ["次"]) == 0
 
 
 def test_how_often_asks_for_a_number_of_times(tmp_path):
