@@ -37,11 +37,6 @@ def longest_shared_run(question: str, passage: str, *, cap: int = 8) -> int:
     return min(best, cap)
 
 
-def term_coverage(terms: list[tuple[str, float]], passage: str) -> float:
-    """Weighted share of the terms the passage contains (longer terms weigh more)."""
-    return weigh(terms).share(passage)
-
-
 @dataclass(frozen=True)
 class Weighed:
     """The question's terms, each weighing its weight times its length, in groups of which a text
