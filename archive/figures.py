@@ -71,6 +71,7 @@ FIGURE_RE = re.compile(
 )
 _FROM_BEFORE = re.compile(r"(?:由|从|從|\bfrom)[^，。；;,\n]{0,10}$", re.I)
 _CHANGE_BETWEEN = re.compile(r"[^，。；;,\n]{0,14}?(?:到|至|为|為|成|\bto\b)[^，。；;,\n]{0,8}", re.I)
+_LISTED = re.compile(r"[、和及与]|\s*(?:,|and)\s+")  # the items of a list, side by side
 _RATES = {"%", "‰", "个百分点", "倍"}
 _RANGE_SEP = re.compile(r" ?(?:[至到~～\-－–]|—{1,2}) ?")
 _CLAUSE_BREAK = re.compile(r"[，；。！？\n;!?]|[,.](?=\s)")
@@ -163,14 +164,19 @@ def extract_figures(text: str) -> list[Figure]:
 
 
 def _mark_changes(text: str, figures: list[Figure]) -> None:
-    """由A提升至B, 从A增加到B, from A to B: A is where it started, B where it got to."""
-    for a, b in zip(figures, figures[1:], strict=False):
-        if (
-            not a.role
-            and _CHANGE_BETWEEN.fullmatch(text, a.end, b.start)
-            and _FROM_BEFORE.search(text[max(0, a.start - 12) : a.start])
-        ):
-            a.role, b.role = "from", "to"
+    """由A提升至B, 从A增加到B, from A to B: A is where it started, B where it got to; and side by
+    side, 从A、B分别提高到C、D: A and B started, C and D are where they got to."""
+    for i, a in enumerate(figures):
+        if a.role or not _FROM_BEFORE.search(text[max(0, a.start - 12) : a.start]):
+            continue
+        n = 1  # the starting figures: A, then each joined to it by 、 / 和 (46503元和16935元)
+        while i + n < len(figures) and _LISTED.fullmatch(text, figures[i + n - 1].end, figures[i + n].start):
+            n += 1
+        ends = figures[i + n : i + 2 * n]
+        if (len(ends) == n and _CHANGE_BETWEEN.fullmatch(text, figures[i + n - 1].end, ends[0].start)
+                and all(_LISTED.fullmatch(text, x.end, y.start) for x, y in zip(ends, ends[1:], strict=False))):
+            for start, end in zip(figures[i : i + n], ends, strict=True):
+                start.role, end.role = "from", "to"
 
 
 def _mark_compounds(text: str, figures: list[Figure]) -> None:

@@ -67,6 +67,10 @@ def scope(question: str, reports: list[dict], hints: list[Hint],
         covering = set().union(*(h.report_ids for h in place_hints)) if place_hints else set()
         for p in mentions:
             covering |= {r["id"] for r in reports if _report_is_about(r, p)}
+        # a report named by its own name (the 20th Party Congress report) is the one asked about,
+        # not every report of the country it speaks for
+        owned = {r["id"] for r in reports if own_names(r) & {h.value for h in place_hints}}
+        covering = covering & owned or covering
     by_place = None if covering is None else set(covering)
     pool = [r for r in reports if covering is None or r["id"] in covering]
     if question_asks.report_year is not None:
@@ -80,7 +84,8 @@ def scope(question: str, reports: list[dict], hints: list[Hint],
             if periods is not None:
                 covering |= set(periods(year, question_asks.mode)) & in_pool
         # a report the question names itself (十六大报告提到2001年…) answers for a year it gives figures of
-        named = {r["id"] for r in pool if own_names(r) & {h.value for h in place_hints}}
+        named = {r["id"] for r in pool if own_names(r) & {h.value for h in place_hints}
+                 or question_asks.report_year is not None}  # or by its year: the 1955 report's 1957 targets
         if named and periods is not None:
             for year in question_asks.years:
                 covering |= set(periods(year, question_asks.mode, at_least=1)) & named
@@ -91,8 +96,9 @@ def scope(question: str, reports: list[dict], hints: list[Hint],
 
 
 def national_default(found: Scope, reports: list[dict], *, weight: float = SearchSettings.national_hint) -> Hint | None:
-    """A year with no place ("2024年城镇新增就业多少人") is about the country: a soft hint for its reports."""
-    if not found.asked.years or found.places or not found.covering:
+    """A year with no place ("2024年城镇新增就业多少人", "the 2025 government work report") is about the
+    country: a soft hint for its reports."""
+    if not (found.asked.years or found.asked.report_year is not None) or found.places or not found.covering:
         return None
     ids = frozenset(r["id"] for r in reports if r["id"] in found.covering
                     and _report_is_about(r, PlaceName(NATIONAL, NATIONAL)))

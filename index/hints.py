@@ -42,9 +42,10 @@ PREVIOUS_YEAR = re.compile(r"去年|上年|上一年|\b(last year|the previous y
 # What kind of figure a question about a year wants: a result, or a target set for it (预期寿命,
 # life expectancy, is no target).
 TARGET_WORDS = re.compile(
-    r"目标|预期(?!寿命)|计划|拟|安排|定为|定在|控制在|力争|年(?:要|将)(?![素求点近])|\b(target(ed|s|ing)?|plan(ned|s|ning)?|goals?|"
-    r"aim(s|ed|ing)?|set for|set\b|expected to|budget(ed|s|ing)? for|budgeted|earmark(ed|s)?|slated|allocat(e|ed|es)|"
-    r"lin(e|es|ed|ing) up|(set|lay|lays|laid|map|maps|mapped) out|(is|are) to be|(is|are) to (?!date)|"
+    r"目标|预期(?!寿命)|计划|打算|拟|安排|定为|定在|控制在|力争|年(?:要|将)(?![素求点近])|(?:要|将)(?:达到|实现)|\b(target(ed|s|ing)?|plan(ned|s|ning)?|goals?|"
+    r"aim(s|ed|ing)?|set for|set\b(?! up\b)|expected to|budget(ed|s|ing)? for|budgeted|earmark(ed|s)?|slated|allocat(e|ed|es)|"
+    r"lin(e|es|ed|ing) up|(set|lay|lays|laid|map|maps|mapped) out|(is|are|was|were) to be|(is|are|was|were) to (?!date)|"
+    r"supposed to|meant to|"
     r"commit(s|ted|ting)?|intend(s|ed)?|projected|scheduled|will|call(s|ed)? for|seek(s|ing)? to|"
     r"pledg(e|es|ed|ing)|promis(e|es|ed|ing)|vow(s|ed)?|envisag(e|es|ed|ing))\b", re.I)
 # A forecast asked for ("2024年高校毕业生预计有多少人", "how many graduates were expected"): the
@@ -195,9 +196,10 @@ def asked(question: str) -> Asked:
 
 
 def figure_modes(mode: str | None) -> tuple[str, ...]:
-    """The stored figure modes that answer a question of this mode: a result is also an estimate."""
+    """The stored figure modes that answer a question of this mode: a result is also an estimate;
+    an estimate asked for ("1954年钢产量预计多少") is what was expected, not the next year's result."""
     return {"target": ("target",), "actual": ("actual", "estimate"),
-            "estimate": ("estimate", "target", "actual")}.get(mode or "", ())
+            "estimate": ("estimate", "target")}.get(mode or "", ())
 
 
 def year_covers(report: dict, year: int, mode: str | None) -> bool:

@@ -56,6 +56,11 @@ def library(built_home, tiny_model_dir):
     ("How much new forest did the region plant in 2025?", (2025,), None, "actual"),
     ("For 2018, how much railway investment did the report call for?", (2018,), None, "target"),
     ("What did the province pledge to spend on schools in 2026?", (2026,), None, "target"),
+    ("How much steel was China supposed to produce in 1957?", (1957,), None, "target"),
+    ("2025年浙江粮食总产量要达到多少斤？", (2025,), None, "target"),
+    ("2012年海拉尔区城镇居民人均可支配收入打算达到多少元？", (2012,), None, "target"),
+    ("How many schools were to be built in 2026?", (2026,), None, "target"),
+    ("In 2018, how many new businesses were set up every day?", (2018,), None, "actual"),  # set up: no plan
     # a plan's name is no plan: the period's results are asked for
     ("How much forest was planted during the 14th Five-Year Plan period (2021–2025)?", (2021, 2025), None, "actual"),
     ("What does the 2026 plan aim for?", (2026,), None, "target"),
@@ -326,6 +331,56 @@ def test_a_report_named_by_its_own_name_answers_for_a_year_it_gives_figures_of()
     assert covering("十六大报告提到2001年我国国内生产总值是多少？") == {1}
     assert covering("According to the 16th Party Congress report, what was GDP in 2001?") == {1}
     assert covering("2001年我国国内生产总值是多少？") == set()
+
+
+def test_a_report_named_by_its_year_answers_for_a_later_year_it_sets_targets_for():
+    """The 1955 report's five-year plan sets 1957's targets: a question naming the 1955 report and
+    1957 is answered from it (a handful of its figures are about 1957), not refused."""
+    from index.grounding import scope
+    from index.hints import find_hints
+
+    reports = [{"id": 1, "kind": "gov_work_report", "year": 1955, "issuer": "国务院", "title": "1955年政府工作报告"},
+               {"id": 2, "kind": "gov_work_report", "year": 1954, "issuer": "国务院", "title": "1954年政府工作报告"}]
+
+    def periods(year, mode, at_least=None):  # report 1 gives a few figures about 1957
+        return {1} if year == 1957 and (at_least or 10) <= 3 else set()
+
+    def covering(question):
+        return scope(question, reports, find_hints(question, reports), periods=periods).covering
+
+    assert covering("In the 1955 report, how much steel was China supposed to produce in 1957?") == {1}
+    assert covering("How much steel was China supposed to produce in 1957?") == set()
+
+
+def test_a_report_named_by_its_own_name_is_not_widened_by_the_country_it_speaks_for():
+    """"the 20th Party Congress report … in China" names one report: the 2023 work report, also
+    China's and reviewing 2022, is not asked about."""
+    from index.grounding import scope
+    from index.hints import find_hints
+
+    reports = [{"id": 1, "kind": "other", "year": 2022, "issuer": "中国共产党全国代表大会", "title": "团结奋斗 (二十大)"},
+               {"id": 2, "kind": "gov_work_report", "year": 2023, "issuer": "国务院",
+                "title": "2023年中华人民共和国国务院政府工作报告"}]
+    question = "According to the 20th Party Congress report in 2022, how many people in China have pensions?"
+    hints = find_hints(question, reports)
+    assert {h.value for h in hints if h.kind == "place"} >= {"20th party congress", "china"}
+    assert scope(question, reports, hints).covering == {1}
+    assert scope("How many people in China had pensions in 2022?", reports,
+                 find_hints("How many people in China had pensions in 2022?", reports)).covering == {1, 2}
+
+
+@pytest.mark.parametrize("question", ["What was the 2025 government work report's target for new urban jobs?",
+                                      "2025年政府工作报告提出的城镇新增就业目标是多少？"])
+def test_a_report_year_with_no_place_leans_to_the_countrys_report(question):
+    from index.grounding import national_default, scope
+    from index.hints import find_hints
+
+    reports = [{"id": 1, "kind": "gov_work_report", "year": 2025, "issuer": "国务院", "title": "2025年政府工作报告"},
+               {"id": 2, "kind": "gov_work_report", "year": 2025, "issuer": "四川省人民政府",
+                "title": "2025年四川省政府工作报告"}]
+    found = scope(question, reports, find_hints(question, reports))
+    assert found.covering == {1, 2}
+    assert national_default(found, reports).report_ids == {1}
 
 
 def test_a_figure_of_the_year_asked_counts_where_its_clause_speaks_of_what_is_asked():
