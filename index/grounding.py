@@ -75,6 +75,9 @@ def scope(question: str, reports: list[dict], hints: list[Hint],
     pool = [r for r in reports if covering is None or r["id"] in covering]
     if question_asks.report_year is not None:
         covering = {r["id"] for r in pool if r.get("year") == question_asks.report_year}
+        if not places:  # "the 2025 government work report", no place: the country's, where the archive has it
+            covering = {r["id"] for r in reports if r["id"] in covering
+                        and _report_is_about(r, PlaceName(NATIONAL, NATIONAL))} or covering
         pool = [r for r in pool if r["id"] in covering]
     if question_asks.years:  # "2007 compared with 2006": a report of any year named will do
         in_pool = {r["id"] for r in pool}
@@ -96,9 +99,8 @@ def scope(question: str, reports: list[dict], hints: list[Hint],
 
 
 def national_default(found: Scope, reports: list[dict], *, weight: float = SearchSettings.national_hint) -> Hint | None:
-    """A year with no place ("2024年城镇新增就业多少人", "the 2025 government work report") is about the
-    country: a soft hint for its reports."""
-    if not (found.asked.years or found.asked.report_year is not None) or found.places or not found.covering:
+    """A year with no place ("2024年城镇新增就业多少人") is about the country: a soft hint for its reports."""
+    if not found.asked.years or found.places or not found.covering:
         return None
     ids = frozenset(r["id"] for r in reports if r["id"] in found.covering
                     and _report_is_about(r, PlaceName(NATIONAL, NATIONAL)))

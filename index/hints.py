@@ -25,7 +25,7 @@ _YEAR = YEAR  # the one year pattern (archive/text.py)
 _ANY_YEAR = re.compile(r"(?<![\d.])([12]\d{3}|3\d{3})(?![\d.%％])(?=年|[^\u4e00-\u9fff]|$)")
 # A year that names a report rather than a period: 2025年政府工作报告, "the 2020 government work report".
 _REPORT_YEAR = re.compile(
-    r"(\d{4})年(?:的)?[\u4e00-\u9fff]{0,8}?(?:政府工作报告|工作报告|统计公报|报告)"
+    r"(\d{4})年(?:的)?[\u4e00-\u9fff]{0,16}?(?:政府工作报告|工作报告|统计公报|报告)"
     r"|(\d{4})\s+(?:[a-z]+\s+){0,5}(?:reports?|bulletin|communiqu[eé])\b"
     # the year a plan or statement was made: 1955年提出的一五计划, "presented in 1955"
     r"|(\d{4})年(?:提出|发布|公布|作出|通过)|\b(?:presented|proposed|published|released|delivered|adopted) in (\d{4})\b",
