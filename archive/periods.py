@@ -82,6 +82,7 @@ _ENDPOINT_BEFORE = re.compile(
     r"(?:增加|提高|提升|上升|下降|降|扩大|缩小|减少|增长|达)(?:到|至)的?$|达到$|突破$|超过$"
 )
 _STARTPOINT_BEFORE = re.compile(r"[从由](?:不到|不足|近|超过)?$")
+_END_MARK = re.compile(r"[到至]")  # after a change's starting year: the figure is where it got to
 WINDOW = 1500  # characters of a paragraph before a sentence whose openings may set its period
 SENTENCE_WINDOW = 400  # characters of its sentence before a figure that may hold its cues
 TOPIC_OPENING = 5  # a paragraph whose first words name a period sets it for what follows
@@ -235,6 +236,8 @@ def figure_period(
     before = normalise(text[sentence_start:start])
     after = text[end : end + 8]
     found = cues(before, year, kind)
+    if found and _STARTPOINT_BEFORE.search(before[: found[-1][0]]) and _END_MARK.search(before, found[-1][0]):
+        found = found[:-1]  # 从2021年的46503元提高到58794元: 2021 is where it started, not 58794元's year
     base = found[-1][1] if found else context
     clause = before[_clause_start(before, len(before)) :]
     sentence = before

@@ -100,6 +100,9 @@ def test_a_spaced_year_heading_of_1998():
             Period(2020, "average", 2016),
         ),
         ("刚刚过去的2017年，任务全面完成。国内生产总值增长6.9%。", "6.9%", Period(2017, "actual")),
+        # the year a change started is its start's, not its end's: 58794元 is last year's income
+        ("去年，城镇居民收入从2021年的46503元提高到58794元。", "46503元", Period(2021, "actual")),
+        ("去年，城镇居民收入从2021年的46503元提高到58794元。", "58794元", Period(2024, "actual")),
         (
             "落实2030年应对气候变化国家自主贡献目标。单位能耗降低13.5%。",
             "13.5%",
