@@ -268,6 +268,12 @@ def find_hints(question: str, reports: list[dict], *, asks: Asked | None = None,
             ids = frozenset(r["id"] for r in reports if r.get("kind") == kind)
             if ids:
                 hints.append(Hint("kind", kind, kind.replace("_", " "), ids, s.kind_hint))
+    if not any(h.kind in ("year", "place", "level") for h in hints):
+        # no year, place or level named: a report of the archive's many years would be asked
+        # about with its year or place, so one that names neither (a duty report) gains a little
+        undated = frozenset(r["id"] for r in reports if r.get("year") is None)
+        if undated and len(undated) < len(reports):
+            hints.append(Hint("undated", "undated", "reports with no year (none named)", undated, s.undated_hint))
     return hints
 
 

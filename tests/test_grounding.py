@@ -476,3 +476,24 @@ def test_a_place_named_only_by_its_level_pulls_towards_reports_of_that_level():
     assert levels("全区接待游客多少人次？") == [{1, 2, 3}]
     assert levels("How many tourist visits did Hailar District receive in 2013?") == []
     assert levels("How many tourist visits were there in 2025?") == []
+
+
+@pytest.mark.parametrize(("question", "undated"), [
+    ("How many parking spaces were added?", True),
+    ("停车位增加了多少个？", True),
+    ("How many parking spaces did Beijing add in 2025?", False),  # a year and a place: that report's
+    ("2025年停车位增加了多少个？", False),
+    ("How many parking spaces did the district add?", False),  # a level: the level's reports
+])
+def test_a_question_naming_no_year_or_place_leans_a_little_to_undated_reports(question, undated):
+    """Reports of many years are asked about with their year or place; one that names neither (a
+    duty report) gains a weak hint when the question names none either."""
+    from index.hints import find_hints
+
+    reports = [
+        {"id": 1, "kind": "duty_report", "year": None, "issuer": "区人民政府", "title": "区政府副区长年度述职述廉报告"},
+        {"id": 2, "kind": "gov_work_report", "year": 2026, "issuer": "北京市人民政府", "title": "2026年北京市政府工作报告"},
+    ]
+    hints = [h for h in find_hints(question, reports) if h.kind == "undated"]
+    assert [set(h.report_ids) for h in hints] == ([{1}] if undated else [])
+    assert all(h.weight < 1.0 for h in hints)  # weaker than a year or place named
