@@ -92,6 +92,9 @@ def scope(question: str, reports: list[dict], hints: list[Hint],
         if named and periods is not None:
             for year in question_asks.years:
                 covering |= set(periods(year, question_asks.mode, at_least=1)) & named
+            if not covering:  # it speaks of the year in another kind (预计 where a result is asked)
+                for year in question_asks.years:
+                    covering |= set(periods(year, None, at_least=1)) & named
     if covering is None:
         return Scope(question_asks, (), None)
     reason = None if covering else _reason(question_asks, places, reports, by_place)

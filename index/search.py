@@ -359,7 +359,7 @@ class Searcher:
         # English words reach Chinese text through a dictionary, which matches loosely
         # (price -> 价格): they need a fitting figure or some semantic support as well.
         support = ((top.unit_fit or cosine >= s.found_english_cosine * s.dense_floor) if english
-                   else top.run >= s.found_run)
+                   else top.run >= s.found_run or top.unit_fit and query.quantity)
         lexical = top.coverage >= s.found_coverage and support
         # its report is named
         named = top.hint >= s.found_named_hint and top.coverage >= s.found_named_coverage

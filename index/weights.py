@@ -56,7 +56,7 @@ class SearchSettings:
     mined_unit_share: float = 0.6  # from terms weighing at least this share of the best term's
     # -- "not found in the archive" unless the top passage has lexical or semantic support ---
     found_coverage: float = 0.4  # share of question terms, with (Chinese) ...
-    found_run: float = 0.5  # ... a verbatim run of 4+ question characters
+    found_run: float = 0.5  # ... a verbatim run of 4+ question characters (or a quantity's unit)
     dense_floor: float = 0.27  # or a cosine this high (19 of 20 off-topic questions stay below)
     found_english: float = 0.4  # share of an English question's words in the glosses, with a figure
     found_english_unit: float = 0.25  # ... or this share when the figure's unit fits the question

@@ -352,6 +352,25 @@ def test_a_report_named_by_its_year_answers_for_a_later_year_it_sets_targets_for
     assert covering("How much steel was China supposed to produce in 1957?") == set()
 
 
+def test_a_report_named_by_its_year_answers_in_the_kind_it_gives():
+    """The 1954 report gives 1954's output only as expected (预計): a question naming that report
+    and asking for 1954's output is answered from it; one naming no report goes to 1955's review."""
+    from index.grounding import scope
+    from index.hints import find_hints
+
+    reports = [{"id": 1, "kind": "gov_work_report", "year": 1954, "issuer": "国务院", "title": "1954年政府工作报告"},
+               {"id": 2, "kind": "gov_work_report", "year": 1955, "issuer": "国务院", "title": "1955年政府工作报告"}]
+
+    def periods(year, mode, at_least=None):  # report 1 speaks of 1954 only in figures of another kind
+        return {1} if year == 1954 and mode is None and (at_least or 10) <= 30 else set()
+
+    def covering(question):
+        return scope(question, reports, find_hints(question, reports), periods=periods).covering
+
+    assert covering("In the 1954 government work report, what was the 1954 output of machine tools?") == {1}
+    assert covering("What was the 1954 output of machine tools?") == {2}
+
+
 def test_a_report_named_by_its_own_name_is_not_widened_by_the_country_it_speaks_for():
     """"the 20th Party Congress report … in China" names one report: the 2023 work report, also
     China's and reviewing 2022, is not asked about."""

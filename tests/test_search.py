@@ -110,6 +110,14 @@ def test_off_topic_question_is_not_answered(library):
     assert result["passages"]  # the nearest passages are still shown
 
 
+def test_a_passage_in_other_words_holding_the_unit_asked_answers(library):
+    """The reader asks 马鞭草花海…多大面积 of a passage that writes 种植马鞭草16万平方米: no verbatim run of
+    four characters, but the terms and a figure in the units asked (面积: 平方米) are there."""
+    result = library.ask("城东那片马鞭草花海种了有多大面积？", method="keyword")
+    assert result["found"] is True and result["answer"]["figure"] == "16万平方米"
+    assert library.ask("珠穆朗玛峰有多少座？", method="keyword")["answer"] is None  # the unit alone is not enough
+
+
 def test_add_and_remove_keep_the_index_in_step(library, tmp_path):
     assert library.index_problems() == []
     library.add([REPORTS / "gwr_2012_hailaer_district.txt"])
