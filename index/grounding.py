@@ -86,9 +86,10 @@ def scope(question: str, reports: list[dict], hints: list[Hint],
             covering |= {r["id"] for r in pool if year_covers(r, year, question_asks.mode)}
             if periods is not None:
                 covering |= set(periods(year, question_asks.mode)) & in_pool
-        # a report the question names itself (十六大报告提到2001年…) answers for a year it gives figures of
-        named = {r["id"] for r in pool if own_names(r) & {h.value for h in place_hints}
-                 or question_asks.report_year is not None}  # or by its year: the 1955 report's 1957 targets
+        # a report the question names itself (十六大报告提到2001年…, or by its year: the 1955 report's
+        # 1957 targets) answers for a year it gives figures of
+        named = ({r["id"] for r in pool} if question_asks.report_year is not None
+                 else {r["id"] for r in pool if own_names(r) & {h.value for h in place_hints}})
         if named and periods is not None:
             for year in question_asks.years:
                 covering |= set(periods(year, question_asks.mode, at_least=1)) & named
