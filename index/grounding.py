@@ -16,7 +16,7 @@ from index.weights import SearchSettings
 _ADMIN_UNIT = re.compile(r".+?(?:特别行政区|自治区|自治州|自治县|省|市|区|县|州|盟|旗)")
 _SUFFIX = re.compile(r"(?:特别行政区|自治区|自治州|自治县|省|市|区|县|州|盟|旗)$")
 NATIONAL_ISSUERS = ("国务院", "中华人民共和国", "中国共产党全国代表大会")
-
+COUNTRY = PlaceName(NATIONAL, NATIONAL)  # the whole country, as a place a report is about
 
 @dataclass(frozen=True)
 class Scope:
@@ -76,8 +76,7 @@ def scope(question: str, reports: list[dict], hints: list[Hint],
     if question_asks.report_year is not None:
         covering = {r["id"] for r in pool if r.get("year") == question_asks.report_year}
         if not places:  # "the 2025 government work report", no place: the country's, where the archive has it
-            covering = {r["id"] for r in reports if r["id"] in covering
-                        and _report_is_about(r, PlaceName(NATIONAL, NATIONAL))} or covering
+            covering = {r["id"] for r in pool if r["id"] in covering and _report_is_about(r, COUNTRY)} or covering
         pool = [r for r in pool if r["id"] in covering]
     if question_asks.years:  # "2007 compared with 2006": a report of any year named will do
         in_pool = {r["id"] for r in pool}
@@ -106,14 +105,13 @@ def national_default(found: Scope, reports: list[dict], *, weight: float = Searc
     """A year with no place ("2024年城镇新增就业多少人") is about the country: a soft hint for its reports."""
     if not found.asked.years or found.places or not found.covering:
         return None
-    ids = frozenset(r["id"] for r in reports if r["id"] in found.covering
-                    and _report_is_about(r, PlaceName(NATIONAL, NATIONAL)))
+    ids = frozenset(r["id"] for r in reports if r["id"] in found.covering and _report_is_about(r, COUNTRY))
     return Hint("place", NATIONAL, "全国 (no place named)", ids, weight) if ids else None
 
 
 def place_name(report: dict) -> str:
     """The place a report is about, as a reader names it: 海拉尔区, 北京市, 全国."""
-    if _report_is_about(report, PlaceName(NATIONAL, NATIONAL)):
+    if _report_is_about(report, COUNTRY):
         return NATIONAL
     issuer = (report.get("issuer") or "").replace("人民政府", "")
     units = [u for u in _ADMIN_UNIT.findall(issuer) if len(u) >= 3]
