@@ -18,6 +18,7 @@ _SUFFIX = re.compile(r"(?:特别行政区|自治区|自治州|自治县|省|市|
 NATIONAL_ISSUERS = ("国务院", "中华人民共和国", "中国共产党全国代表大会")
 COUNTRY = PlaceName(NATIONAL, NATIONAL)  # the whole country, as a place a report is about
 
+
 @dataclass(frozen=True)
 class Scope:
     """What the question names and the reports that match all of it (None: it names nothing)."""
