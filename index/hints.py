@@ -268,9 +268,10 @@ def find_hints(question: str, reports: list[dict], *, asks: Asked | None = None,
             ids = frozenset(r["id"] for r in reports if r.get("kind") == kind)
             if ids:
                 hints.append(Hint("kind", kind, kind.replace("_", " "), ids, s.kind_hint))
-    if not any(h.kind in ("year", "place", "level") for h in hints):
-        # no year, place or level named: a report of the archive's many years would be asked
-        # about with its year or place, so one that names neither (a duty report) gains a little
+    if not any(h.kind in ("year", "place") for h in hints):
+        # no year or place named: a report of the archive's many years would be asked about with
+        # its year or place, so the silence points at the reports that name neither (a duty
+        # report) as surely as a year named points at that year's; "the district" is no year
         undated = frozenset(r["id"] for r in reports if r.get("year") is None)
         if undated and len(undated) < len(reports):
             hints.append(Hint("undated", "undated", "reports with no year (none named)", undated, s.undated_hint))

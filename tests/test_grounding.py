@@ -10,6 +10,7 @@ from click.testing import CliRunner
 from index.gazetteer import named_places, proper_names, unknown_place
 from index.hints import asked, year_covers
 from index.library import Library
+from index.weights import SearchSettings
 from ui.cli import cli
 
 FILES = ("gwr_2018_state_council.txt", "gwr_2019_state_council.txt", "gwr_2025_state_council.txt",
@@ -502,17 +503,22 @@ def test_a_place_named_only_by_its_level_pulls_towards_reports_of_that_level():
     ("停车位增加了多少个？", True),
     ("How many parking spaces did Beijing add in 2025?", False),  # a year and a place: that report's
     ("2025年停车位增加了多少个？", False),
-    ("How many parking spaces did the district add?", False),  # a level: the level's reports
+    ("How many parking spaces did the district add?", True),  # a level names no year
+    ("全区新增停车位多少个？", True),
+    ("How many parking spaces did Beijing add?", False),  # a place: its reports of every year
 ])
-def test_a_question_naming_no_year_or_place_leans_a_little_to_undated_reports(question, undated):
+def test_a_question_naming_no_year_or_place_points_at_undated_reports(question, undated):
     """Reports of many years are asked about with their year or place; one that names neither (a
-    duty report) gains a weak hint when the question names none either."""
+    duty report) is pointed at as surely as a named year points at its report when the question
+    names neither either."""
     from index.hints import find_hints
 
     reports = [
         {"id": 1, "kind": "duty_report", "year": None, "issuer": "区人民政府", "title": "区政府副区长年度述职述廉报告"},
         {"id": 2, "kind": "gov_work_report", "year": 2026, "issuer": "北京市人民政府", "title": "2026年北京市政府工作报告"},
     ]
-    hints = [h for h in find_hints(question, reports) if h.kind == "undated"]
-    assert [set(h.report_ids) for h in hints] == ([{1}] if undated else [])
-    assert all(h.weight < 1.0 for h in hints)  # weaker than a year or place named
+    hints = find_hints(question, reports)
+    undated_hints = [h for h in hints if h.kind == "undated"]
+    assert [set(h.report_ids) for h in undated_hints] == ([{1}] if undated else [])
+    year = SearchSettings().year_hint
+    assert all(h.weight == year for h in undated_hints)  # silence about the year is as telling as a year
