@@ -522,3 +522,14 @@ def test_a_question_naming_no_year_or_place_points_at_undated_reports(question, 
     assert [set(h.report_ids) for h in undated_hints] == ([{1}] if undated else [])
     year = SearchSettings().year_hint
     assert all(h.weight == year for h in undated_hints)  # silence about the year is as telling as a year
+
+
+@pytest.mark.parametrize(("question", "figure"), [
+    ("How much did tourism earn the district over the year?", "57亿元"),
+    ("全区旅游收入是多少？", "57亿元"),
+])
+def test_the_district_with_no_year_is_the_duty_report_not_a_dated_district(library, question, figure):
+    """Hailar's 2014 report (47.2亿元 for 2013) is a district's too, but a question about one of its
+    years would name the year: one naming none is the duty report's, which names none either."""
+    answer = library.ask(question)["answer"]
+    assert answer is not None and answer["figure"] == figure
