@@ -77,8 +77,10 @@ LIST_VERB = re.compile(r"完成|实施|发放|新建|建成|改造|淘汰|投入
                        r"建设|推进|组织|举办|落实|拨付|筹集|争取|化解|压减|关闭|治理|整治|修复|提升")
 NOUN_ENDS = re.compile(r"进行|实现|得到|的|和|及|与|等")  # 1.2万平方米人行道|进行了维修改造
 LEAD = re.compile(r"[，,；;。！？、\n：:]")
-# 同比增长10.1%, 提高7.2个百分点: a lead that only says how something changed names nothing itself
-CHANGE_LEAD = re.compile(r"(?:同比|比上年|比去年|较上年|较去年|年均|累计)?"
+# 同比增长10.1%, 提高7.2个百分点, 今年要扩大到120户: a lead that only says when or how something
+# changed, or is to change, names nothing itself
+CHANGE_LEAD = re.compile(r"(?:今年|明年|当年|全年|年内)?(?:要|将|力争|计划|预计|争取)?"
+                         r"(?:同比|比上年|比去年|较上年|较去年|年均|累计)?"
                          r"(?:增长|增加|提高|上升|下降|减少|降低|回落|扩大|缩小)了?(?:到|至)?")
 CLAUSE = CLAUSE_BREAK
 # Words around a figure that belong to its meaning: 超35亿吨, 突破3万家, 4%左右, 7%以上, 6800多万.

@@ -257,6 +257,24 @@ def test_a_change_that_follows_a_comma_is_the_change_of_what_the_clause_before_n
     town.close()
 
 
+def test_a_plan_that_only_says_when_and_how_much_is_the_plan_for_what_the_clause_before_names(tmp_path):
+    """已建成社区食堂80个，今年要扩大到150个: "今年要扩大到" (this year, to expand to) names nothing, so
+    the 150 are the canteens of the clause before it, not the parks planned just before them."""
+    town, chunk, figures = one_chunk(
+        tmp_path, "已建成口袋公园40个，今年要增加到60个。全市已建成社区食堂80个，今年要扩大到150个。")
+    from index.hints import asked
+
+    def planned(question):
+        words = english_question_words(town, question) or None
+        return extract_answer(question, [chunk], figures, english_words=words, asked=asked(question)).figure
+
+    for question in ("How many community canteens does the city plan to have in 2024?",
+                     "2024年社区食堂计划扩大到多少个？"):
+        assert planned(question) == "150个", question
+    assert planned("How many community canteens had been built by 2024?") == "80个"
+    town.close()
+
+
 def test_an_english_question_reads_the_glosses_of_a_figures_whole_clause(tmp_path):
     """"Tourist arrivals rose by what percentage": 22.5% is the rise of 接待游客743万人次 in the clause
     before it, the 27.6% the rise of tourism revenue; and 平方米 is no 米 when a length is asked."""
