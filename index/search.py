@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -14,6 +15,7 @@ from archive.units import COUNT_UNITS
 from index.answer import AMOUNT_QUESTION, RATE_WORD, RATES
 from index.candidates import LEG_NAMES, Candidate, gather_evidence, scores
 from index.crosslingual import best_first
+from index.gazetteer import proper_names
 from index.grounding import Scope, national_default, scope
 from index.hints import Hint, figure_modes, find_hints, report_names
 from index.keyword import (
@@ -277,6 +279,8 @@ class Searcher:
         found = bool(eligible) and self._found(eligible[0], legs.dense, legs.english, legs.query,
                                                legs.answer_units, s,
                                                legs.scope is not None and bool(legs.scope.places))
+        if found and legs.english and not any(h.kind == "place" for h in legs.hints):
+            found = self._names_held(legs.question, eligible[0].chunk.id)
         english_words = (self.passages.english_weights(legs.query.words) or None) if legs.english else None
         sims = None
         if legs.vector is not None and self.sentence_model:
@@ -290,6 +294,21 @@ class Searcher:
         return SearchResult(legs.question, hits, legs.hints, legs.terms, legs.method, found,
                             legs.answer_units or legs.units, legs.scope, legs.query, s, english_words, sims,
                             clause_sims, legs.word_groups)
+
+    def _names_held(self, question: str, chunk_id: int) -> bool:
+        """A name the archive mentions only in passing (Paris of 巴黎协定) must be in the answer's
+        passage: "how many households in Paris have a dog" is not answered by a passage about dogs."""
+        for name in proper_names(question):
+            words = re.findall(r"[a-z]+", name.lower())
+            if not words:
+                continue
+            try:
+                holders = frozenset.intersection(*(self.passages.english_holders(w) for w in words))
+            except sqlite3.OperationalError:  # an archive from before the English field
+                return True
+            if 0 < len(holders) <= self.settings.passing_mention and chunk_id not in holders:
+                return False
+        return True
 
     def _period_reports(self, year: int, mode: str | None, at_least: int | None = None) -> set[int]:
         """Reports with stored figures about the year in the mode asked (archive/periods.py)."""

@@ -66,6 +66,7 @@ class SearchSettings:
     found_figure_coverage: float = 0.75  # every word and the figure asked for
     found_english_lead: float = 0.5  # glosses before a figure hold this share of the words
     found_run_alone: float = 0.75  # a verbatim run this long (of run_cap) is enough by itself
+    passing_mention: int = 12  # a name (Paris) in at most this many passages' glosses must be in the answer's
     # -- answer: scoring the figures of the top passages (index/answer.py) -------------------
     answer_passages: int = 3  # figures are read from this many top passages
     figure_unit: float = 3.0  # the figure's unit is the first one asked for ...

@@ -533,3 +533,17 @@ def test_the_district_with_no_year_is_the_duty_report_not_a_dated_district(libra
     years would name the year: one naming none is the duty report's, which names none either."""
     answer = library.ask(question)["answer"]
     assert answer is not None and answer["figure"] == figure
+
+
+def test_a_name_the_archive_mentions_only_in_passing_must_be_in_the_answers_passage(library):
+    """Paris is in the archive only as 巴黎协定 and 巴黎奥运会: a passage about cars elsewhere does
+    not answer how many Paris households own one, but the passage that names Paris may answer."""
+    result = library.searcher().search("How many households in Paris own a car?")
+    assert not result.found
+    searcher = library.searcher()
+    paris = [cid for cid, in library.archive.db.execute(
+        "SELECT id FROM chunks WHERE text LIKE '%巴黎协定%'")]
+    other = library.archive.db.execute("SELECT id FROM chunks WHERE text NOT LIKE '%巴黎%' LIMIT 1").fetchone()[0]
+    assert paris and searcher._names_held("What did China do for the Paris Agreement?", paris[0])
+    assert not searcher._names_held("How many households in Paris own a car?", other)
+    assert searcher._names_held("How many households own a car?", other)  # no name, nothing asked
