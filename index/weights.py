@@ -46,7 +46,7 @@ class SearchSettings:
     kind_hint: float = 0.3  # a kind of report named (government work report, bulletin)
     level_hint: float = 0.3  # a place named only by its level ("the district", 全区), no place named
     national_hint: float = 0.5  # a year with no place: the country's reports
-    undated_hint: float = 1.0  # no year or place named: the reports that have no year, as surely
+    undated_hint: float = 1.0  # no year or place named: the reports with no year, as strongly as a year named
     period_figures: int = 10  # a report covers a year when it gives this many figures about it
     # -- candidate evidence (ranker features: change only with a refit) ----------------------
     run_cap: int = 8  # verbatim runs longer than this count as this long
