@@ -149,10 +149,15 @@ def english_search(
     return [(row[0], row[1]) for row in rows]
 
 
+def name_words(name: str) -> list[str]:
+    """The words of a name as the English field holds them (Eiffel Tower: eiffel, tower)."""
+    return re.findall(r"[a-z]+", name.lower())
+
+
 def english_mentions(archive: Archive, name: str) -> bool:
     """Do the glosses of some passage hold every word of a name (Eiffel Tower: eiffel and tower)?
     True when there is no English field to ask (an archive from before it)."""
-    match = " ".join(f'"{w}"' for w in re.findall(r"[a-z]+", name.lower()))
+    match = " ".join(f'"{w}"' for w in name_words(name))
     try:
         if not match or archive.db.execute("SELECT 1 FROM chunks_en LIMIT 1").fetchone() is None:
             return True

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -24,6 +23,7 @@ from index.keyword import (
     english_mentions,
     english_search,
     keyword_search,
+    name_words,
 )
 from index.lexicon import Lexicon, lexicon_groups
 from index.passages import Passages
@@ -299,7 +299,7 @@ class Searcher:
         """A name the archive mentions only in passing (Paris of 巴黎协定) must be in the answer's
         passage: "how many households in Paris have a dog" is not answered by a passage about dogs."""
         for name in proper_names(question):
-            words = re.findall(r"[a-z]+", name.lower())
+            words = name_words(name)
             if not words:
                 continue
             try:
