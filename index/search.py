@@ -28,6 +28,7 @@ from index.keyword import (
 from index.lexicon import Lexicon, lexicon_groups
 from index.passages import Passages
 from index.query import Query
+from index.question_text import subject_text
 from index.ranker import Ranker, shipped
 from index.rerank import clause_share, english_figure_lead
 from index.threads import one_blas_thread
@@ -175,11 +176,13 @@ class Searcher:
         hints = [h for h in hints if h.value not in ignore_hints and h.label not in ignore_hints]
         weighted = _without_place_names(weighted, hints, reports)
         dense_ready = method in ("dense", "hybrid") and self.store is not None and self.embed_query
+        # the encoder sees what is asked about; the hints already point at the report it names
+        subject = subject_text(q.text, [h.value for h in hints if h.kind == "place"])
         vector, mined, mined_groups = None, [], []
         with one_blas_thread():
             if english and method == "hybrid" and self.lexicon is not None and self.embed_many:
                 looked_up = q.words
-                vectors = self.embed_many([q.text, *looked_up])
+                vectors = self.embed_many([subject, *looked_up])
                 vector = vectors[0]
                 known = {t for t, _ in weighted}
                 mined_groups = lexicon_groups(looked_up, vectors[1:], self.lexicon, settings=s)
@@ -202,8 +205,8 @@ class Searcher:
                 if national and "全国" not in ignore_hints:
                     legs.hints = hints = [*hints, national]
             if dense_ready:
-                legs.vector = self.embed_query(q.text) if vector is None else vector
-                legs.dense = self._dense(q.text, filters, legs.vector)
+                legs.vector = self.embed_query(subject) if vector is None else vector
+                legs.dense = self._dense(subject, filters, legs.vector)
         if english and method in ("keyword", "hybrid"):
             legs.english_leg = [cid for cid, _ in english_search(
                 self.archive, q.words, filters=filters, limit=s.english_candidates,
