@@ -135,6 +135,7 @@ def extract_figures(text: str) -> list[Figure]:
     """Every figure in the text, in order, with value scaled and unit made canonical."""
     figures: list[Figure] = []
     bare: tuple[int, int, float | None] | None = None  # a unit-less number: a range's first half
+    cells: set[int] = set()  # where the figures read from table cells start
     for m in FIGURE_RE.finditer(text):
         start, end = m.span()
         if _glued(m, text):
@@ -146,8 +147,12 @@ def extract_figures(text: str) -> list[Figure]:
             value = parse_number(text[start : end - len(m["unit"] or "")])
             scaled = bool(m["escale"] or re.search("[万萬亿億千百]", m["tail"]))
             if m["ar"] and not unit and not scaled:
-                bare = (start, end, value)
-                continue
+                cell = _cell_figure(text, start, end)
+                if cell is None:
+                    bare = (start, end, value)
+                    continue
+                value, unit = cell
+                cells.add(start)
             if not _is_quantity(m, unit, scaled, text):
                 continue
         if value is None:
@@ -158,9 +163,37 @@ def extract_figures(text: str) -> list[Figure]:
         figures.append(Figure(value, unit, text[start:end], start, end, ""))
     for f in figures:
         f.context = clause_around(text, f.start, f.end)
+        if f.start in cells:  # a cell is named by its row's first cell too: 水泥; … 产量: 1022.88
+            line_start = text.rfind("\n", 0, f.start) + 1
+            semicolon = text.find(";", line_start, f.start)
+            label = text[line_start:semicolon] if semicolon >= 0 else ""
+            f.context = f"{label}; {f.context}" if label and label not in f.context else f.context
     _mark_changes(text, figures)
     _mark_compounds(text, figures)
     return figures
+
+
+# A table row as archive/tables.py writes it: `水泥; 单位: 万吨; 产量: 1022.88`, `教育; 绝对数（亿元）: 85.51`.
+_CELL_HEADER = re.compile(r"(?:^|; )([^;:\n]{1,30})[:：] ?$")
+_HEADER_UNIT = re.compile(r"[（(]([^（）()]{1,8})[）)]")
+_ROW_UNIT = re.compile(r"(?:^|; )单位[:：] ?([^;\n]{1,8})(?=;|$)", re.M)
+
+
+def _cell_figure(text: str, start: int, end: int) -> tuple[float, str] | None:
+    """A bare number in a table cell, read in the unit its column header (绝对数（亿元）) or its
+    row's 单位 cell gives: (value, unit), or None when neither names a unit."""
+    line_start = text.rfind("\n", 0, start) + 1
+    header = _CELL_HEADER.search(text, line_start, start)
+    if header is None or text[end : end + 1] not in ("", ";", "\n"):
+        return None
+    named = _HEADER_UNIT.search(header.group(1))
+    line_end = text.find("\n", end)
+    row = _ROW_UNIT.search(text[line_start : len(text) if line_end < 0 else line_end])
+    for unit_text in (named.group(1) if named else None, row.group(1) if row else None):
+        m = FIGURE_RE.fullmatch(text[start:end] + unit_text) if unit_text else None
+        if m and m["unit"]:
+            return parse_number(text[start:end] + unit_text[: len(unit_text) - len(m["unit"])]), _CANON[m["unit"]]
+    return None
 
 
 def _mark_changes(text: str, figures: list[Figure]) -> None:

@@ -312,3 +312,22 @@ def test_chinese_numerals_are_read_by_cn2an(monkeypatch):
     monkeypatch.setattr(cn2an, "cn2an", lambda s, mode="strict": calls.append(s) or real(s, mode))
     assert parse_number("三億二千三百八十萬九千六百八十四") == 323_809_684
     assert calls  # the library reads them, not a parser of our own
+
+
+TABLE_ROWS = """表2 财政收支情况
+（1）税收收入; 绝对数（亿元）: 69.10; 比上年增长（%）: 12.5
+木材采伐; 单位: 万立方米; 产量: 135.23
+类别: 居民消费价格指数; 指数（以上年为100）: 100.0
+粮食; 产量（吨）: 1223474"""
+
+
+def test_table_cells_take_their_column_or_row_unit():
+    """A statistical table's figures carry their unit in the header (绝对数（亿元）) or in the row's
+    单位 cell (archive/tables.py writes a row as `name: value; …`): bare, they answer nothing."""
+    got = [(f.raw, f.value, f.unit, f.context) for f in extract_figures(TABLE_ROWS)]
+    assert got == [
+        ("69.10", 6.91e9, "元", "（1）税收收入; 绝对数（亿元）: 69.10"),
+        ("12.5", 12.5, "%", "（1）税收收入; 比上年增长（%）: 12.5"),
+        ("135.23", 1352300.0, "立方米", "木材采伐; 产量: 135.23"),
+        ("1223474", 1223474.0, "吨", "粮食; 产量（吨）: 1223474"),
+    ]  # an index (以上年为100) names no unit: 100.0 stays a bare number
