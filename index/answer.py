@@ -68,6 +68,9 @@ REACH = re.compile(r"到了?多少|达到|\breach(ed)?\b|\blevel\b", re.I)
 RATE_WORD = re.compile(r"(?<!利)率|比例|比重|占比|增速|强度|增长了?多少|降了?多少|下降了?多少|涨了?多少(?![钱元])|涨幅|百分之|\b(rate|ratio|share|percent|percentage|proportion|fast|grow|grew|growth)\b", re.I)
 GROWTH_WORD = re.compile(r"增长了?多少|涨了?多少(?![钱元])|增速|增幅|涨幅|增长率|增长目标|\bhow fast\b|\b(grow|grew|growth)\b", re.I)
 GROWTH_LEADS = ("增长", "增速", "增长了", "增幅", "增速为", "增长率")
+# "比年初多了多少", "增加了多少", "by how much": the amount of a change, written right after 增加 / 减少
+CHANGE_ASKED = re.compile(r"比[^，。？?]{1,12}?(?:多|少|增加|减少)了?多少|(?:增加|减少)了?多少|\bby how much\b", re.I)
+CHANGE_LEADS = ("增加", "增加了", "减少", "减少了", "提高", "提高了", "降低", "降低了", "下降", "增", "减")
 COUNTED_NOUN = re.compile(r"[\u4e00-\u9fff]{2,10}")
 ITEM = re.compile(r"[，,；;。！？、\n：:和及与]")  # 786所县医院和534所妇幼保健院: items of a list
 LIST_GOES_ON = re.compile(r"[、和及与]\s*[0-9０-９一二三四五六七八九十两]")
@@ -431,9 +434,12 @@ def _figure_score(f: dict, units: list[str], groups: list[tuple[float, frozenset
     reached = s.figure_reached if REACH.search(question_text) and lead.endswith(("到", "至", "达")) else 0.0
     # "grew by how much" asks for the figure right after 增长: 国内生产总值增长2.3%, not 失业率降到5.2%
     grew = 0.0
-    if GROWTH_WORD.search(_asked(question_text)) and lead.endswith(GROWTH_LEADS):
+    asked = _asked(question_text)
+    if (GROWTH_WORD.search(asked) and lead.endswith(GROWTH_LEADS)
+            or CHANGE_ASKED.search(asked) and lead.endswith(CHANGE_LEADS)):
         clause = CLAUSE.split(passage.text[max(0, start - 30) : start])[-1]  # 国内生产总值达到…、增长
-        named = any(len(t) >= 2 and t in clause and t not in GROWTH_LEADS for _, forms in groups for t in forms)
+        named = any(len(t) >= 2 and t in clause and t not in GROWTH_LEADS + CHANGE_LEADS
+                    for _, forms in groups for t in forms)
         grew = s.figure_grew_named if named else s.figure_grew
     # 由21%提升至74%: the figure a change started from answers only a question about the start
     start_of_change = f.get("role") == "from" and not STARTED.search(question_text)

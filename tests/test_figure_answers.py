@@ -370,3 +370,32 @@ def test_how_much_money_asks_for_yuan(tmp_path):
     town, chunk, figures = one_chunk(tmp_path, "城乡低保标准提高8.5%，每人每月提高到1167元。")
     assert figure_of(town, chunk, figures, "低保标准每人每月提高到了多少钱？") == "1167元"
     town.close()
+
+
+BULLETIN = """2024年某市国民经济和社会发展统计公报
+
+一、金融
+年末全市金融机构各项存款余额5625.03亿元，比年初增加586.96亿元。
+二、人口
+年末户籍人口477.43万人，比上年末增加3.88万人。
+三、财政
+表2 财政收支情况
+（1）税收收入; 绝对数（亿元）: 69.10; 比上年增长（%）: 12.5
+（2）非税收入; 绝对数（亿元）: 41.58; 比上年增长（%）: 1.2
+"""
+
+
+@pytest.mark.parametrize(
+    ("question", "figure"),
+    [
+        ("存款余额比年初多了多少亿元？", "586.96亿元"),  # the change asked, not the level
+        ("户籍人口比上年末增加了多少人？", "3.88万人"),
+        ("户籍人口有多少人？", "477.43万人"),
+        ("税收收入有多少亿元？", "69.10"),  # a table cell, in its column's unit
+        ("非税收入比上年增长了多少？", "1.2"),
+    ],
+)
+def test_a_bulletin_answers_changes_and_table_cells(tmp_path, question, figure):
+    with text_archive(tmp_path, BULLETIN, "bulletin.txt") as archive:
+        answer = ask(archive, question)
+    assert answer is not None and answer["figure"] == figure
