@@ -174,7 +174,7 @@ def extract_figures(text: str) -> list[Figure]:
 
 
 # A table row as archive/tables.py writes it: `水泥; 单位: 万吨; 产量: 1022.88`, `教育; 绝对数（亿元）: 85.51`.
-_CELL_HEADER = re.compile(r"(?:^|; )([^;:\n]{1,30})[:：] ?$")
+_CELL_HEADER = re.compile(r"(?:^|; )([^;:\n]{1,30})[:：] ?$", re.M)
 _HEADER_UNIT = re.compile(r"[（(]([^（）()]{1,8})[）)]")
 _ROW_UNIT = re.compile(r"(?:^|; )单位[:：] ?([^;\n]{1,8})(?=;|$)", re.M)
 

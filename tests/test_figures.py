@@ -315,6 +315,7 @@ def test_chinese_numerals_are_read_by_cn2an(monkeypatch):
 
 
 TABLE_ROWS = """表2 财政收支情况
+产量（万吨）: 20.66
 （1）税收收入; 绝对数（亿元）: 69.10; 比上年增长（%）: 12.5
 木材采伐; 单位: 万立方米; 产量: 135.23
 类别: 居民消费价格指数; 指数（以上年为100）: 100.0
@@ -326,6 +327,7 @@ def test_table_cells_take_their_column_or_row_unit():
     单位 cell (archive/tables.py writes a row as `name: value; …`): bare, they answer nothing."""
     got = [(f.raw, f.value, f.unit, f.context) for f in extract_figures(TABLE_ROWS)]
     assert got == [
+        ("20.66", 206600.0, "吨", "产量（万吨）: 20.66"),  # a row's first cell, on a later line
         ("69.10", 6.91e9, "元", "（1）税收收入; 绝对数（亿元）: 69.10"),
         ("12.5", 12.5, "%", "（1）税收收入; 比上年增长（%）: 12.5"),
         ("135.23", 1352300.0, "立方米", "木材采伐; 产量: 135.23"),
