@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+from archive.text import YEAR
 from index.crosslingual import framing, words
 
 # The source a Chinese question names: a year and report kind, and the verb that quotes it
@@ -21,7 +22,7 @@ _ZH_SOURCE = re.compile(
     r"(?:政府工作报告|工作报告|统计公报|述职述廉报告|述职报告|公报|报告)"
     r"(?:里|中|上)?(?:提到|提出|说|显示|称|指出|回顾|讲|写道|列出)?(?:的)?"
 )
-_YEAR = re.compile(r"(?<!\d)(?:1[89]\d\d|20\d\d)年?(?!\d)")
+_YEAR = re.compile(YEAR.pattern + "年?")  # the one year pattern, with its 年
 _EN_SOURCE = re.compile(
     r"\b(?:according to|in|from|per)?\s*(?:the|its)?\s*(?:\d{4}\s+)?"
     r"(?:government work|work|duty|statistical|congress)?\s*(?:report|bulletin|communiqu[eé])\b(?:\s*(?:says|said|states|mentions|notes))?",
