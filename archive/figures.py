@@ -135,7 +135,7 @@ def extract_figures(text: str) -> list[Figure]:
     """Every figure in the text, in order, with value scaled and unit made canonical."""
     figures: list[Figure] = []
     bare: tuple[int, int, float | None] | None = None  # a unit-less number: a range's first half
-    cells: set[int] = set()  # where the figures read from table cells start
+    labels: dict[int, str] = {}  # a table cell's figure start -> its row's first cell
     for m in FIGURE_RE.finditer(text):
         start, end = m.span()
         if _glued(m, text):
@@ -151,8 +151,7 @@ def extract_figures(text: str) -> list[Figure]:
                 if cell is None:
                     bare = (start, end, value)
                     continue
-                value, unit = cell
-                cells.add(start)
+                value, unit, labels[start] = cell
             if not _is_quantity(m, unit, scaled, text):
                 continue
         if value is None:
@@ -163,11 +162,9 @@ def extract_figures(text: str) -> list[Figure]:
         figures.append(Figure(value, unit, text[start:end], start, end, ""))
     for f in figures:
         f.context = clause_around(text, f.start, f.end)
-        if f.start in cells:  # a cell is named by its row's first cell too: 水泥; … 产量: 1022.88
-            line_start = text.rfind("\n", 0, f.start) + 1
-            semicolon = text.find(";", line_start, f.start)
-            label = text[line_start:semicolon] if semicolon >= 0 else ""
-            f.context = f"{label}; {f.context}" if label and label not in f.context else f.context
+        label = labels.get(f.start)  # a cell is named by its row's first cell too: 水泥; … 产量: 1022.88
+        if label and label not in f.context:
+            f.context = f"{label}; {f.context}"
     _mark_changes(text, figures)
     _mark_compounds(text, figures)
     return figures
@@ -179,9 +176,9 @@ _HEADER_UNIT = re.compile(r"[（(]([^（）()]{1,8})[）)]")
 _ROW_UNIT = re.compile(r"(?:^|; )单位[:：] ?([^;\n]{1,8})(?=;|$)", re.M)
 
 
-def _cell_figure(text: str, start: int, end: int) -> tuple[float, str] | None:
+def _cell_figure(text: str, start: int, end: int) -> tuple[float, str, str] | None:
     """A bare number in a table cell, read in the unit its column header (绝对数（亿元）) or its
-    row's 单位 cell gives: (value, unit), or None when neither names a unit."""
+    row's 单位 cell gives: (value, unit, the row's first cell), or None when neither names a unit."""
     line_start = text.rfind("\n", 0, start) + 1
     header = _CELL_HEADER.search(text, line_start, start)
     if header is None or text[end : end + 1] not in ("", ";", "\n"):
@@ -192,7 +189,9 @@ def _cell_figure(text: str, start: int, end: int) -> tuple[float, str] | None:
     for unit_text in (named.group(1) if named else None, row.group(1) if row else None):
         m = FIGURE_RE.fullmatch(text[start:end] + unit_text) if unit_text else None
         if m and m["unit"]:
-            return parse_number(text[start:end] + unit_text[: len(unit_text) - len(m["unit"])]), _CANON[m["unit"]]
+            semicolon = text.find(";", line_start, start)
+            label = text[line_start:semicolon] if semicolon >= 0 else ""
+            return parse_number(text[start:end] + unit_text[: len(unit_text) - len(m["unit"])]), _CANON[m["unit"]], label
     return None
 
 

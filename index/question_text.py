@@ -5,7 +5,7 @@ passage of that report and of its neighbours; embedded whole, it sits nearest th
 name a report (titles, openings), not the one about charging piles. The hints (index/hints.py)
 already point at the report, so the dense side embeds "计划今年新建多少个充电桩". Within the right
 report, the passage nearest the question is the one that answers 35% of the time with the whole
-question and 50% with this (861 Chinese tuning questions; benchmarks/fit_ranker.py for the folds).
+question and 51% with this (861 Chinese tuning questions; benchmarks/fit_ranker.py for the folds).
 """
 
 from __future__ import annotations

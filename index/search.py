@@ -177,7 +177,7 @@ class Searcher:
         weighted = _without_place_names(weighted, hints, reports)
         dense_ready = method in ("dense", "hybrid") and self.store is not None and self.embed_query
         # the encoder sees what is asked about; the hints already point at the report it names
-        subject = subject_text(q.text, [h.value for h in hints if h.kind == "place"])
+        subject = q.text if method == "keyword" else subject_text(q.text, [h.value for h in hints if h.kind == "place"])
         vector, mined, mined_groups = None, [], []
         with one_blas_thread():
             if english and method == "hybrid" and self.lexicon is not None and self.embed_many:
